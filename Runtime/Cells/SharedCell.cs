@@ -1,0 +1,34 @@
+using Sim.Runtime.Platform;
+
+namespace Sim.Runtime;
+
+/// <summary>
+/// A piece of memory that several simulated threads share. Every access goes through the Runtime:
+/// in controlled mode it is preceded by a scheduling point and recorded in the trace; in production
+/// mode it is a plain or interlocked memory operation and the hook costs one null check.
+/// </summary>
+public abstract class SharedCell
+{
+    /// <summary>The controlled-mode engine, or null in production mode.</summary>
+    private protected readonly ControlledPlatform? _ctl;
+
+    /// <summary>Creates a cell owned by <paramref name="runtime"/>.</summary>
+    /// <param name="runtime">The runtime of the current iteration or stress run.</param>
+    /// <param name="name">A name for traces and error messages, for example <c>mutex(head_lock)._bits</c>.</param>
+    private protected SharedCell(SimRuntime runtime, string name)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        Runtime = runtime;
+        Name = name;
+        _ctl = runtime.Controlled;
+    }
+
+    /// <summary>The name used in traces and messages.</summary>
+    public string Name { get; }
+
+    /// <summary>The runtime this cell belongs to.</summary>
+    public SimRuntime Runtime { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}

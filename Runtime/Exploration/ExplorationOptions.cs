@@ -1,0 +1,72 @@
+namespace Sim.Runtime.Exploration;
+
+/// <summary>
+/// Every setting of one exploration. The CLI fills it from Coyote.config, then the environment, then flags
+/// (see README, "Coyote.config"); tests build it directly.
+/// </summary>
+public sealed record ExplorationOptions
+{
+    /// <summary>The exploration strategy. Default: Coyote's portfolio.</summary>
+    public Strategy Strategy { get; init; } = Strategy.Portfolio;
+
+    /// <summary>
+    /// The strategy's bound: the probability level of <see cref="Strategy.Probabilistic"/>, the priority change points of
+    /// PCT, the delays of delay bounding. Ignored by the others. Default 10.
+    /// </summary>
+    public uint StrategyBound { get; init; } = 10;
+
+    /// <summary>How many iterations (schedules) to explore at most. Exploration stops at the first bug.</summary>
+    public uint Iterations { get; init; } = 1000;
+
+    /// <summary>
+    /// The scheduling-step bound per iteration (fair strategies get 10 times as many, as Coyote does). Reaching it is a
+    /// finding: a livelock, or a spin loop that never yields to the thread it waits for.
+    /// </summary>
+    public uint MaxSteps { get; init; } = 10_000;
+
+    /// <summary>The seed of the exploration's random choices; null lets Coyote pick one (and report it).</summary>
+    public uint? Seed { get; init; }
+
+    /// <summary>Stop exploring after this much wall time, even if iterations remain; null means no limit.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>How far the virtual clock advances per scheduling point, in nanoseconds. Default 100 µs.</summary>
+    public long VirtualNanosPerStep { get; init; } = 100_000;
+
+    /// <summary>
+    /// How long a simulated thread may run without reaching a scheduling point before Coyote reports a hang: the sign
+    /// of code blocking outside the Runtime (a BCL lock, <c>Task.Wait</c>, <c>Thread.Sleep</c>). Default 5 s.
+    /// </summary>
+    public TimeSpan HangTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Checks the settings; returns the first problem, or null.</summary>
+    public string? Validate()
+    {
+        if (Iterations == 0)
+        {
+            return "iterations must be at least 1";
+        }
+
+        if (MaxSteps < 10)
+        {
+            return "max-steps must be at least 10";
+        }
+
+        if (VirtualNanosPerStep <= 0)
+        {
+            return "the virtual clock must advance by at least 1 ns per step";
+        }
+
+        if (TimeLimit is { } t && t <= TimeSpan.Zero)
+        {
+            return "the time limit must be positive";
+        }
+
+        if (HangTimeout < TimeSpan.FromMilliseconds(100))
+        {
+            return "the hang timeout must be at least 100 ms";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,72 @@
+using Sim.Runtime.Trace;
+
+namespace Sim.Runtime.Exploration;
+
+/// <summary>How an exploration or a replay ended.</summary>
+public enum Outcome
+{
+    /// <summary>No bug in any explored schedule.</summary>
+    Clean,
+
+    /// <summary>A schedule broke an invariant, threw, deadlocked or livelocked.</summary>
+    BugFound,
+
+    /// <summary>The program escaped the Runtime's control (a Task, the thread pool, a BCL lock): an error of the scenario, not a finding.</summary>
+    ScenarioError,
+
+    /// <summary>A replayed trace did not reproduce: it belongs to another program, or the program changed.</summary>
+    ReplayFailed,
+}
+
+/// <summary>What kind of bug was found.</summary>
+public enum FindingKind
+{
+    /// <summary>An invariant check failed.</summary>
+    Assertion,
+
+    /// <summary>A simulated thread threw.</summary>
+    Exception,
+
+    /// <summary>Every thread was blocked.</summary>
+    Deadlock,
+
+    /// <summary>The scheduling-step bound was reached.</summary>
+    Livelock,
+}
+
+/// <summary>The result of <see cref="Explorer.Explore"/> or <see cref="Explorer.Replay"/>.</summary>
+public sealed record ExplorationResult
+{
+    /// <summary>How it ended.</summary>
+    public required Outcome Outcome { get; init; }
+
+    /// <summary>The kind of bug, when one was found.</summary>
+    public FindingKind? Kind { get; init; }
+
+    /// <summary>The bug's message (or the scenario error's, or why a replay failed).</summary>
+    public string? Message { get; init; }
+
+    /// <summary>Iterations run, including the one that found the bug.</summary>
+    public required int Iterations { get; init; }
+
+    /// <summary>Scheduling points taken over all iterations run.</summary>
+    public required long SchedulingSteps { get; init; }
+
+    /// <summary>Scheduling points taken in the iteration that found the bug.</summary>
+    public long BugIterationSteps { get; init; }
+
+    /// <summary>Wall time of the exploration.</summary>
+    public required TimeSpan Elapsed { get; init; }
+
+    /// <summary>The strategy, as Coyote described it.</summary>
+    public required string Strategy { get; init; }
+
+    /// <summary>Coyote's reproducible trace of the failing iteration (JSON), for replay.</summary>
+    public string? CoyoteTrace { get; init; }
+
+    /// <summary>The failing iteration's steps: which thread did what, in order.</summary>
+    public IReadOnlyList<TraceStep> Steps { get; init; } = [];
+
+    /// <summary>True if a bug was found.</summary>
+    public bool FoundBug => Outcome == Outcome.BugFound;
+}

@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using Microsoft.Coyote;
+using Microsoft.Coyote.SystematicTesting;
+
+namespace Sim.Runtime.Exploration;
+
+/// <summary>
+/// The exploration harness: runs a program (the body of a simulated main thread) under Coyote's
+/// <see cref="TestingEngine"/>, one fresh <see cref="SimRuntime"/> per iteration, and turns what Coyote reports into an
+/// <see cref="ExplorationResult"/>: the outcome, the bug's message, the iterations and steps it took, the reproducible
+/// trace and the readable steps.
+/// </summary>
+public static class Explorer
+{
+    private const string DeadlockPrefix = "Deadlock detected";
+    private const string PotentialDeadlockPrefix = "Potential deadlock";
+    private const string BoundPrefix = "Scheduling steps bound";
+
+    /// <summary>Explores schedules of <paramref name="program"/> until a bug or the budget runs out.</summary>
+    public static ExplorationResult Explore(Action<SimRuntime> program, ExplorationOptions options) =>
+        Run(program, options, trace: null);
+
+    /// <summary>Replays a reproducible trace that <see cref="Explore"/> produced for the same program.</summary>
+    public static ExplorationResult Replay(Action<SimRuntime> program, string coyoteTrace, ExplorationOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(coyoteTrace);
+        return Run(program, options, coyoteTrace);
+    }
+
+    private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, string? trace)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Validate() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+
+        var config = Configure(options, trace);
+        var state = new RunState();
+        var clock = Stopwatch.StartNew();
+
+        void Body()
+        {
+            var rt = SimRuntime.CreateControlled(options.VirtualNanosPerStep);
+            state.Current = rt;
+            try
+            {
+                program(rt);
+                rt.WaitForAllThreads();
+                if (rt.UncontrolledReason is { } why)
+                {
+                    rt.Fail(UncontrolledMessage(why));
+                }
+            }
+            catch (Exception ex) when (IsUnwinding(ex))
+            {
+                rt.MainThread.MarkUnwound();
+            }
+            catch (Exception ex)
+            {
+                rt.Platform.ReportThreadException(rt.MainThread, ex);
+            }
+            finally
+            {
+                SimThread.Current = null;
+            }
+        }
+
+        using var engine = TestingEngine.Create(config, Body);
+        engine.SetLogger(new SilentLogger());
+        engine.RegisterStartIterationCallBack(_ =>
+        {
+            state.Iterations++;
+            if (options.TimeLimit is { } limit && clock.Elapsed > limit)
+            {
+                engine.Stop();
+            }
+        });
+        engine.RegisterEndIterationCallBack(_ =>
+        {
+            if (state.Current is not { } rt)
+            {
+                return;
+            }
+
+            state.Snapshot = ThreadSnapshot.Take(rt);
+            state.Steps += rt.Controlled!.SchedulingPoints;
+            rt.End(TimeSpan.FromSeconds(2));
+            if (rt.UncontrolledReason is not null)
+            {
+                engine.Stop();
+            }
+        });
+
+        string? engineError = null;
+        try
+        {
+            engine.Run();
+        }
+        catch (Exception ex)
+        {
+            engineError = (ex.GetBaseException() ?? ex).Message;
+        }
+
+        clock.Stop();
+        return Summarize(engine, state, options, trace is not null, engineError, clock.Elapsed);
+    }
+
+    private static ExplorationResult Summarize(TestingEngine engine, RunState state, ExplorationOptions options, bool replay, string? engineError, TimeSpan elapsed)
+    {
+        var report = engine.TestReport;
+        var rt = state.Current;
+        var strategy = Describe(options);
+        var bug = report.BugReports.FirstOrDefault();
+
+        ExplorationResult Result(Outcome outcome, FindingKind? kind, string? message) => new()
+        {
+            Outcome = outcome,
+            Kind = kind,
+            Message = message,
+            Iterations = state.Iterations,
+            SchedulingSteps = state.Steps,
+            BugIterationSteps = outcome is Outcome.BugFound or Outcome.ScenarioError ? rt?.Controlled?.SchedulingPoints ?? 0 : 0,
+            Elapsed = elapsed,
+            Strategy = strategy,
+            CoyoteTrace = outcome == Outcome.BugFound && !replay ? engine.ReproducibleTrace : null,
+            Steps = outcome is Outcome.BugFound or Outcome.ScenarioError && rt?.Controlled is { } c
+                ? [.. c.Steps.Select(s => s.ToStep())]
+                : [],
+        };
+
+        if (rt?.UncontrolledReason is { } why)
+        {
+            return Result(Outcome.ScenarioError, null, UncontrolledMessage(why));
+        }
+
+        if (engineError is not null || report.InternalErrors.Count > 0)
+        {
+            var error = engineError ?? string.Join("; ", report.InternalErrors);
+            return replay
+                ? Result(Outcome.ReplayFailed, null, $"the trace does not replay against this program: {error}")
+                : Result(Outcome.ScenarioError, null, $"the exploration engine failed: {error}");
+        }
+
+        if (bug is null)
+        {
+            return replay
+                ? Result(Outcome.ReplayFailed, null, "the trace ran to the end without failing: it was recorded against another scenario, variant or version")
+                : Result(Outcome.Clean, null, null);
+        }
+
+        if (bug.StartsWith(PotentialDeadlockPrefix, StringComparison.Ordinal))
+        {
+            return Result(Outcome.ScenarioError, null,
+                "a simulated thread blocked outside the Runtime (a BCL lock, Monitor, Task.Wait or Thread.Sleep?) for longer than " +
+                $"{options.HangTimeout.TotalSeconds:0.#} s: block only through the Runtime's parking lot and joins");
+        }
+
+        var threads = state.Snapshot ?? [];
+        if (bug.StartsWith(DeadlockPrefix, StringComparison.Ordinal))
+        {
+            return Result(Outcome.BugFound, FindingKind.Deadlock,
+                "Deadlock: no thread can run. " + string.Join("; ", threads.Select(t => t.Describe())));
+        }
+
+        if (bug.StartsWith(BoundPrefix, StringComparison.Ordinal))
+        {
+            return Result(Outcome.BugFound, FindingKind.Livelock,
+                $"Livelock: the threads took {rt?.Controlled?.SchedulingPoints ?? 0} scheduling steps without finishing " +
+                $"(bound {options.MaxSteps}, fair strategies x10). " + string.Join("; ", threads.Select(t => t.Describe())));
+        }
+
+        var message = rt?.FailureMessage ?? bug;
+        var kind = message.Contains(" threw ", StringComparison.Ordinal) ? FindingKind.Exception : FindingKind.Assertion;
+        return Result(Outcome.BugFound, kind, message);
+    }
+
+    private static Configuration Configure(ExplorationOptions o, string? trace)
+    {
+        var config = Configuration.Create()
+            .WithTestingIterations(o.Iterations)
+            .WithMaxSchedulingSteps(o.MaxSteps)
+            .WithFailureOnMaxStepsBoundEnabled(true)
+            .WithTelemetryEnabled(false)
+            .WithConsoleLoggingEnabled(false)
+            .WithSystematicFuzzingFallbackEnabled(false)
+            .WithPotentialDeadlocksReportedAsBugs(true)
+            .WithDeadlockTimeout((uint)o.HangTimeout.TotalMilliseconds);
+        if (o.Seed is { } seed)
+        {
+            config = config.WithRandomGeneratorSeed(seed);
+        }
+
+        config = o.Strategy switch
+        {
+            Strategy.Random => config.WithRandomStrategy(),
+            Strategy.Probabilistic => config.WithProbabilisticStrategy(o.StrategyBound),
+            Strategy.Prioritization => config.WithPrioritizationStrategy(false, o.StrategyBound),
+            Strategy.FairPrioritization => config.WithPrioritizationStrategy(true, o.StrategyBound),
+            Strategy.DelayBounding => config.WithDelayBoundingStrategy(false, o.StrategyBound),
+            Strategy.FairDelayBounding => config.WithDelayBoundingStrategy(true, o.StrategyBound),
+            Strategy.QLearning => config.WithQLearningStrategy(),
+            _ => config,
+        };
+
+        return trace is null ? config : config.WithReproducibleTrace(trace);
+    }
+
+    private static string Describe(ExplorationOptions o)
+    {
+        var bound = o.Strategy is Strategy.Probabilistic or Strategy.Prioritization or Strategy.FairPrioritization
+            or Strategy.DelayBounding or Strategy.FairDelayBounding
+            ? $"({o.StrategyBound})"
+            : string.Empty;
+        var seed = o.Seed is { } s ? $", seed {s}" : string.Empty;
+        return $"{o.Strategy.Name()}{bound}{seed}";
+    }
+
+    private static string UncontrolledMessage(string why) => $"Uncontrolled concurrency: {why}";
+
+    private static bool IsUnwinding(Exception ex) =>
+        ex is ThreadInterruptedException or Platform.ControlledPlatform.IterationEndedException or ThreadGoneException
+        || ex.GetBaseException() is ThreadInterruptedException;
+
+    private sealed class RunState
+    {
+        public SimRuntime? Current { get; set; }
+
+        public int Iterations { get; set; }
+
+        public long Steps { get; set; }
+
+        public IReadOnlyList<ThreadSnapshot>? Snapshot { get; set; }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using Sim.Runtime.Parking;
+using Sim.Runtime.Trace;
+
+namespace Sim.Runtime.Platform;
+
+/// <summary>
+/// Production mode: real OS threads, real blocking (a monitor per parked thread stands for its semaphore), the real
+/// monotonic clock, and invariant violations as exceptions. Scheduling points and trace steps cost nothing.
+/// </summary>
+internal sealed class ProductionPlatform : ExecutionPlatform
+{
+    private static readonly double s_nanosPerTick = 1e9 / Stopwatch.Frequency;
+
+    public ProductionPlatform(SimRuntime runtime)
+        : base(runtime)
+    {
+    }
+
+    public override void StartThread(SimThread thread)
+    {
+        var os = new Thread(() => Run(thread)) { IsBackground = true, Name = $"sim {thread}" };
+        thread.OsThread = os;
+        os.Start();
+    }
+
+    public override void WaitForExit(SimThread me, SimThread target) => target.OsThread?.Join();
+
+    public override bool WaitForWake(SimThread me, ParkWaiter waiter, long timeoutNanos, string addressName)
+    {
+        lock (waiter)
+        {
+            if (timeoutNanos < 0)
+            {
+                while (!waiter.Woken)
+                {
+                    Monitor.Wait(waiter);
+                }
+
+                return true;
+            }
+
+            var deadline = Stopwatch.GetTimestamp() + (long)(timeoutNanos / s_nanosPerTick);
+            while (!waiter.Woken)
+            {
+                var remaining = deadline - Stopwatch.GetTimestamp();
+                if (remaining <= 0)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(waiter, TimeSpan.FromTicks(Math.Max(1, (long)(remaining * s_nanosPerTick / 100))));
+            }
+
+            return true;
+        }
+    }
+
+    public override void Wake(ParkWaiter waiter)
+    {
+        lock (waiter)
+        {
+            waiter.Woken = true;
+            Monitor.Pulse(waiter);
+        }
+    }
+
+    public override void Step(AccessKind kind, string target, object? a = null, object? b = null)
+    {
+    }
+
+    public override void Note(AccessKind kind, string target, object? result = null)
+    {
+    }
+
+    public override AtomicSectionScope AtomicSection() => default;
+
+    public override void Yield(string why) => Thread.Yield();
+
+    public override long NowNanos() => (long)(Stopwatch.GetTimestamp() * s_nanosPerTick);
+
+    public override bool ChooseBool(string label) => Random.Shared.Next(2) == 1;
+
+    public override int ChooseInt(string label, int count) => Random.Shared.Next(count);
+
+    [DoesNotReturn]
+    public override void Fail(string message)
+    {
+        Runtime.RecordFailure(message);
+        throw new InvariantViolationException(message);
+    }
+
+    public override void ReportThreadException(SimThread thread, Exception exception)
+    {
+        if (exception is not InvariantViolationException)
+        {
+            Runtime.RecordFailure($"{thread} threw {exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    private void Run(SimThread thread)
+    {
+        SimThread.Current = thread;
+        try
+        {
+            thread.Body();
+        }
+        catch (ThreadGoneException)
+        {
+        }
+        catch (Exception ex)
+        {
+            ReportThreadException(thread, ex);
+        }
+        finally
+        {
+            thread.MarkCompleted();
+            SimThread.Current = null;
+        }
+    }
+}

@@ -1,0 +1,283 @@
+using System.Diagnostics.CodeAnalysis;
+using Sim.Runtime.Platform;
+using Sim.Runtime.Trace;
+
+namespace Sim.Runtime;
+
+/// <summary>
+/// The root of one simulated execution: one exploration iteration, or one production run. Owns the threads, the
+/// parking lot, the clock, the choices and the invariant checks; every model object hangs off it, so nothing
+/// outlives the iteration. Whether it runs under Coyote or on real threads is decided when it is created, by the
+/// harness (<see cref="Exploration.Explorer"/>) or the stress runner (<see cref="Stress.StressRunner"/>); code
+/// written on it never asks.
+/// </summary>
+public sealed class SimRuntime
+{
+    private readonly List<SimThread> _threads = [];
+    private readonly Lock _threadsLock = new();
+    private volatile bool _ended;
+    private string? _failure;
+    private string? _uncontrolled;
+
+    private SimRuntime(bool controlled, long nanosPerStep)
+    {
+        Controlled = controlled ? new ControlledPlatform(this, nanosPerStep) : null;
+        Platform = Controlled ?? (ExecutionPlatform)new ProductionPlatform(this);
+        ParkingLot = new ParkingLot(this);
+        MainThread = new SimThread(this, 1, "main", body: null);
+        _threads.Add(MainThread);
+        SimThread.Current = MainThread;
+    }
+
+    /// <summary>The thread that created the runtime and runs the program's main body (id 1).</summary>
+    public SimThread MainThread { get; }
+
+    /// <summary>The parking lot every blocking primitive waits in.</summary>
+    public ParkingLot ParkingLot { get; }
+
+    /// <summary>The simulated thread that is running this code.</summary>
+    /// <exception cref="InvalidOperationException">The caller is not a thread of this runtime.</exception>
+    public SimThread CurrentThread
+    {
+        get
+        {
+            var t = SimThread.Current;
+            if (t is null || !ReferenceEquals(t.Runtime, this))
+            {
+                const string why = "the caller is not a simulated thread of this runtime: start threads with SimRuntime.StartThread, never Task.Run, the thread pool or new Thread";
+                ReportUncontrolled(why);
+                throw new InvalidOperationException(why);
+            }
+
+            return t;
+        }
+    }
+
+    /// <summary>Every thread started so far, the main thread first.</summary>
+    public IReadOnlyList<SimThread> Threads
+    {
+        get
+        {
+            lock (_threadsLock)
+            {
+                return [.. _threads];
+            }
+        }
+    }
+
+    /// <summary>
+    /// The monotonic clock in nanoseconds (<c>_PyTime_MonotonicUnchecked</c>). Virtual in controlled mode: it advances by
+    /// a fixed amount per scheduling point and jumps to a deadline when a timed wait times out.
+    /// </summary>
+    public long MonotonicNanos => Platform.NowNanos();
+
+    internal ExecutionPlatform Platform { get; }
+
+    /// <summary>The controlled platform, or null in production mode; cells cache it.</summary>
+    internal ControlledPlatform? Controlled { get; }
+
+    internal bool HasEnded => _ended;
+
+    /// <summary>The first invariant violation or thread exception of this run, if any.</summary>
+    internal string? FailureMessage => Volatile.Read(ref _failure);
+
+    /// <summary>Why the run escaped the Runtime's control, if it did.</summary>
+    internal string? UncontrolledReason => Volatile.Read(ref _uncontrolled);
+
+    /// <summary>Creates a runtime that runs on real threads (production mode).</summary>
+    public static SimRuntime CreateProduction() => new(controlled: false, nanosPerStep: 0);
+
+    /// <summary>Creates a runtime for one controlled iteration; only the harness does this, inside the iteration.</summary>
+    internal static SimRuntime CreateControlled(long nanosPerStep) => new(controlled: true, nanosPerStep);
+
+    /// <summary>Starts a simulated thread running <paramref name="body"/> (<c>PyThread_start_joinable_thread</c>).</summary>
+    public SimThread StartThread(string name, Action body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        SimThread thread;
+        lock (_threadsLock)
+        {
+            thread = new SimThread(this, _threads.Count + 1, name, body);
+            _threads.Add(thread);
+        }
+
+        Platform.StartThread(thread);
+        return thread;
+    }
+
+    /// <summary>A controlled choice between false and true (a coin in production mode).</summary>
+    /// <param name="label">What the choice decides, for the trace.</param>
+    public bool ChooseBool(string label) => Platform.ChooseBool(label);
+
+    /// <summary>A controlled choice of an integer in [0, <paramref name="count"/>).</summary>
+    /// <param name="label">What the choice decides, for the trace.</param>
+    /// <param name="count">How many values to choose from.</param>
+    public int ChooseInt(string label, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        return Platform.ChooseInt(label, count);
+    }
+
+    /// <summary>
+    /// Checks an invariant: a Coyote assertion in controlled mode, an <see cref="InvariantViolationException"/> with the
+    /// same message in production mode.
+    /// </summary>
+    public void Check([DoesNotReturnIf(false)] bool condition, string message)
+    {
+        if (!condition)
+        {
+            Fail(message);
+        }
+    }
+
+    /// <summary>Reports an invariant violation. Never returns.</summary>
+    [DoesNotReturn]
+    public void Fail(string message) => Platform.Fail(message);
+
+    /// <summary>Lets other threads run, as a spin loop's <c>_Py_yield</c> does. Every spin loop must call it.</summary>
+    /// <param name="why">What the thread waits for, for the trace.</param>
+    public void Yield(string why = "spin") => Platform.Yield(why);
+
+    /// <summary>
+    /// Names the model operation the current thread is in, for the trace (<c>using var _ = rt.Enter("PyMutex_Lock");</c>).
+    /// Costs nothing in production mode.
+    /// </summary>
+    public OperationScope Enter(string operation)
+    {
+        if (Controlled is null || SimThread.Current is not { } t || !ReferenceEquals(t.Runtime, this))
+        {
+            return default;
+        }
+
+        var previous = t.CurrentOperation;
+        t.CurrentOperation = operation;
+        return new OperationScope(t, previous);
+    }
+
+    /// <summary>Writes a note into the trace; not a scheduling point.</summary>
+    public void Note(string text) => Platform.Note(AccessKind.Note, text);
+
+    /// <summary>
+    /// Simulates <c>fork()</c> in the calling thread, which continues as the child: every other thread, running or
+    /// exited, vanishes for good. A vanished thread stops at its next Runtime operation or wait; joining or detaching
+    /// it is an invariant violation. The parking lot keeps its entries until the Model calls
+    /// <see cref="ParkingLot.AfterFork"/>, as CPython's child does.
+    /// </summary>
+    /// <remarks>
+    /// Deviation (production mode): a vanished thread that is running, not blocked, goes on until it next parks or
+    /// exits, since production accesses have no hook to stop it. Fork scenarios are meant for exploration.
+    /// </remarks>
+    public void Fork()
+    {
+        var me = CurrentThread;
+        Platform.Step(AccessKind.Fork, $"{me} continues as the child; every other thread vanishes");
+        foreach (var t in Threads)
+        {
+            if (!ReferenceEquals(t, me))
+            {
+                t.MarkGone();
+            }
+        }
+
+        ParkingLot.WakeGone();
+    }
+
+    internal void JoinThread(SimThread target)
+    {
+        var me = CurrentThread;
+        if (ReferenceEquals(target, me))
+        {
+            Fail($"{me} joins itself: pthread_join on the calling thread deadlocks");
+        }
+
+        if (target.IsGone)
+        {
+            Fail($"{me} joins {target}, which does not exist in this process (it vanished in the fork)");
+        }
+
+        switch (target.ClaimJoinOrDetach(1))
+        {
+            case 1:
+                Fail($"{target} is joined twice: pthread_join on a thread that was already joined");
+                break;
+            case 2:
+                Fail($"{target} is joined after it was detached");
+                break;
+        }
+
+        Platform.WaitForExit(me, target);
+    }
+
+    internal void DetachThread(SimThread target)
+    {
+        var me = CurrentThread;
+        Platform.Step(AccessKind.Detach, target.ToString());
+        if (target.IsGone)
+        {
+            Fail($"{me} detaches {target}, which does not exist in this process (it vanished in the fork)");
+        }
+
+        switch (target.ClaimJoinOrDetach(2))
+        {
+            case 1:
+                Fail($"{target} is detached after it was joined");
+                break;
+            case 2:
+                Fail($"{target} is detached twice");
+                break;
+        }
+    }
+
+    /// <summary>Waits until every thread has exited: the harness's end of a program.</summary>
+    internal void WaitForAllThreads()
+    {
+        var me = CurrentThread;
+        while (Threads.FirstOrDefault(t => !ReferenceEquals(t, me) && !t.HasExited) is { } t)
+        {
+            Platform.WaitForExit(me, t);
+        }
+    }
+
+    internal void RecordFailure(string message) => Interlocked.CompareExchange(ref _failure, message, null);
+
+    internal void ReportUncontrolled(string reason) => Interlocked.CompareExchange(ref _uncontrolled, reason, null);
+
+    /// <summary>
+    /// Ends the run: every simulated thread still blocked or running is interrupted and unwinds. Coyote releases only
+    /// the threads it created, so the Runtime must release its own, or they pile up across iterations.
+    /// </summary>
+    /// <returns>How many threads failed to stop within the grace period.</returns>
+    internal int End(TimeSpan grace)
+    {
+        _ended = true;
+        var alive = Threads.Where(t => t.OsThread is { IsAlive: true }).ToList();
+        foreach (var t in alive)
+        {
+            t.OsThread!.Interrupt();
+        }
+
+        return alive.Count(t => !t.OsThread!.Join(grace));
+    }
+}
+
+/// <summary>The scope of a named model operation; disposing it restores the enclosing one.</summary>
+public readonly struct OperationScope : IDisposable
+{
+    private readonly SimThread? _thread;
+    private readonly string? _previous;
+
+    internal OperationScope(SimThread thread, string? previous)
+    {
+        _thread = thread;
+        _previous = previous;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_thread is not null)
+        {
+            _thread.CurrentOperation = _previous;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using Sim.Runtime.Parking;
+
+namespace Sim.Runtime;
+
+/// <summary>
+/// A simulated OS thread: in controlled mode a Coyote-controlled operation running on its own OS thread,
+/// in production mode a plain OS thread. Models what CPython gets from <c>PyThread_start_joinable_thread</c>,
+/// <c>PyThread_join_thread</c> and <c>PyThread_detach_thread</c> (<c>Python/thread_pthread.h</c>).
+/// </summary>
+public sealed class SimThread
+{
+    [ThreadStatic]
+    private static SimThread? s_current;
+
+    private readonly Action? _body;
+    private int _joinedOrDetached;
+    private volatile bool _completed;
+
+    internal SimThread(SimRuntime runtime, int id, string name, Action? body)
+    {
+        Runtime = runtime;
+        Id = id;
+        Name = name;
+        _body = body;
+    }
+
+    /// <summary>A small id, stable across runs of the same schedule: the main thread is 1, then 2, 3, ... in start order.</summary>
+    public int Id { get; }
+
+    /// <summary>The name given at start.</summary>
+    public string Name { get; }
+
+    /// <summary>The runtime the thread belongs to.</summary>
+    public SimRuntime Runtime { get; }
+
+    /// <summary>
+    /// Per-thread state that the Model hangs on the thread (its <c>PyThreadState</c>, say). The Runtime never reads it.
+    /// </summary>
+    public object? ModelState { get; set; }
+
+    /// <summary>
+    /// Called around a parking-lot wait that asks to detach, as <c>_PyParkingLot_Park</c> detaches and re-attaches the
+    /// thread state. Set by the Model; null means nothing to do.
+    /// </summary>
+    public IParkHooks? ParkHooks { get; set; }
+
+    /// <summary>True once the thread's body has returned or thrown (the OS thread has exited).</summary>
+    public bool HasExited => _completed;
+
+    /// <summary>True if the thread vanished in a simulated fork: it does not exist in the child process.</summary>
+    public bool IsGone { get; private set; }
+
+    /// <summary>The thread this code runs on, if it is a simulated thread.</summary>
+    internal static SimThread? Current
+    {
+        get => s_current;
+        set => s_current = value;
+    }
+
+    internal Thread? OsThread { get; set; }
+
+    internal ulong? OperationId { get; set; }
+
+    /// <summary>What the thread is blocked on, in controlled mode; null while it can run.</summary>
+    internal BlockInfo? Blocked { get; set; }
+
+    /// <summary>The innermost model operation, for the trace.</summary>
+    internal string? CurrentOperation { get; set; }
+
+    /// <summary>The last step the thread took, for deadlock and livelock reports.</summary>
+    internal Trace.StepRecord? LastStep { get; set; }
+
+    internal Action Body => _body ?? throw new InvalidOperationException("the main thread has no body to run");
+
+    /// <summary>
+    /// Waits for the thread to exit: the OS join (<c>PyThread_join_thread</c>). Joining a thread twice, joining a
+    /// detached thread, joining a thread that does not exist in this process, or joining oneself is an invariant
+    /// violation, as each is undefined behaviour for <c>pthread_join</c>.
+    /// </summary>
+    public void Join() => Runtime.JoinThread(this);
+
+    /// <summary>
+    /// Detaches the thread (<c>PyThread_detach_thread</c>): its resources are released when it exits. Detaching twice,
+    /// detaching a joined thread, or detaching a thread that does not exist in this process is an invariant violation.
+    /// </summary>
+    public void Detach() => Runtime.DetachThread(this);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"T{Id}({Name})";
+
+    internal void MarkCompleted() => _completed = true;
+
+    internal void MarkGone() => IsGone = true;
+
+    /// <summary>True if the thread was cut short by the end of its iteration rather than finishing its body.</summary>
+    internal bool WasUnwound { get; private set; }
+
+    internal void MarkUnwound() => WasUnwound = true;
+
+    /// <summary>Claims the one join or detach a thread allows; returns the previous claim (0 = none, 1 = join, 2 = detach).</summary>
+    internal int ClaimJoinOrDetach(int how) => Interlocked.CompareExchange(ref _joinedOrDetached, how, 0);
+}
+
+/// <summary>Callbacks around a detaching park, set per thread by the Model.</summary>
+public interface IParkHooks
+{
+    /// <summary>Called after the thread is queued and before it blocks (<c>_PyThreadState_Detach</c>).</summary>
+    void BeforeBlock();
+
+    /// <summary>Called after the thread resumes (<c>_PyThreadState_Attach</c>).</summary>
+    void AfterBlock();
+}

@@ -1,0 +1,17 @@
+namespace Sim.Runtime.Trace;
+
+/// <summary>One readable step of a trace: which thread did which operation.</summary>
+/// <param name="Index">The step's position in the iteration, from 1.</param>
+/// <param name="ThreadId">The simulated thread's small, stable id (the main thread is 1).</param>
+/// <param name="ThreadName">The thread's name.</param>
+/// <param name="Operation">The innermost model operation the thread was in (for example <c>PyMutex_Lock</c>), if any.</param>
+/// <param name="Action">What it did: <c>cas m._bits 0→1 seq_cst: ok</c>.</param>
+public sealed record TraceStep(int Index, int ThreadId, string ThreadName, string? Operation, string Action)
+{
+    /// <summary>Formats the step as one line of a timeline.</summary>
+    public override string ToString()
+    {
+        var op = Operation is null ? string.Empty : $"[{Operation}] ";
+        return $"#{Index,-4} T{ThreadId} {ThreadName,-12} {op}{Action}";
+    }
+}
