@@ -19,9 +19,9 @@ public sealed class SimRuntime
     private string? _failure;
     private string? _uncontrolled;
 
-    private SimRuntime(bool controlled, long nanosPerStep)
+    private SimRuntime(bool controlled, long nanosPerStep, int yieldFairness)
     {
-        Controlled = controlled ? new ControlledPlatform(this, nanosPerStep) : null;
+        Controlled = controlled ? new ControlledPlatform(this, nanosPerStep, yieldFairness) : null;
         Platform = Controlled ?? (ExecutionPlatform)new ProductionPlatform(this);
         ParkingLot = new ParkingLot(this);
         MainThread = new SimThread(this, 1, "main", body: null);
@@ -85,10 +85,10 @@ public sealed class SimRuntime
     internal string? UncontrolledReason => Volatile.Read(ref _uncontrolled);
 
     /// <summary>Creates a runtime that runs on real threads (production mode).</summary>
-    public static SimRuntime CreateProduction() => new(controlled: false, nanosPerStep: 0);
+    public static SimRuntime CreateProduction() => new(controlled: false, nanosPerStep: 0, yieldFairness: 0);
 
     /// <summary>Creates a runtime for one controlled iteration; only the harness does this, inside the iteration.</summary>
-    internal static SimRuntime CreateControlled(long nanosPerStep) => new(controlled: true, nanosPerStep);
+    internal static SimRuntime CreateControlled(long nanosPerStep, int yieldFairness) => new(controlled: true, nanosPerStep, yieldFairness);
 
     /// <summary>Starts a simulated thread running <paramref name="body"/> (<c>PyThread_start_joinable_thread</c>).</summary>
     public SimThread StartThread(string name, Action body)

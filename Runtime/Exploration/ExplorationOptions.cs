@@ -34,6 +34,14 @@ public sealed record ExplorationOptions
     public long VirtualNanosPerStep { get; init; } = 100_000;
 
     /// <summary>
+    /// Every this many yields of a spinning thread, one is fair: the spinner waits until every other runnable thread has
+    /// taken a step. The others are plain scheduling points, so a strategy may starve a lock holder while a waiter spins
+    /// (as a preempted holder is starved), but never forever. Must exceed the longest bounded spin of the model
+    /// (<c>MAX_SPIN_COUNT</c> = 40 in <c>_PyMutex_LockTimed</c>) for the spin-then-park paths to be reachable. Default 64.
+    /// </summary>
+    public int YieldFairness { get; init; } = 64;
+
+    /// <summary>
     /// How long a simulated thread may run without reaching a scheduling point before Coyote reports a hang: the sign
     /// of code blocking outside the Runtime (a BCL lock, <c>Task.Wait</c>, <c>Thread.Sleep</c>). Default 5 s.
     /// </summary>
@@ -50,6 +58,11 @@ public sealed record ExplorationOptions
         if (MaxSteps < 10)
         {
             return "max-steps must be at least 10";
+        }
+
+        if (YieldFairness < 1)
+        {
+            return "yield fairness must be at least 1";
         }
 
         if (VirtualNanosPerStep <= 0)

@@ -42,7 +42,7 @@ public static class Explorer
 
         void Body()
         {
-            var rt = SimRuntime.CreateControlled(options.VirtualNanosPerStep);
+            var rt = SimRuntime.CreateControlled(options.VirtualNanosPerStep, options.YieldFairness);
             state.Current = rt;
             try
             {

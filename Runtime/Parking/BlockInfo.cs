@@ -34,6 +34,9 @@ internal sealed class BlockInfo
     /// </summary>
     public bool EarlyTimeout { get; }
 
+    /// <summary>True for a spin loop's yield, which also ends when no other thread can run.</summary>
+    public bool IsYield { get; init; }
+
     /// <summary>True if the thread can run now without the clock moving.</summary>
     public bool CanRunNow => EarlyTimeout || Ready();
 }

@@ -17,14 +17,19 @@ internal sealed class ControlledPlatform : ExecutionPlatform
 {
     private readonly List<StepRecord> _steps = [];
     private readonly long _nanosPerStep;
+    private readonly int _yieldFairness;
     private Generator? _random;
     private StepRecord? _pending;
     private int _atomicDepth;
     private long _schedulingPoints;
     private long _clockOffset;
 
-    public ControlledPlatform(SimRuntime runtime, long nanosPerStep)
-        : base(runtime) => _nanosPerStep = nanosPerStep;
+    public ControlledPlatform(SimRuntime runtime, long nanosPerStep, int yieldFairness)
+        : base(runtime)
+    {
+        _nanosPerStep = nanosPerStep;
+        _yieldFairness = yieldFairness;
+    }
 
     /// <summary>The readable steps of this iteration so far.</summary>
     public IReadOnlyList<StepRecord> Steps => _steps;
@@ -134,16 +139,40 @@ internal sealed class ControlledPlatform : ExecutionPlatform
 
     internal override void EndAtomicSection() => _atomicDepth--;
 
+    /// <summary>
+    /// A spin loop's <c>_Py_yield</c>. Usually a plain scheduling point: the strategy may keep the other threads from
+    /// running, as an OS may keep a preempted lock holder off the CPU while a waiter spins. But every
+    /// <c>yieldFairness</c>-th yield of a thread is fair: the thread steps aside until every other thread that could run
+    /// has taken a step (or blocked, or exited); threads that are themselves in a fair yield are not waited for, and
+    /// if no other thread can run the yielder goes on at once. Unfair strategies (PCT, delay bounding) therefore cannot
+    /// starve the thread a spinner waits for, and a spin loop is reported as a livelock only when it really is one.
+    /// </summary>
     public override void Yield(string why)
     {
         var me = Enter();
         Record(AccessKind.Yield, why);
-        if (me is not null)
+        if (me is null)
         {
-            _schedulingPoints++;
-            SchedulingPoint.Yield();
-            ThrowIfStopped(me);
+            return;
         }
+
+        if (++me.YieldStreak < _yieldFairness)
+        {
+            Interleave(me);
+            return;
+        }
+
+        me.YieldStreak = 0;
+        _clockOffset += _nanosPerStep; // spinning takes time too
+        var others = Runtime.Threads
+            .Where(t => !ReferenceEquals(t, me) && !t.HasExited && !t.IsGone
+                && (t.Blocked is null || (!t.Blocked.IsYield && t.Blocked.CanRunNow)))
+            .Select(t => (Thread: t, Mark: t.StepsTaken))
+            .ToList();
+        bool OthersHadTheirTurn() => others.TrueForAll(o =>
+            o.Thread.StepsTaken > o.Mark || o.Thread.HasExited || o.Thread.IsGone
+            || (o.Thread.Blocked is { } b && (b.IsYield || !b.CanRunNow)));
+        Block(new BlockInfo(me, $"yields ({why})", OthersHadTheirTurn, BlockInfo.Never, earlyTimeout: false) { IsYield = true });
     }
 
     public override long NowNanos() => (_schedulingPoints * _nanosPerStep) + _clockOffset;
@@ -252,7 +281,8 @@ internal sealed class ControlledPlatform : ExecutionPlatform
         // Blocked stays set if the pause unwinds (a deadlock ends the iteration inside it), so the report can say
         // what the thread was waiting for.
         me.Blocked = info;
-        Operation.PauseUntil(() => Runtime.HasEnded || me.IsGone || info.CanRunNow || TimerFires(info));
+        Operation.PauseUntil(() => Runtime.HasEnded || me.IsGone || info.CanRunNow || TimerFires(info)
+            || (info.IsYield && !AnyOtherCanRun(me)));
         me.Blocked = null;
         ThrowIfStopped(me);
     }
@@ -290,6 +320,25 @@ internal sealed class ControlledPlatform : ExecutionPlatform
         return true;
     }
 
+    /// <summary>True if a thread other than <paramref name="me"/> can run now, or will when its timer fires.</summary>
+    private bool AnyOtherCanRun(SimThread me)
+    {
+        foreach (var t in Runtime.Threads)
+        {
+            if (ReferenceEquals(t, me) || t.HasExited || t.IsGone)
+            {
+                continue;
+            }
+
+            if (t.Blocked is not { } b || b.CanRunNow || TimerFires(b))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private StepRecord? Record(AccessKind kind, string target, object? a = null, object? b = null, MemoryOrder order = MemoryOrder.SeqCst)
     {
         var me = SimThread.Current;
@@ -311,6 +360,7 @@ internal sealed class ControlledPlatform : ExecutionPlatform
         };
         _steps.Add(r);
         me.LastStep = r;
+        me.StepsTaken++;
         return r;
     }
 

@@ -67,6 +67,12 @@ public sealed class SimThread
     /// <summary>The innermost model operation, for the trace.</summary>
     internal string? CurrentOperation { get; set; }
 
+    /// <summary>Yields since the thread's last fair yield (controlled mode).</summary>
+    internal int YieldStreak { get; set; }
+
+    /// <summary>How many trace steps the thread has taken (controlled mode).</summary>
+    internal int StepsTaken { get; set; }
+
     /// <summary>The last step the thread took, for deadlock and livelock reports.</summary>
     internal Trace.StepRecord? LastStep { get; set; }
 
