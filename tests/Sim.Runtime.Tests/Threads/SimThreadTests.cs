@@ -1,0 +1,117 @@
+using Sim.Runtime.Exploration;
+using Sim.Tests;
+
+namespace Sim.Runtime.Tests.Threads;
+
+public class SimThreadTests
+{
+    [Fact]
+    public void Threads_GetSmallStableIds_InStartOrder()
+    {
+        var rt = SimRuntime.CreateProduction();
+        var a = rt.StartThread("a", () => { });
+        var b = rt.StartThread("b", () => { });
+        a.Join();
+        b.Join();
+
+        Assert.Equal([1, 2, 3], rt.Threads.Select(t => t.Id));
+        Assert.True(a.HasExited && b.HasExited);
+    }
+
+    [Fact]
+    public void JoiningTwice_IsReportedAsADoubleOsJoin() =>
+        Exploring.FindsBug(rt =>
+        {
+            var t = rt.StartThread("t", () => { });
+            t.Join();
+            t.Join();
+        }, "T2(t) is joined twice", replays: 20);
+
+    [Fact]
+    public void JoiningAfterDetach_IsReported() =>
+        Exploring.FindsBug(rt =>
+        {
+            var t = rt.StartThread("t", () => { });
+            t.Detach();
+            t.Join();
+        }, "joined after it was detached");
+
+    [Fact]
+    public void JoiningItself_IsReported() =>
+        Exploring.FindsBug(rt =>
+        {
+            SimThread? self = null;
+            var ready = new AtomicInt(rt, "ready");
+            self = rt.StartThread("t", () =>
+            {
+                while (ready.Load() == 0)
+                {
+                    rt.Yield("waiting for its own handle");
+                }
+
+                self!.Join();
+            });
+            ready.Store(1);
+            self.Join();
+        }, "joins itself");
+
+    [Fact]
+    public void AThreadThatThrows_IsAFinding_NotACrash()
+    {
+        var result = Exploring.FindsBug(rt =>
+            rt.StartThread("thrower", () => throw new InvalidOperationException("boom")).Join(), "T2(thrower) threw InvalidOperationException: boom");
+
+        Assert.Equal(FindingKind.Exception, result.Kind);
+    }
+
+    [Fact]
+    public void Fork_LeavesOnlyTheCaller_AndJoiningAVanishedThreadIsReported() =>
+        Exploring.FindsBug(rt =>
+        {
+            var done = new AtomicInt(rt, "done");
+            var worker = rt.StartThread("worker", () => done.Store(1));
+            while (done.Load() == 0)
+            {
+                rt.Yield("waiting for the worker");
+            }
+
+            rt.Fork();
+            worker.Join();
+        }, "which does not exist in this process");
+
+    [Fact]
+    public void Fork_StopsTheOtherThreads_EvenWhileParked() =>
+        Exploring.StaysClean(rt =>
+        {
+            var word = new AtomicInt(rt, "word");
+            var counter = new AtomicInt(rt, "counter");
+            rt.StartThread("parked", () =>
+            {
+                rt.ParkingLot.Park(word, 0);
+                counter.FetchAdd(1);
+            });
+            rt.StartThread("running", () =>
+            {
+                for (var i = 0; i < 5; i++)
+                {
+                    counter.FetchAdd(1);
+                }
+            });
+            rt.Fork();
+            var atFork = counter.Peek();
+            rt.ParkingLot.AfterFork();
+            rt.ParkingLot.UnparkAll(word);
+            rt.Yield("give vanished threads a chance to misbehave");
+            rt.Check(counter.Peek() == atFork, "a thread that vanished in the fork kept running");
+        }, iterations: 300);
+
+    [Fact]
+    public void Choices_AreExplored_BothWays() =>
+        Exploring.FindsBug(rt =>
+        {
+            if (rt.ChooseBool("fail?") && rt.ChooseInt("which", 3) == 2)
+            {
+                rt.Fail("chose true and 2");
+            }
+        }, "chose true and 2", replays: 20);
+}
