@@ -154,6 +154,13 @@ public sealed class SimRuntime
         return new OperationScope(t, previous);
     }
 
+    /// <summary>
+    /// Names the model operation the current thread is in as <c>function(target)</c>, for example
+    /// <c>PyMutex_Lock(HEAD_LOCK)</c>. The name is built only in controlled mode, so hot paths pay nothing in production.
+    /// </summary>
+    public OperationScope Enter(string function, string target) =>
+        Controlled is null ? default : Enter($"{function}({target})");
+
     /// <summary>Writes a note into the trace; not a scheduling point.</summary>
     public void Note(string text) => Platform.Note(AccessKind.Note, text);
 

@@ -122,3 +122,28 @@ public class ExplorerTests
     public void InvalidOptions_AreRejected() =>
         Assert.Throws<ArgumentException>(() => Explorer.Explore(_ => { }, new ExplorationOptions { Iterations = 0 }));
 }
+
+public class UncontrolledBlockingTests
+{
+    [Fact]
+    public void BlockingOnABclLock_IsAnErrorOfTheScenario_NotAHangOfTheTool()
+    {
+        var gate = new object();
+        var result = Explorer.Explore(rt =>
+        {
+            var x = new AtomicInt(rt, "x");
+            var threads = Enumerable.Range(0, 2).Select(i => rt.StartThread($"t{i}", () =>
+            {
+                lock (gate)
+                {
+                    x.FetchAdd(1);
+                    x.FetchAdd(1);
+                }
+            })).ToList();
+            threads.ForEach(t => t.Join());
+        }, Exploring.Options with { HangTimeout = TimeSpan.FromMilliseconds(500), Iterations = 200 });
+
+        Assert.Equal(Outcome.ScenarioError, result.Outcome);
+        Assert.Contains("blocked outside the Runtime", result.Message, StringComparison.Ordinal);
+    }
+}
