@@ -1,0 +1,30 @@
+namespace Sim.Cli.Commands;
+
+/// <summary>
+/// Runs a command's body so that no exception escapes as a stack trace: bad input becomes one line and exit code 2,
+/// anything unexpected one line and exit code 3.
+/// </summary>
+internal static class CommandRunner
+{
+    /// <summary>Runs <paramref name="body"/> and returns its exit code.</summary>
+    public static int Guard(CliContext context, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (UsageException ex)
+        {
+            context.Error.WriteLine($"sim: {OneLine(ex.Message)}");
+            return ExitCodes.BadInput;
+        }
+        catch (Exception ex)
+        {
+            context.Error.WriteLine($"sim: internal error: {OneLine((ex.GetBaseException() ?? ex).Message)} ({ex.GetType().Name}); please report it");
+            return ExitCodes.ScenarioError;
+        }
+    }
+
+    /// <summary>Folds a message onto one line.</summary>
+    public static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+}

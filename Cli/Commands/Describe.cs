@@ -1,0 +1,38 @@
+using Sim.Cli.Configuration;
+using Sim.Cli.Output;
+using Sim.Runtime.Exploration;
+
+namespace Sim.Cli.Commands;
+
+/// <summary>Shared one-line descriptions of settings and results.</summary>
+internal static class Describe
+{
+    /// <summary>"portfolio, seed 20261125, up to 1,000 iterations, at most 10,000 steps each".</summary>
+    public static string Options(ExplorationOptions o)
+    {
+        var bound = o.Strategy is Strategy.Portfolio or Strategy.Random or Strategy.QLearning ? string.Empty : $" (bound {o.StrategyBound})";
+        var limit = o.TimeLimit is { } t ? $", time limit {Format.Duration(t)}" : string.Empty;
+        return $"{o.Strategy.Name()}{bound}, seed {o.Seed}, up to {Format.Count(o.Iterations)} iterations, at most {Format.Count(o.MaxSteps)} steps each{limit}";
+    }
+
+    /// <summary>Where the settings came from: the config file, or the built-in defaults.</summary>
+    public static string Source(ResolvedSettings settings, CliContext context)
+    {
+        var file = settings.File is { } f ? context.Show(f.FullPath) : "no config file (built-in defaults)";
+        var overrides = settings.Origins
+            .Where(o => !o.Key.StartsWith("stress.", StringComparison.Ordinal) && o.Value.Source is SettingSource.Environment or SettingSource.Flag)
+            .Select(o => o.Value.Where)
+            .Distinct()
+            .ToList();
+        return overrides.Count == 0 ? file : $"{file}, overridden by {string.Join(", ", overrides)}";
+    }
+
+    /// <summary>The outcome as one word or two: "bug (deadlock)", "clean", "scenario error".</summary>
+    public static string Outcome(ExplorationResult r) => r.Outcome switch
+    {
+        Runtime.Exploration.Outcome.BugFound => $"bug ({r.Kind?.ToString().ToLowerInvariant()})",
+        Runtime.Exploration.Outcome.Clean => "clean",
+        Runtime.Exploration.Outcome.ReplayFailed => "replay failed",
+        _ => "scenario error",
+    };
+}

@@ -1,0 +1,17 @@
+namespace Sim.Cli;
+
+/// <summary>The process exit codes of every <c>sim</c> command (README, "Exit codes").</summary>
+internal static class ExitCodes
+{
+    /// <summary>Success: no bug (explore), the failure reproduced (replay), every expectation held (hunt), no failure (stress).</summary>
+    public const int Ok = 0;
+
+    /// <summary>A finding: a bug (explore), a different failure on replay, an expectation that did not hold (hunt), failures (stress).</summary>
+    public const int Finding = 1;
+
+    /// <summary>Bad input: an unknown scenario or variant, a bad flag, an invalid setting, an unreadable or foreign trace.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>The scenario escaped the Runtime's control (a scenario error, not a finding), or the tool itself failed.</summary>
+    public const int ScenarioError = 3;
+}

@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace Sim.Cli.Output;
+
+/// <summary>How numbers and durations read in the tool's output.</summary>
+internal static class Format
+{
+    /// <summary>12,345.</summary>
+    public static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>0.84 s, 12.3 s, 2 min 05 s.</summary>
+    public static string Duration(TimeSpan t) => t.TotalSeconds switch
+    {
+        < 10 => $"{t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s",
+        < 60 => $"{t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s",
+        _ => $"{(int)t.TotalMinutes} min {t.Seconds:00} s",
+    };
+
+    /// <summary>Events per second: 1,234 or 10.5.</summary>
+    public static string Rate(long events, TimeSpan t) =>
+        t.TotalSeconds <= 0 ? "-" : (events / t.TotalSeconds).ToString(events / t.TotalSeconds >= 100 ? "N0" : "0.0", CultureInfo.InvariantCulture);
+
+    /// <summary>A number as configured values show it (no grouping).</summary>
+    public static string Plain(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,26 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Sim.Cli.Output;
+
+/// <summary>The JSON settings of every file the tool writes or reads (traces, reports, <c>--json</c> output).</summary>
+internal static class Json
+{
+    /// <summary>camelCase names, indented, enums as camelCase strings, readable characters (→, ←) left unescaped.</summary>
+    public static JsonSerializerOptions Options { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Serializes <paramref name="value"/> with <see cref="Options"/>, ending with a newline.</summary>
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options) + "\n";
+}

@@ -1,0 +1,3 @@
+using Sim.Cli;
+
+return SimCli.Run(args, CliContext.FromProcess());

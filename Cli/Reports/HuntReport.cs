@@ -1,0 +1,84 @@
+namespace Sim.Cli.Reports;
+
+/// <summary>
+/// The machine-readable report of <c>sim hunt</c> (<c>hunt.json</c>, format <see cref="CurrentFormat"/>): the settings,
+/// the totals, and one entry per scenario variant. README, "sim hunt", describes the fields.
+/// </summary>
+internal sealed record HuntReport
+{
+    /// <summary>The format tag.</summary>
+    public const string CurrentFormat = "sim-hunt/1";
+
+    public string Format { get; init; } = CurrentFormat;
+
+    public required string Tool { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required double ElapsedSeconds { get; init; }
+
+    /// <summary>The config file read, if any.</summary>
+    public required string? ConfigFile { get; init; }
+
+    /// <summary>The exploration settings every variant ran with.</summary>
+    public required HuntSettings Settings { get; init; }
+
+    /// <summary>The shard run (<c>1/1</c> when not sharded).</summary>
+    public required string Shard { get; init; }
+
+    /// <summary>True if every expectation held.</summary>
+    public required bool Passed { get; init; }
+
+    public required int Total { get; init; }
+
+    public required int Met { get; init; }
+
+    public required int NotMet { get; init; }
+
+    public required int Errors { get; init; }
+
+    public required IReadOnlyList<HuntEntry> Results { get; init; }
+}
+
+/// <summary>The settings of a hunt.</summary>
+internal sealed record HuntSettings(
+    string Strategy,
+    uint StrategyBound,
+    uint Iterations,
+    uint MaxSteps,
+    uint Seed,
+    double? TimeLimitSeconds,
+    long VirtualNanosPerStep,
+    int YieldFairness,
+    double HangTimeoutSeconds);
+
+/// <summary>One variant's result.</summary>
+/// <param name="Scenario">The scenario.</param>
+/// <param name="Variant">The variant.</param>
+/// <param name="Expected">The expectation: <c>clean</c> or <c>bug: "fragment"</c>.</param>
+/// <param name="ExpectsBug">True if a bug is expected.</param>
+/// <param name="Outcome">clean, bugFound, scenarioError.</param>
+/// <param name="Kind">The bug's kind (assertion, exception, deadlock, livelock), if one was found.</param>
+/// <param name="Message">The bug's or the error's message.</param>
+/// <param name="Verdict">met, notMet or error.</param>
+/// <param name="Explanation">Why, in a sentence.</param>
+/// <param name="Iterations">Iterations run: to the first bug, or all of them when clean.</param>
+/// <param name="SchedulingSteps">Scheduling steps over all iterations.</param>
+/// <param name="ElapsedSeconds">Wall time: to the first bug, or of all iterations when clean.</param>
+/// <param name="Strategy">The strategy as the harness described it.</param>
+/// <param name="Trace">The saved trace (a path relative to the report's folder), if a bug was found.</param>
+internal sealed record HuntEntry(
+    string Scenario,
+    string Variant,
+    string Expected,
+    bool ExpectsBug,
+    string Outcome,
+    string? Kind,
+    string? Message,
+    VerdictKind Verdict,
+    string Explanation,
+    int Iterations,
+    long SchedulingSteps,
+    double ElapsedSeconds,
+    string Strategy,
+    string? Trace);

@@ -1,0 +1,49 @@
+using System.Globalization;
+using Sim.Runtime.Exploration;
+using Sim.Scenarios;
+
+namespace Sim.Cli.Reports;
+
+/// <summary>Whether an exploration met the variant's expectation.</summary>
+internal enum VerdictKind
+{
+    /// <summary>The expected bug was found, or a clean variant stayed clean.</summary>
+    Met,
+
+    /// <summary>No bug where one was expected, another bug than the expected one, or a bug in a clean variant.</summary>
+    NotMet,
+
+    /// <summary>The scenario escaped the Runtime's control (or the engine failed): an error of the scenario, not a finding.</summary>
+    Error,
+}
+
+/// <summary>The verdict on one variant and why.</summary>
+internal sealed record Verdict(VerdictKind Kind, string Explanation)
+{
+    /// <summary>Judges <paramref name="result"/> against <paramref name="expected"/>.</summary>
+    /// <param name="expected">The variant's expectation.</param>
+    /// <param name="result">The exploration's result.</param>
+    /// <param name="budget">The iterations the settings allowed (to tell a time limit from a full run).</param>
+    public static Verdict Judge(Expectation expected, ExplorationResult result, uint budget)
+    {
+        var iterations = result.Iterations.ToString("N0", CultureInfo.InvariantCulture);
+        switch (result.Outcome)
+        {
+            case Outcome.BugFound when expected.IsMetBy(result.Message):
+                return new(VerdictKind.Met, $"found the expected bug in iteration {iterations}");
+            case Outcome.BugFound when expected is Expectation.BugExpectation bug:
+                return new(VerdictKind.NotMet, $"found another bug than the expected one (containing \"{bug.Fragment}\"): {result.Message}");
+            case Outcome.BugFound:
+                return new(VerdictKind.NotMet, $"found a bug in a variant expected to be clean: {result.Message}");
+            case Outcome.Clean when expected is Expectation.BugExpectation bug:
+                return new(VerdictKind.NotMet, $"no bug in {iterations} iterations; expected one containing \"{bug.Fragment}\"");
+            case Outcome.Clean:
+                var limited = result.Iterations < budget ? $" (the time limit stopped it before {budget:N0})" : string.Empty;
+                return new(VerdictKind.Met, $"clean after {iterations} iterations{limited}");
+            case Outcome.ReplayFailed:
+                return new(VerdictKind.Error, $"replay failed: {result.Message}");
+            default:
+                return new(VerdictKind.Error, $"scenario error (not a finding): {result.Message}");
+        }
+    }
+}

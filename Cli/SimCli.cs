@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Sim.Cli.Commands;
+
+namespace Sim.Cli;
+
+/// <summary>
+/// The <c>sim</c> command line: builds the commands and runs one. Callable in-process (tests pass their own writers,
+/// environment and folder through <see cref="CliContext"/>); <c>Program</c> passes the process's.
+/// </summary>
+internal static class SimCli
+{
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code (README, "Exit codes").</summary>
+    public static int Run(string[] args, CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(context);
+        var root = new RootCommand("sim: explore thread interleavings of CPython 3.13 free-threading mechanisms, replay the bugs found, hunt the whole corpus.")
+        {
+            ListCommand.Create(context),
+            ExploreCommand.Create(context),
+            ReplayCommand.Create(context),
+            HuntCommand.Create(context),
+            StressCommand.Create(context),
+            ConfigCommand.Create(context),
+        };
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            var command = parse.CommandResult.Command;
+            var path = command == root ? "sim" : $"sim {command.Name}";
+            var hint = error.Message.StartsWith("Unrecognized command or argument '", StringComparison.Ordinal)
+                ? Suggest.DidYouMean(error.Message.Split('\'')[1], command.Subcommands.Select(c => c.Name).Concat(command.Options.Select(o => o.Name)))
+                : string.Empty;
+            context.Error.WriteLine($"sim: {CommandRunner.OneLine(error.Message).TrimEnd('.')}{hint}; run '{path} --help' for usage");
+            return ExitCodes.BadInput;
+        }
+
+        return CommandRunner.Guard(context, () => parse.Invoke(new InvocationConfiguration
+        {
+            Output = context.Out,
+            Error = context.Error,
+            EnableDefaultExceptionHandler = false,
+        }));
+    }
+}

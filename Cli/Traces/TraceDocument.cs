@@ -1,0 +1,71 @@
+using System.Text.Json;
+
+namespace Sim.Cli.Traces;
+
+/// <summary>
+/// A trace file (format <see cref="TraceDocument.CurrentFormat"/>): which scenario and variant failed, with which
+/// settings, the failure, Coyote's reproducible trace (what <c>sim replay</c> feeds back to Coyote) and the readable
+/// steps of the failing iteration. README, "Trace files", describes the fields.
+/// </summary>
+internal sealed record TraceDocument
+{
+    /// <summary>The format this version writes and reads.</summary>
+    public const string CurrentFormat = "sim-trace/1";
+
+    /// <summary>The format tag: <c>sim-trace/1</c>.</summary>
+    public required string Format { get; init; }
+
+    /// <summary>The scenario's name.</summary>
+    public required string Scenario { get; init; }
+
+    /// <summary>The variant's name.</summary>
+    public required string Variant { get; init; }
+
+    /// <summary>The variant's expected outcome when the trace was recorded (for the reader).</summary>
+    public required string Expected { get; init; }
+
+    /// <summary>The tool and version that recorded it.</summary>
+    public required string Tool { get; init; }
+
+    /// <summary>When it was recorded (UTC).</summary>
+    public required DateTimeOffset RecordedAt { get; init; }
+
+    /// <summary>The exploration settings used; a replay runs with the same ones.</summary>
+    public required TraceOptions Options { get; init; }
+
+    /// <summary>The failure.</summary>
+    public required TraceFinding Finding { get; init; }
+
+    /// <summary>Coyote's reproducible trace of the failing iteration (a JSON value, kept as Coyote wrote it).</summary>
+    public required JsonElement CoyoteTrace { get; init; }
+
+    /// <summary>The readable steps of the failing iteration.</summary>
+    public required IReadOnlyList<TraceFileStep> Steps { get; init; }
+
+    /// <summary>Coyote's trace as the text <see cref="Runtime.Exploration.Explorer.Replay"/> takes.</summary>
+    public string CoyoteTraceText() =>
+        CoyoteTrace.ValueKind == JsonValueKind.String ? CoyoteTrace.GetString()! : CoyoteTrace.GetRawText();
+}
+
+/// <summary>The exploration settings of a trace.</summary>
+internal sealed record TraceOptions(
+    string Strategy,
+    uint StrategyBound,
+    uint Iterations,
+    uint MaxSteps,
+    uint Seed,
+    double? TimeLimitSeconds,
+    long VirtualNanosPerStep,
+    int YieldFairness,
+    double HangTimeoutSeconds);
+
+/// <summary>The failure a trace records.</summary>
+/// <param name="Kind">assertion, exception, deadlock or livelock.</param>
+/// <param name="Message">The bug's message.</param>
+/// <param name="Iteration">The iteration (from 1) that failed.</param>
+/// <param name="Steps">Scheduling steps of the failing iteration.</param>
+/// <param name="Strategy">The strategy as the harness described it.</param>
+internal sealed record TraceFinding(string Kind, string Message, int Iteration, long Steps, string Strategy);
+
+/// <summary>One readable step: the thread, the model operation it was in, what it did.</summary>
+internal sealed record TraceFileStep(int Index, int ThreadId, string ThreadName, string? Operation, string Action);

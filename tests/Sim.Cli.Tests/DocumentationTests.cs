@@ -1,0 +1,54 @@
+using Sim.Cli.Configuration;
+
+namespace Sim.Cli.Tests;
+
+/// <summary>The repository's Coyote.config and README document every setting the tool reads, and the file is valid.</summary>
+public sealed class DocumentationTests
+{
+    private static readonly string s_root = CliHarness.RepositoryRoot();
+
+    [Fact]
+    public void RepositoryConfig_IsValidAndSetsEveryFieldWithAFixedSeed()
+    {
+        using var cli = new CliHarness(config: null);
+        var path = Path.Combine(s_root, "Coyote.config");
+
+        var result = cli.Run("config", "--json", "--config", path);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var text = File.ReadAllText(path);
+        foreach (var field in SettingFields.All)
+        {
+            Assert.Contains($"\"{field.Key.Split('.')[^1]}\":", text, StringComparison.Ordinal);
+            Assert.Contains(field.EnvironmentVariable, text, StringComparison.Ordinal);
+        }
+
+        Assert.Matches("\"seed\": [0-9]+,", text);
+    }
+
+    [Fact]
+    public void Readme_DocumentsEverySettingAndEveryCommand()
+    {
+        var readme = File.ReadAllText(Path.Combine(s_root, "README.md"));
+        var config = Section(readme, "config-reference");
+        foreach (var field in SettingFields.All)
+        {
+            Assert.Contains($"`{field.Key}`", config, StringComparison.Ordinal);
+            Assert.Contains($"`{field.EnvironmentVariable}`", config, StringComparison.Ordinal);
+        }
+
+        var cli = Section(readme, "cli-reference");
+        foreach (var command in new[] { "list", "explore", "replay", "hunt", "stress", "config" })
+        {
+            Assert.Contains($"sim {command}", cli, StringComparison.Ordinal);
+        }
+    }
+
+    private static string Section(string readme, string name)
+    {
+        var begin = readme.IndexOf($"<!-- {name}:begin -->", StringComparison.Ordinal);
+        var end = readme.IndexOf($"<!-- {name}:end -->", StringComparison.Ordinal);
+        Assert.True(begin >= 0 && end > begin, $"README lacks the {name} section");
+        return readme[begin..end];
+    }
+}
