@@ -49,10 +49,14 @@ public sealed record ExplorationResult
     /// <summary>Iterations run, including the one that found the bug.</summary>
     public required int Iterations { get; init; }
 
-    /// <summary>Scheduling points taken over all iterations run.</summary>
+    /// <summary>
+    /// Scheduling points taken over all iterations run: the points at which another thread could have been scheduled
+    /// (shared accesses, parks, unparks, joins, yields that stepped aside). Notes that are not scheduling points (a
+    /// park's outcome, a controlled choice, a thread start) appear in <see cref="Steps"/> but are not counted here.
+    /// </summary>
     public required long SchedulingSteps { get; init; }
 
-    /// <summary>Scheduling points taken in the iteration that found the bug.</summary>
+    /// <summary>Scheduling points taken in the iteration that found the bug (fewer than <see cref="Steps"/> has entries: see <see cref="SchedulingSteps"/>).</summary>
     public long BugIterationSteps { get; init; }
 
     /// <summary>Wall time of the exploration.</summary>

@@ -17,17 +17,20 @@ public static class Explorer
     private const string BoundPrefix = "Scheduling steps bound";
 
     /// <summary>Explores schedules of <paramref name="program"/> until a bug or the budget runs out.</summary>
-    public static ExplorationResult Explore(Action<SimRuntime> program, ExplorationOptions options) =>
-        Run(program, options, trace: null);
+    /// <param name="program">The body of the simulated main thread.</param>
+    /// <param name="options">The exploration settings.</param>
+    /// <param name="onIteration">Called as each iteration starts, with its 1-based number (for progress displays).</param>
+    public static ExplorationResult Explore(Action<SimRuntime> program, ExplorationOptions options, Action<int>? onIteration = null) =>
+        Run(program, options, trace: null, onIteration);
 
     /// <summary>Replays a reproducible trace that <see cref="Explore"/> produced for the same program.</summary>
     public static ExplorationResult Replay(Action<SimRuntime> program, string coyoteTrace, ExplorationOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(coyoteTrace);
-        return Run(program, options, coyoteTrace);
+        return Run(program, options, coyoteTrace, onIteration: null);
     }
 
-    private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, string? trace)
+    private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, string? trace, Action<int>? onIteration)
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(options);
@@ -72,6 +75,7 @@ public static class Explorer
         engine.RegisterStartIterationCallBack(_ =>
         {
             state.Iterations++;
+            onIteration?.Invoke(state.Iterations);
             if (options.TimeLimit is { } limit && clock.Elapsed > limit)
             {
                 engine.Stop();
