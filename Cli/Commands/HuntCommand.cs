@@ -62,13 +62,13 @@ internal static class HuntCommand
         context.Out.WriteLine();
 
         var entries = new List<HuntEntry>();
-        void Hunt(Action<int, VariantRef> starting, Action<HuntEntry> finished)
+        void Hunt(Action<int, VariantRef> starting, Action<HuntEntry> finished, Action<int>? onIteration = null)
         {
             for (var i = 0; i < selected.Count; i++)
             {
                 var target = selected[i];
                 starting(i, target);
-                var result = VariantExploration.Run(target, options);
+                var result = VariantExploration.Run(target, options, onIteration);
                 var verdict = Verdict.Judge(target.Variant.Expected, result, options.Iterations);
                 var trace = VariantExploration.SaveTrace(target, options, result, output);
                 var entry = Entry(target, result, verdict, trace is null ? null : Path.GetRelativePath(output, trace).Replace('\\', '/'));
@@ -87,13 +87,19 @@ internal static class HuntCommand
                 .Start(progress =>
                 {
                     var task = progress.AddTask("hunt", maxValue: selected.Count);
+                    var iterations = progress.AddTask("iterations", maxValue: options.Iterations);
                     Hunt(
-                        (i, v) => task.Description = Markup.Escape($"{Counter(i)} {v.Name}"),
+                        (i, v) =>
+                        {
+                            task.Description = Markup.Escape($"{Counter(i)} {v.Name}");
+                            iterations.Value = 0;
+                        },
                         e =>
                         {
                             console.MarkupLine($"{VerdictMarkup(e.Verdict)} {Markup.Escape($"{e.Scenario}/{e.Variant}: {e.Explanation} ({Format.Duration(TimeSpan.FromSeconds(e.ElapsedSeconds))})")}");
                             task.Increment(1);
-                        });
+                        },
+                        n => iterations.Value = n);
                 });
         }
         else

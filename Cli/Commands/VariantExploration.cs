@@ -11,12 +11,12 @@ internal static class VariantExploration
     /// Explores <paramref name="variant"/>. Whatever the scenario does (throw, deadlock, livelock, escape the Runtime),
     /// the result says so; the harness itself failing is reported as a scenario error, never thrown.
     /// </summary>
-    public static ExplorationResult Run(VariantRef variant, ExplorationOptions options)
+    public static ExplorationResult Run(VariantRef variant, ExplorationOptions options, Action<int>? onIteration = null)
     {
         var clock = Stopwatch.StartNew();
         try
         {
-            return Explorer.Explore(variant.Scenario.Program(variant.Variant), options);
+            return Explorer.Explore(variant.Scenario.Program(variant.Variant), options, onIteration);
         }
         catch (Exception ex)
         {
