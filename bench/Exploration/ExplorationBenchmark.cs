@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using Microsoft.Coyote.SystematicTesting;
+using Sim.Runtime;
+using Sim.Runtime.Exploration;
+
+namespace Sim.Bench.Exploration;
+
+/// <summary>
+/// Measures exploration throughput: each workload on our Runtime (through the public <see cref="Explorer.Explore"/>)
+/// and on Coyote's Operation API (the baseline), under the same Coyote configuration (random strategy, same seed, same
+/// iterations, telemetry off, a silent logger). The two alternate for several rounds (the order flips every round) and
+/// the median run of each side is reported. Steps are Coyote's own step statistics for both sides.
+/// </summary>
+internal static class ExplorationBenchmark
+{
+    /// <summary>The target the issue sets: our cost per step within 1.25x of the baseline's.</summary>
+    public const double Target = 1.25;
+
+    /// <summary>Runs the sanity checks and every workload; returns the figures, or throws <see cref="HarnessException"/>.</summary>
+    public static ExplorationFigures Run(bool quick, TextWriter log)
+    {
+        var rounds = quick ? 2 : 7;
+        var sanity = CheckSanity(log);
+        var results = new List<WorkloadFigures>();
+        foreach (var w in Workload.All)
+        {
+            results.Add(Measure(w, w.IterationsFor(quick), rounds, log));
+        }
+
+        return new ExplorationFigures(rounds, sanity, results);
+    }
+
+    /// <summary>
+    /// Both sides must find the reachable lost update: proof that their threads are controlled and really interleaved
+    /// (a harness whose threads ran one after the other would measure nothing).
+    /// </summary>
+    private static string CheckSanity(TextWriter log)
+    {
+        var options = CoyoteSettings.Options(200);
+        var ours = Explorer.Explore(RuntimeWorkloads.LostUpdate, options);
+        if (ours.Outcome != Outcome.BugFound || ours.Message?.Contains("lost update", StringComparison.Ordinal) != true)
+        {
+            throw new HarnessException($"sanity: our Runtime did not find the lost update in 200 iterations ({ours.Outcome}: {ours.Message})");
+        }
+
+        var baseline = RunBaseline(OperationApiWorkloads.LostUpdate, options);
+        if (baseline.Bug?.Contains("lost update", StringComparison.Ordinal) != true)
+        {
+            throw new HarnessException($"sanity: the Operation API baseline did not find the lost update in 200 iterations ({baseline.Bug ?? "clean"})");
+        }
+
+        var text = $"both sides find the reachable lost update (ours in iteration {ours.Iterations}, baseline in iteration {baseline.Iterations})";
+        log.WriteLine($"  sanity: {text}");
+        return text;
+    }
+
+    private static WorkloadFigures Measure(Workload w, uint iterations, int rounds, TextWriter log)
+    {
+        log.WriteLine($"  {w.Name}: {iterations} iterations per run, {rounds} rounds");
+        var program = RuntimeWorkloads.Counter(w);
+        var test = OperationApiWorkloads.Counter(w);
+        var options = CoyoteSettings.Options(iterations);
+
+        // Warm-up: JIT and first-use costs on both sides.
+        var warm = CoyoteSettings.Options(Math.Max(2, iterations / 10));
+        RunOurs(program, warm);
+        RunBaseline(test, warm);
+
+        var census = StepCensus.Run(program, options);
+        if (census.Bug is not null || census.Iterations != iterations)
+        {
+            throw new HarnessException($"{w.Name}: the step census ran {census.Iterations} of {iterations} iterations, bug: {census.Bug ?? "none"}");
+        }
+
+        var ours = new List<Measured>();
+        var baseline = new List<Measured>();
+        for (var r = 0; r < rounds; r++)
+        {
+            if (r % 2 == 0)
+            {
+                ours.Add(RunOurs(program, options));
+                baseline.Add(RunBaseline(test, options));
+            }
+            else
+            {
+                baseline.Add(RunBaseline(test, options));
+                ours.Add(RunOurs(program, options));
+            }
+
+            log.WriteLine($"    round {r + 1}: ours {ours[^1].Elapsed.TotalMilliseconds:0} ms, baseline {baseline[^1].Elapsed.TotalMilliseconds:0} ms");
+        }
+
+        foreach (var run in ours)
+        {
+            Expect(w, run, iterations);
+            if (run.RuntimeSteps != census.RuntimeSteps)
+            {
+                throw new HarnessException(
+                    $"{w.Name}: a measured run took {run.RuntimeSteps} Runtime scheduling points, the census {census.RuntimeSteps}: " +
+                    "they explored different schedules, so the census's Coyote step count does not apply (has Explorer's configuration changed?)");
+            }
+        }
+
+        foreach (var run in baseline)
+        {
+            Expect(w, run, iterations);
+            if (run.CoyoteSteps != baseline[0].CoyoteSteps)
+            {
+                throw new HarnessException($"{w.Name}: the baseline's step count changed between rounds ({baseline[0].CoyoteSteps}, {run.CoyoteSteps}) despite the fixed seed");
+            }
+        }
+
+        return new WorkloadFigures(
+            w,
+            (int)iterations,
+            new SideFigures(census.CoyoteSteps, census.RuntimeSteps, [.. ours.Select(x => x.Elapsed)]),
+            new SideFigures(baseline[0].CoyoteSteps!.Value, null, [.. baseline.Select(x => x.Elapsed)]));
+    }
+
+    private static void Expect(Workload w, Measured run, uint iterations)
+    {
+        if (run.Bug is not null || run.Iterations != iterations)
+        {
+            throw new HarnessException($"{w.Name} ({run.Side}): ran {run.Iterations} of {iterations} iterations; bug: {run.Bug ?? "none"}");
+        }
+    }
+
+    private static Measured RunOurs(Action<SimRuntime> program, ExplorationOptions options)
+    {
+        Settle();
+        var clock = Stopwatch.StartNew();
+        var result = Explorer.Explore(program, options);
+        clock.Stop();
+        return new Measured("ours", clock.Elapsed, result.Iterations, null, result.SchedulingSteps,
+            result.Outcome == Outcome.Clean ? null : $"{result.Outcome}: {result.Message}");
+    }
+
+    private static Measured RunBaseline(Action test, ExplorationOptions options)
+    {
+        Settle();
+        var clock = Stopwatch.StartNew();
+        using var engine = TestingEngine.Create(CoyoteSettings.For(options), test);
+        engine.SetLogger(new SilentLogger());
+        engine.Run();
+        clock.Stop();
+        var report = engine.TestReport;
+        var iterations = report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths;
+        var bug = report.NumOfFoundBugs > 0 ? string.Join("; ", report.BugReports)
+            : report.UncontrolledInvocations.Count > 0 ? "uncontrolled: " + string.Join(", ", report.UncontrolledInvocations)
+            : report.InternalErrors.Count > 0 ? "internal: " + string.Join("; ", report.InternalErrors)
+            : null;
+        return new Measured("baseline", clock.Elapsed, iterations, (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps, null, bug);
+    }
+
+    /// <summary>Starts each run from a collected heap, so one side's garbage is not collected on the other's clock.</summary>
+    private static void Settle()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    private sealed record Measured(string Side, TimeSpan Elapsed, int Iterations, long? CoyoteSteps, long? RuntimeSteps, string? Bug);
+}

@@ -1,0 +1,34 @@
+namespace Sim.Bench.Exploration;
+
+/// <summary>
+/// One exploration workload: <see cref="Threads"/> threads, each taking <see cref="Points"/> scheduling points (an atomic
+/// increment of one shared counter each), joined by the main thread, which then checks the total.
+/// </summary>
+/// <param name="Threads">Worker threads besides the main thread.</param>
+/// <param name="Points">Scheduling points (atomic increments) per worker.</param>
+/// <param name="Iterations">Iterations per measured run in a full run.</param>
+/// <param name="QuickIterations">Iterations per measured run with <c>--quick</c>.</param>
+/// <param name="HasTarget">True for the workloads the issue sets the target on; false for a diagnostic one.</param>
+internal sealed record Workload(int Threads, int Points, uint Iterations, uint QuickIterations, bool HasTarget = true)
+{
+    /// <summary>
+    /// The workloads the issue names, 2 threads x 10 points and 8 threads x 100 points, and a diagnostic one: a single
+    /// worker, so no step hands control to another OS thread and the per-step CPU cost (ours: the cell, the trace step;
+    /// Coyote: its scheduler) is not hidden behind the cost of a context switch.
+    /// </summary>
+    public static IReadOnlyList<Workload> All { get; } =
+    [
+        new(Threads: 2, Points: 10, Iterations: 1000, QuickIterations: 60),
+        new(Threads: 8, Points: 100, Iterations: 150, QuickIterations: 6),
+        new(Threads: 1, Points: 1000, Iterations: 150, QuickIterations: 6, HasTarget: false),
+    ];
+
+    /// <summary>The final value of the counter.</summary>
+    public int Expected => Threads * Points;
+
+    /// <summary>The name in reports, e.g. <c>2 threads x 10 points</c>.</summary>
+    public string Name => $"{Threads} thread{(Threads == 1 ? string.Empty : "s")} x {Points} points";
+
+    /// <summary>Iterations per run in the chosen mode.</summary>
+    public uint IterationsFor(bool quick) => quick ? QuickIterations : Iterations;
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using Sim.Bench.Exploration;
+using Sim.Bench.Production;
+
+namespace Sim.Bench.Reporting;
+
+/// <summary>Renders measured figures as the Markdown sections of bench/README.md.</summary>
+internal static class FiguresWriter
+{
+    private static readonly CultureInfo s_inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The exploration section.</summary>
+    public static string Exploration(ExplorationFigures f, RunInfo run)
+    {
+        var lines = new List<string> { "### Exploration throughput", string.Empty };
+        lines.AddRange(run.Header());
+        lines.Add($"- Setup: random strategy, seed {CoyoteSettings.Seed}, the same iterations per run on both sides, telemetry off, a silent logger; " +
+            $"{f.Rounds} rounds, ours and the baseline alternating (the order flips every round); wall time of the whole run, engine creation included; the median run of each side is reported, and the median of the rounds' cost-per-step ratios is the headline.");
+        lines.Add("- Steps are Coyote's own step statistics (`TestReport.TotalExploredFairSteps + TotalExploredUnfairSteps`), " +
+            "for ours counted by the step census (see Method).");
+        lines.Add($"- Sanity: {f.Sanity}.");
+        lines.Add(string.Empty);
+        lines.Add("| Workload | Side | Iterations per run | Coyote steps per iteration | Iterations/s | Steps/s | Cost per step |");
+        lines.Add("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var w in f.Workloads)
+        {
+            var runtimePoints = w.Ours.RuntimeSteps is { } rs ? $" (Runtime points: {(double)rs / w.Iterations:0.#})" : string.Empty;
+            lines.Add($"| {w.Workload.Name} | ours (Runtime, `Explorer.Explore`) | {w.Iterations} | {Fmt((double)w.Ours.CoyoteSteps / w.Iterations, "0.#")}{runtimePoints} | " +
+                $"{Fmt(w.IterationsPerSecond(w.Ours), "N0")} | {Fmt(w.Ours.StepsPerSecond, "N0")} | {Micros(w.Ours.MedianNanosPerStep)} |");
+            lines.Add($"| {w.Workload.Name} | baseline (Coyote `Operation` API) | {w.Iterations} | {Fmt((double)w.Baseline.CoyoteSteps / w.Iterations, "0.#")} | " +
+                $"{Fmt(w.IterationsPerSecond(w.Baseline), "N0")} | {Fmt(w.Baseline.StepsPerSecond, "N0")} | {Micros(w.Baseline.MedianNanosPerStep)} |");
+        }
+
+        lines.Add(string.Empty);
+        lines.Add("| Workload | Cost per step, ours / baseline (median of the rounds' ratios) | Rounds' ratios (min to max) | Ratio of the two medians | Target | Met |");
+        lines.Add("|---|---:|---:|---:|---:|---|");
+        foreach (var w in f.Workloads)
+        {
+            var rounds = w.RoundRatios;
+            lines.Add($"| {w.Workload.Name} | **{Fmt(w.CostPerStepRatio, "0.00")}x** | {Fmt(rounds.Min(), "0.00")}x to {Fmt(rounds.Max(), "0.00")}x | " +
+                $"{Fmt(w.RatioOfMedians, "0.00")}x | " +
+                (w.MeetsTarget is { } met ? $"<= {Fmt(ExplorationBenchmark.Target, "0.00")}x | {Met(met)} |" : "none (diagnostic) | |"));
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The production section.</summary>
+    public static string Production(ProductionFigures f, RunInfo run)
+    {
+        var lines = new List<string> { "### Production mode", string.Empty };
+        lines.AddRange(run.Header());
+        lines.Add($"- BenchmarkDotNet job: {f.Job}; mean time per operation, with its standard error; allocations from `[MemoryDiagnoser]`.");
+        lines.Add(string.Empty);
+        lines.Add("| Ours | ns/op | Baseline | ns/op | Ours / baseline | Target | Met | Allocated (ours, baseline) |");
+        lines.Add("|---|---:|---|---:|---:|---:|---|---|");
+        foreach (var c in ProductionBenchmark.Comparisons)
+        {
+            lines.Add(Row(f, c, withTarget: true));
+        }
+
+        lines.Add(string.Empty);
+        lines.Add("What PyMutex's uncontended Lock+Unlock is made of, each part measured alone:");
+        lines.Add(string.Empty);
+        lines.Add("| Part | ns/op | Against | ns/op | Ratio | | | Allocated (part, against) |");
+        lines.Add("|---|---:|---|---:|---:|---:|---|---|");
+        foreach (var c in ProductionBenchmark.LockParts)
+        {
+            lines.Add(Row(f, c, withTarget: false));
+        }
+
+        lines.Add(string.Empty);
+        lines.Add("Where `AtomicInt.FetchAdd`'s time goes:");
+        lines.Add(string.Empty);
+        lines.Add("| Variant | ns/op | Against | ns/op | Ratio | | | Allocated (variant, against) |");
+        lines.Add("|---|---:|---|---:|---:|---:|---|---|");
+        foreach (var c in ProductionBenchmark.AtomicParts)
+        {
+            lines.Add(Row(f, c, withTarget: false));
+        }
+
+        lines.Add(string.Empty);
+        lines.Add("Our Runtime's own work per access in controlled mode, apart from Coyote's scheduler (compare with the cost per step in the exploration table):");
+        lines.Add(string.Empty);
+        lines.Add("| Ours | ns/step | Baseline | ns/step | Ratio | | | Allocated per step (ours, baseline) |");
+        lines.Add("|---|---:|---|---:|---:|---:|---|---|");
+        foreach (var c in ProductionBenchmark.ControlledStep)
+        {
+            lines.Add(Row(f, c, withTarget: false));
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    private static string Row(ProductionFigures f, Comparison c, bool withTarget)
+    {
+        if (!f.Has(c))
+        {
+            return $"| {c.Ours} | not measured in this run (--filter) | | | | | | |";
+        }
+
+        var ours = f.Results[c.OursMethod];
+        var baseline = f.Results[c.BaselineMethod];
+        var ratio = f.Ratio(c);
+        var target = withTarget && c.Target is { } t ? $"<= {Fmt(t, "0.0")}x" : withTarget ? "none set" : string.Empty;
+        var met = withTarget && c.Target is { } t2 ? Met(ratio <= t2) : string.Empty;
+
+        // A baseline within two standard errors of zero (a field access the JIT folds into the loop) has no meaningful ratio.
+        var shown = baseline.MeanNanos > 2 * baseline.StandardErrorNanos && baseline.MeanNanos >= 0.05
+            ? $"**{Fmt(ratio, "0.00")}x**"
+            : "n/a (baseline below resolution)";
+        return $"| {c.Ours} | {Ns(ours)} | {c.Baseline} | {Ns(baseline)} | {shown} | {target} | {met} | {Bytes(ours)}, {Bytes(baseline)} |";
+    }
+
+    private static string Ns(Measurement m) => $"{Fmt(m.MeanNanos, "0.00")} ± {Fmt(m.StandardErrorNanos, "0.00")}";
+
+    private static string Bytes(Measurement m) => m.AllocatedBytes is { } b ? $"{b} B" : "?";
+
+    private static string Micros(double nanos) => $"{Fmt(nanos / 1000, "0.00")} µs";
+
+    private static string Met(bool met) => met ? "yes" : "**no**";
+
+    private static string Fmt(double v, string format) => v.ToString(format, s_inv);
+}
