@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Sim.Runtime.Platform;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime;
@@ -28,6 +29,12 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.Read(ref _value);
         }
 
+        return LoadControlled(c, order);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T LoadControlled(ControlledPlatform c, MemoryOrder order)
+    {
         c.Access(this, AccessKind.Load, order);
         var v = _value;
         c.Completed(v);
@@ -52,6 +59,12 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return;
         }
 
+        StoreControlled(c, value, order);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void StoreControlled(ControlledPlatform c, T value, MemoryOrder order)
+    {
         c.Access(this, AccessKind.Store, order, value);
         _value = value;
     }
@@ -65,6 +78,12 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.Exchange(ref _value, value);
         }
 
+        return ExchangeControlled(c, value, order);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T ExchangeControlled(ControlledPlatform c, T value, MemoryOrder order)
+    {
         c.Access(this, AccessKind.Exchange, order, value);
         var old = _value;
         _value = value;
@@ -88,6 +107,12 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return ok;
         }
 
+        return CompareExchangeControlled(c, ref expected, desired, order);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool CompareExchangeControlled(ControlledPlatform c, ref T expected, T desired, MemoryOrder order)
+    {
         c.Access(this, AccessKind.CompareExchange, order, expected, desired);
         var current = _value;
         var success = current == expected;
@@ -110,6 +135,12 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.Add(ref _value, delta) - delta;
         }
 
+        return FetchAddControlled(c, delta, order);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T FetchAddControlled(ControlledPlatform c, T delta, MemoryOrder order)
+    {
         c.Access(this, AccessKind.FetchAdd, order, delta);
         var old = _value;
         _value = old + delta;
@@ -126,6 +157,12 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.Or(ref _value, bits);
         }
 
+        return FetchOrControlled(c, bits, order);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T FetchOrControlled(ControlledPlatform c, T bits, MemoryOrder order)
+    {
         c.Access(this, AccessKind.FetchOr, order, bits);
         var old = _value;
         _value = old | bits;
@@ -142,6 +179,12 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.And(ref _value, bits);
         }
 
+        return FetchAndControlled(c, bits, order);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T FetchAndControlled(ControlledPlatform c, T bits, MemoryOrder order)
+    {
         c.Access(this, AccessKind.FetchAnd, order, bits);
         var old = _value;
         _value = old & bits;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Sim.Runtime.Platform;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime;
@@ -26,6 +28,12 @@ public sealed class AtomicRef<T> : SharedCell
             return Volatile.Read(ref _value);
         }
 
+        return LoadControlled(c, order);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T? LoadControlled(ControlledPlatform c, MemoryOrder order)
+    {
         c.Access(this, AccessKind.Load, order);
         var v = _value;
         c.Completed(v);
@@ -50,6 +58,12 @@ public sealed class AtomicRef<T> : SharedCell
             return;
         }
 
+        StoreControlled(c, value, order);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void StoreControlled(ControlledPlatform c, T? value, MemoryOrder order)
+    {
         c.Access(this, AccessKind.Store, order, value);
         _value = value;
     }
@@ -63,6 +77,12 @@ public sealed class AtomicRef<T> : SharedCell
             return Interlocked.Exchange(ref _value, value);
         }
 
+        return ExchangeControlled(c, value, order);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T? ExchangeControlled(ControlledPlatform c, T? value, MemoryOrder order)
+    {
         c.Access(this, AccessKind.Exchange, order, value);
         var old = _value;
         _value = value;
@@ -86,6 +106,12 @@ public sealed class AtomicRef<T> : SharedCell
             return ok;
         }
 
+        return CompareExchangeControlled(c, ref expected, desired, order);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool CompareExchangeControlled(ControlledPlatform c, ref T? expected, T? desired, MemoryOrder order)
+    {
         c.Access(this, AccessKind.CompareExchange, order, expected, desired);
         var current = _value;
         var success = ReferenceEquals(current, expected);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Sim.Runtime.Platform;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime;
@@ -27,6 +29,12 @@ public sealed class PlainCell<T> : SharedCell
             return _value;
         }
 
+        return ReadControlled(c);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T ReadControlled(ControlledPlatform c)
+    {
         c.Access(this, AccessKind.Read, MemoryOrder.Relaxed);
         var v = _value;
         c.Completed(v);
@@ -43,6 +51,12 @@ public sealed class PlainCell<T> : SharedCell
             return;
         }
 
+        WriteControlled(c, value);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WriteControlled(ControlledPlatform c, T value)
+    {
         c.Access(this, AccessKind.Write, MemoryOrder.Relaxed, value);
         _value = value;
     }
