@@ -56,6 +56,9 @@ public sealed record ExplorationResult
     /// </summary>
     public required long SchedulingSteps { get; init; }
 
+    /// <summary>Coyote's own count of the scheduling steps it explored (fair and unfair), over all iterations run.</summary>
+    public long CoyoteSteps { get; init; }
+
     /// <summary>Scheduling points taken in the iteration that found the bug (fewer than <see cref="Steps"/> has entries: see <see cref="SchedulingSteps"/>).</summary>
     public long BugIterationSteps { get; init; }
 

@@ -125,6 +125,7 @@ public static class Explorer
             Message = message,
             Iterations = state.Iterations,
             SchedulingSteps = state.Steps,
+            CoyoteSteps = (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps,
             BugIterationSteps = outcome is Outcome.BugFound or Outcome.ScenarioError ? rt?.Controlled?.SchedulingPoints ?? 0 : 0,
             Elapsed = elapsed,
             Strategy = strategy,
@@ -180,7 +181,8 @@ public static class Explorer
         return Result(Outcome.BugFound, kind, message);
     }
 
-    private static Configuration Configure(ExplorationOptions o, string? trace)
+    /// <summary>The Coyote configuration of an exploration (internal so that the benchmark's baseline runs under the same one).</summary>
+    internal static Configuration Configure(ExplorationOptions o, string? trace)
     {
         var config = Configuration.Create()
             .WithTestingIterations(o.Iterations)
