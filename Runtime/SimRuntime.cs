@@ -93,16 +93,25 @@ public sealed class SimRuntime
     /// <summary>Starts a simulated thread running <paramref name="body"/> (<c>PyThread_start_joinable_thread</c>).</summary>
     public SimThread StartThread(string name, Action body)
     {
+        var thread = CreateThread(name, body);
+        thread.Start();
+        return thread;
+    }
+
+    /// <summary>
+    /// Creates a simulated thread that will run <paramref name="body"/> once <see cref="SimThread.Start"/> is called, so
+    /// that a model can prepare per-thread state before the OS thread exists (as <c>ThreadHandle_start</c> creates the
+    /// thread state first). It gets its id now.
+    /// </summary>
+    public SimThread CreateThread(string name, Action body)
+    {
         ArgumentNullException.ThrowIfNull(body);
-        SimThread thread;
         lock (_threadsLock)
         {
-            thread = new SimThread(this, _threads.Count + 1, name, body);
+            var thread = new SimThread(this, _threads.Count + 1, name, body);
             _threads.Add(thread);
+            return thread;
         }
-
-        Platform.StartThread(thread);
-        return thread;
     }
 
     /// <summary>A controlled choice between false and true (a coin in production mode).</summary>
@@ -202,6 +211,11 @@ public sealed class SimRuntime
             Fail($"{me} joins {target}, which does not exist in this process (it vanished in the fork)");
         }
 
+        if (!target.IsStarted)
+        {
+            Fail($"{me} joins {target}, which was never started");
+        }
+
         switch (target.ClaimJoinOrDetach(1))
         {
             case 1:
@@ -239,7 +253,7 @@ public sealed class SimRuntime
     internal void WaitForAllThreads()
     {
         var me = CurrentThread;
-        while (Threads.FirstOrDefault(t => !ReferenceEquals(t, me) && !t.HasExited) is { } t)
+        while (Threads.FirstOrDefault(t => !ReferenceEquals(t, me) && t.IsStarted && !t.HasExited) is { } t)
         {
             Platform.WaitForExit(me, t);
         }

@@ -10,8 +10,14 @@ namespace Sim.Runtime.Exploration;
 /// <see cref="ExplorationResult"/>: the outcome, the bug's message, the iterations and steps it took, the reproducible
 /// trace and the readable steps.
 /// </summary>
+/// <remarks>
+/// Coyote 1.7.11 keeps process-wide state (its runtime registry, the controlled-execution count), so explorations in one
+/// process run one at a time: concurrent callers (parallel test classes, say) wait for each other here.
+/// </remarks>
 public static class Explorer
 {
+    private static readonly Lock s_engineGate = new();
+
     private const string DeadlockPrefix = "Deadlock detected";
     private const string PotentialDeadlockPrefix = "Potential deadlock";
     private const string BoundPrefix = "Scheduling steps bound";
@@ -39,6 +45,7 @@ public static class Explorer
             throw new ArgumentException(problem, nameof(options));
         }
 
+        using var gate = s_engineGate.EnterScope();
         var config = Configure(options, trace);
         var state = new RunState();
         var clock = Stopwatch.StartNew();

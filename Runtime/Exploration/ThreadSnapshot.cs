@@ -6,7 +6,7 @@ internal sealed record ThreadSnapshot(SimThread Thread, string? BlockedOn, strin
     public static IReadOnlyList<ThreadSnapshot> Take(SimRuntime runtime) =>
     [
         .. runtime.Threads
-            .Where(t => (!t.HasExited || t.WasUnwound) && !t.IsGone)
+            .Where(t => t.IsStarted && (!t.HasExited || t.WasUnwound) && !t.IsGone)
             .Select(t => new ThreadSnapshot(t, t.Blocked?.Description, t.CurrentOperation, t.LastStep?.ToStep().Action)),
     ];
 

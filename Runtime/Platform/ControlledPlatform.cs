@@ -165,7 +165,7 @@ internal sealed class ControlledPlatform : ExecutionPlatform
         me.YieldStreak = 0;
         _clockOffset += _nanosPerStep; // spinning takes time too
         var others = Runtime.Threads
-            .Where(t => !ReferenceEquals(t, me) && !t.HasExited && !t.IsGone
+            .Where(t => !ReferenceEquals(t, me) && t.IsLive
                 && (t.Blocked is null || (!t.Blocked.IsYield && t.Blocked.CanRunNow)))
             .Select(t => (Thread: t, Mark: t.StepsTaken))
             .ToList();
@@ -300,7 +300,7 @@ internal sealed class ControlledPlatform : ExecutionPlatform
 
         foreach (var t in Runtime.Threads)
         {
-            if (ReferenceEquals(t, info.Thread) || t.HasExited || t.IsGone)
+            if (ReferenceEquals(t, info.Thread) || !t.IsLive)
             {
                 continue;
             }
@@ -325,7 +325,7 @@ internal sealed class ControlledPlatform : ExecutionPlatform
     {
         foreach (var t in Runtime.Threads)
         {
-            if (ReferenceEquals(t, me) || t.HasExited || t.IsGone)
+            if (ReferenceEquals(t, me) || !t.IsLive)
             {
                 continue;
             }

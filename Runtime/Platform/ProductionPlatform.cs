@@ -25,12 +25,19 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         os.Start();
     }
 
-    public override void WaitForExit(SimThread me, SimThread target) => target.OsThread?.Join();
+    public override void WaitForExit(SimThread me, SimThread target)
+    {
+        ThrowIfGone(me);
+        target.OsThread?.Join();
+    }
 
     public override bool WaitForWake(SimThread me, ParkWaiter waiter, long timeoutNanos, string addressName)
     {
         lock (waiter)
         {
+            // A thread that vanished in a fork must not block: Fork marks it gone before it wakes the parked ones, so a
+            // thread that parks later sees the mark here.
+            ThrowIfGone(me);
             if (timeoutNanos < 0)
             {
                 while (!waiter.Woken)
@@ -66,9 +73,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         }
     }
 
-    public override void Step(AccessKind kind, string target, object? a = null, object? b = null)
-    {
-    }
+    public override void Step(AccessKind kind, string target, object? a = null, object? b = null) => ThrowIfGone(SimThread.Current);
 
     public override void Note(AccessKind kind, string target, object? result = null)
     {
@@ -96,6 +101,18 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         if (exception is not InvariantViolationException)
         {
             Runtime.RecordFailure($"{thread} threw {exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Stops a thread that vanished in a fork at its next park, unpark or join (production accesses to cells have no hook,
+    /// so a running vanished thread goes on until then).
+    /// </summary>
+    private static void ThrowIfGone(SimThread? me)
+    {
+        if (me is { IsGone: true })
+        {
+            throw new ThreadGoneException(me);
         }
     }
 

@@ -15,6 +15,8 @@ public sealed class SimThread
     private readonly Action? _body;
     private int _joinedOrDetached;
     private volatile bool _completed;
+    private volatile bool _gone;
+    private volatile bool _started;
 
     internal SimThread(SimRuntime runtime, int id, string name, Action? body)
     {
@@ -22,6 +24,7 @@ public sealed class SimThread
         Id = id;
         Name = name;
         _body = body;
+        _started = body is null;
     }
 
     /// <summary>A small id, stable across runs of the same schedule: the main thread is 1, then 2, 3, ... in start order.</summary>
@@ -48,7 +51,13 @@ public sealed class SimThread
     public bool HasExited => _completed;
 
     /// <summary>True if the thread vanished in a simulated fork: it does not exist in the child process.</summary>
-    public bool IsGone { get; private set; }
+    public bool IsGone => _gone;
+
+    /// <summary>True once <see cref="Start"/> ran (the main thread is always started).</summary>
+    public bool IsStarted => _started;
+
+    /// <summary>True if the thread has started and neither exited nor vanished in a fork: it may still take steps.</summary>
+    internal bool IsLive => _started && !_completed && !_gone;
 
     /// <summary>The thread this code runs on, if it is a simulated thread.</summary>
     internal static SimThread? Current
@@ -79,6 +88,22 @@ public sealed class SimThread
     internal Action Body => _body ?? throw new InvalidOperationException("the main thread has no body to run");
 
     /// <summary>
+    /// Starts a thread created with <see cref="SimRuntime.CreateThread"/> (the OS thread begins to exist here).
+    /// Starting a thread twice is an error of the program.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The thread was already started.</exception>
+    public void Start()
+    {
+        if (_started)
+        {
+            throw new InvalidOperationException($"{this} was already started");
+        }
+
+        _started = true;
+        Runtime.Platform.StartThread(this);
+    }
+
+    /// <summary>
     /// Waits for the thread to exit: the OS join (<c>PyThread_join_thread</c>). Joining a thread twice, joining a
     /// detached thread, joining a thread that does not exist in this process, or joining oneself is an invariant
     /// violation, as each is undefined behaviour for <c>pthread_join</c>.
@@ -96,7 +121,7 @@ public sealed class SimThread
 
     internal void MarkCompleted() => _completed = true;
 
-    internal void MarkGone() => IsGone = true;
+    internal void MarkGone() => _gone = true;
 
     /// <summary>True if the thread was cut short by the end of its iteration rather than finishing its body.</summary>
     internal bool WasUnwound { get; private set; }

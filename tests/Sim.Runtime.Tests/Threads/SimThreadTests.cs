@@ -115,3 +115,53 @@ public class SimThreadTests
             }
         }, "chose true and 2", replays: 20);
 }
+
+public class ThreadCreationTests
+{
+    [Fact]
+    public void ACreatedThread_RunsOnlyOnceStarted_AndCarriesItsStateFromBeforeTheStart() =>
+        Exploring.StaysClean(rt =>
+        {
+            var ran = new AtomicInt(rt, "ran");
+            var t = rt.CreateThread("t", () => ran.Store(rt.CurrentThread.ModelState is "prepared" ? 1 : 2));
+            t.ModelState = "prepared";
+            rt.Check(ran.Load() == 0 && !t.IsStarted, "the thread ran before it was started");
+            t.Start();
+            t.Join();
+            rt.Check(ran.Peek() == 1, "the thread did not see the state prepared before its start");
+        }, iterations: 100);
+
+    [Fact]
+    public void ACreatedThreadThatNeverStarts_NeitherBlocksTheEnd_NorCanBeJoined() =>
+        Exploring.FindsBug(rt =>
+        {
+            var t = rt.CreateThread("never", () => { });
+            rt.StartThread("other", () => rt.Yield("nothing to do")).Join();
+            t.Join();
+        }, "which was never started");
+
+    [Fact]
+    public void Fork_OnRealThreads_StopsAVanishedThreadAtItsNextPark()
+    {
+        var result = Sim.Runtime.Stress.StressRunner.Run(rt =>
+        {
+            var word = new AtomicInt(rt, "word");
+            var started = new AtomicInt(rt, "started");
+            rt.StartThread("parker", () =>
+            {
+                started.Store(1);
+                rt.ParkingLot.Park(word, 0);
+            });
+            while (started.Load() == 0)
+            {
+                rt.Yield("waiting for the parker");
+            }
+
+            rt.Fork();
+            rt.ParkingLot.AfterFork();
+        }, new Sim.Runtime.Stress.StressOptions { Runs = 50, HangTimeout = TimeSpan.FromSeconds(5), MaxHangs = 1 });
+
+        Assert.Equal(0, result.Hangs);
+        Assert.False(result.FoundBug, string.Join("; ", result.Messages.Keys));
+    }
+}

@@ -1,0 +1,68 @@
+using Sim.Model.Threading;
+using Sim.Runtime;
+using Sim.Tests;
+
+namespace Sim.Model.Tests.Threading;
+
+/// <summary>The 3.12 join design, and how its order of events differs from 3.13's.</summary>
+public class TstateLockThreadTests
+{
+    private static Action<SimRuntime> Joiners(int joiners, ThreadingDesign design) => rt =>
+    {
+        var threading = Py.Import(rt, design);
+        var target = threading.NewThread("A", () => { });
+        target.Start();
+        var threads = Enumerable.Range(0, joiners).Select(i => threading.NewThread($"J{i}", () =>
+        {
+            target.Join();
+            rt.Check(!target.IsAlive(), "join returned but is_alive() is True");
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        if (target is TstateLockThread t312)
+        {
+            rt.Check(t312.IsStoppedForCheck && t312.TstateLockForCheck is null, "after the joins A is not stopped");
+        }
+    };
+
+    /// <summary>A single joiner checks, as join returns, whether the target's thread state is already unlinked.</summary>
+    private static Action<SimRuntime> JoinThenCheckThreadState(ThreadingDesign design) => rt =>
+    {
+        var threading = Py.Import(rt, design);
+        var target = threading.NewThread("A", () => { });
+        target.Start();
+        var os = rt.Threads.Single(t => t.Name == "A");
+        target.Join();
+        rt.Check(!threading.HasLinkedThreadState(os), "join returned while A's thread state is still linked");
+    };
+
+    [Fact]
+    public void OneJoiner_IsClean_UnderExploration() => Exploring.StaysClean(Joiners(1, ThreadingDesign.Cpython312), iterations: 300);
+
+    [Fact]
+    public void OneJoiner_IsClean_OnRealThreads() => Exploring.RunsCleanOnRealThreads(Joiners(1, ThreadingDesign.Cpython312), runs: 50);
+
+    [Fact]
+    public void TwoJoiners_TripTheStopAssertion() =>
+        Exploring.FindsBug(Joiners(2, ThreadingDesign.Cpython312), "_stop: A._tstate_lock is held");
+
+    [Fact]
+    public void TwoJoiners_OfAThreadHandle_AreClean() => Exploring.StaysClean(Joiners(2, ThreadingDesign.Cpython313), iterations: 300);
+
+    [Fact]
+    public void TstateLock_IsReleasedBeforeTheThreadStateIsUnlinked() =>
+        Exploring.FindsBug(JoinThenCheckThreadState(ThreadingDesign.Cpython312), "still linked");
+
+    [Fact]
+    public void ThreadIsExiting_IsSetAfterTheThreadStateIsUnlinked() =>
+        Exploring.StaysClean(JoinThenCheckThreadState(ThreadingDesign.Cpython313), iterations: 300);
+
+    [Fact]
+    public void Join_BeforeStart_RaisesRuntimeError()
+    {
+        var rt = SimRuntime.CreateProduction();
+        var t = Py.Import(rt, ThreadingDesign.Cpython312).NewThread("A", () => { });
+        var e = Assert.Throws<ThreadError>(() => t.Join());
+        Assert.Equal("cannot join thread before it is started", e.Message);
+    }
+}
