@@ -21,6 +21,7 @@ internal static class SimCli
             ReplayCommand.Create(context),
             HuntCommand.Create(context),
             StressCommand.Create(context),
+            CompareCommand.Create(context),
             ConfigCommand.Create(context),
         };
 
