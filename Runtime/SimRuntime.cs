@@ -226,7 +226,11 @@ public sealed class SimRuntime
                 break;
         }
 
+        // A blocking join releases the thread state while it waits (Py_BEGIN_ALLOW_THREADS around PyThread_join_thread).
+        var hooks = me.ParkHooks;
+        hooks?.BeforeBlock();
         Platform.WaitForExit(me, target);
+        hooks?.AfterBlock();
     }
 
     internal void DetachThread(SimThread target)
@@ -259,7 +263,19 @@ public sealed class SimRuntime
         }
     }
 
-    internal void RecordFailure(string message) => Interlocked.CompareExchange(ref _failure, message, null);
+    /// <summary>
+    /// Records the run's first failure. On real threads it also ends the run: every parked thread is woken and unwinds,
+    /// as does every thread at its next park, unpark, join or yield, so that a failure in a thread that holds a lock does
+    /// not leave the others blocked until the hang timeout (in controlled mode Coyote ends the iteration).
+    /// </summary>
+    internal void RecordFailure(string message)
+    {
+        if (Interlocked.CompareExchange(ref _failure, message, null) is null && Controlled is null)
+        {
+            _ended = true;
+            ParkingLot.WakeAll();
+        }
+    }
 
     internal void ReportUncontrolled(string reason) => Interlocked.CompareExchange(ref _uncontrolled, reason, null);
 

@@ -32,11 +32,11 @@ internal sealed record Verdict(VerdictKind Kind, string Explanation)
             case Outcome.BugFound when expected.IsMetBy(result.Message):
                 return new(VerdictKind.Met, $"found the expected bug in iteration {iterations}");
             case Outcome.BugFound when expected is Expectation.BugExpectation bug:
-                return new(VerdictKind.NotMet, $"found another bug than the expected one (containing \"{bug.Fragment}\"): {result.Message}");
+                return new(VerdictKind.NotMet, $"found another bug than the expected one (containing {string.Join(" or ", bug.Fragments.Select(f => $"\"{f}\""))}): {result.Message}");
             case Outcome.BugFound:
                 return new(VerdictKind.NotMet, $"found a bug in a variant expected to be clean: {result.Message}");
             case Outcome.Clean when expected is Expectation.BugExpectation bug:
-                return new(VerdictKind.NotMet, $"no bug in {iterations} iterations; expected one containing \"{bug.Fragment}\"");
+                return new(VerdictKind.NotMet, $"no bug in {iterations} iterations; expected one containing {string.Join(" or ", bug.Fragments.Select(f => $"\"{f}\""))}");
             case Outcome.Clean:
                 var limited = result.Iterations < budget ? $" (the time limit stopped it before {budget:N0})" : string.Empty;
                 return new(VerdictKind.Met, $"clean after {iterations} iterations{limited}");

@@ -15,7 +15,8 @@ namespace Sim.Model.Interpreter;
 /// </remarks>
 public sealed partial class PyInterpreterState
 {
-    private readonly List<PyThreadState> _threads = [];
+    /// <summary>The linked thread states: replaced whole under <c>HEAD_LOCK</c>, so readers without the lock see a consistent list.</summary>
+    private volatile PyThreadState[] _threads = [];
 
     /// <summary>Creates the interpreter and the main thread's state, attached, on the runtime's main thread.</summary>
     public PyInterpreterState(SimRuntime runtime, ModelConfig? config = null)
@@ -41,16 +42,7 @@ public sealed partial class PyInterpreterState
     public PyThreadState MainThreadState { get; }
 
     /// <summary>The thread states linked into the interpreter, read without locking (for checks and reports).</summary>
-    public IReadOnlyList<PyThreadState> ThreadStatesForCheck
-    {
-        get
-        {
-            lock (_threads)
-            {
-                return [.. _threads];
-            }
-        }
-    }
+    public IReadOnlyList<PyThreadState> ThreadStatesForCheck => _threads;
 
     /// <summary>The thread state of the calling simulated thread (<c>_PyThreadState_GET</c>).</summary>
     public PyThreadState CurrentThreadState =>
@@ -69,23 +61,13 @@ public sealed partial class PyInterpreterState
         thread.ModelState = tstate;
         thread.ParkHooks = tstate;
         HeadLock.LockDontDetach();
-        lock (_threads)
-        {
-            _threads.Add(tstate);
-        }
-
+        _threads = [.. _threads, tstate];
         HeadLock.Unlock();
         return tstate;
     }
 
     /// <summary>Unlinks a thread state; called by <see cref="PyThreadState.Delete"/> under <c>HEAD_LOCK</c>.</summary>
-    internal void Unlink(PyThreadState tstate)
-    {
-        lock (_threads)
-        {
-            _threads.Remove(tstate);
-        }
-    }
+    internal void Unlink(PyThreadState tstate) => _threads = [.. _threads.Where(t => !ReferenceEquals(t, tstate))];
 
     /// <summary>Creates the mechanisms' interpreter-wide state; each mechanism's partial file may implement it.</summary>
     partial void InitializeMechanisms();

@@ -110,6 +110,24 @@ public sealed partial class PyThreadState : IParkHooks
         IsDeleted = true;
     }
 
+    /// <summary>
+    /// <c>_PyThreadState_DeleteCurrent</c> (<c>Python/pystate.c</c>, 3.13), for a thread deleting its own state at exit:
+    /// goes offline for QSBR, stops being the thread's current state (<c>current_fast_clear</c>: later parks by this thread
+    /// no longer detach anything), then runs <see cref="Delete"/>.
+    /// </summary>
+    public void DeleteCurrent()
+    {
+        using var _ = Interp.Runtime.Enter("_PyThreadState_DeleteCurrent");
+        OnDetach();
+        if (ReferenceEquals(Thread.ModelState, this))
+        {
+            Thread.ModelState = null;
+            Thread.ParkHooks = null;
+        }
+
+        Delete();
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"tstate of {Thread}";
 

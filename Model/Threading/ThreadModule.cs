@@ -171,9 +171,7 @@ public sealed class ThreadModule
     {
         tstate.Clear();
         onDelete?.Invoke();
-        tstate.Delete();
-        tstate.Thread.ModelState = null;
-        tstate.Thread.ParkHooks = null;
+        tstate.DeleteCurrent();
     }
 
     /// <summary>

@@ -233,7 +233,7 @@ public static class Explorer
     private static string UncontrolledMessage(string why) => $"Uncontrolled concurrency: {why}";
 
     private static bool IsUnwinding(Exception ex) =>
-        ex is ThreadInterruptedException or Platform.ControlledPlatform.IterationEndedException or ThreadGoneException
+        ex is ThreadInterruptedException or RunEndedException or ThreadGoneException
         || ex.GetBaseException() is ThreadInterruptedException;
 
     private sealed class RunState

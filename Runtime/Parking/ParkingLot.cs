@@ -92,6 +92,11 @@ public sealed class ParkingLot
             throw new ThreadGoneException(me);
         }
 
+        if (_runtime.HasEnded)
+        {
+            throw new RunEndedException();
+        }
+
         hooks?.AfterBlock();
         platform.Note(AccessKind.Unparked, address.Name, result == ParkResult.Ok ? "woken (Py_PARK_OK)" : "timed out (Py_PARK_TIMEOUT)");
         return result;
@@ -159,7 +164,12 @@ public sealed class ParkingLot
     public void AfterFork() => _buckets = new List<ParkWaiter>?[NumBuckets];
 
     /// <summary>Wakes the entries of threads that vanished in a simulated fork, so that they unwind.</summary>
-    internal void WakeGone()
+    internal void WakeGone() => Wake(w => w.Thread.IsGone);
+
+    /// <summary>Wakes every parked thread: the run has ended and they must unwind.</summary>
+    internal void WakeAll() => Wake(_ => true);
+
+    private void Wake(Func<ParkWaiter, bool> which)
     {
         foreach (var bucket in _buckets)
         {
@@ -171,7 +181,7 @@ public sealed class ParkingLot
             List<ParkWaiter> gone;
             lock (bucket)
             {
-                gone = bucket.Where(w => w.Thread.IsGone).ToList();
+                gone = bucket.Where(which).ToList();
             }
 
             foreach (var w in gone)

@@ -199,7 +199,7 @@ internal sealed class ControlledPlatform : ExecutionPlatform
         Record(AccessKind.Failure, message);
         Runtime.RecordFailure(message);
         Specification.Assert(false, "{0}", message);
-        throw new IterationEndedException();
+        throw new RunEndedException();
     }
 
     public override void ReportThreadException(SimThread thread, Exception exception)
@@ -211,11 +211,6 @@ internal sealed class ControlledPlatform : ExecutionPlatform
     }
 
     // ---- internals ----
-
-    /// <summary>Raised in a simulated thread whose iteration has ended, to unwind it.</summary>
-    internal sealed class IterationEndedException : Exception
-    {
-    }
 
     private void Access<TA>(SharedCell cell, AccessKind kind, MemoryOrder order, TA a, TA b, bool hasArgs)
     {
@@ -260,7 +255,7 @@ internal sealed class ControlledPlatform : ExecutionPlatform
     {
         if (Runtime.HasEnded)
         {
-            throw new IterationEndedException();
+            throw new RunEndedException();
         }
 
         if (me.IsGone)
@@ -408,7 +403,7 @@ internal sealed class ControlledPlatform : ExecutionPlatform
     }
 
     private static bool IsUnwinding(Exception ex) =>
-        ex is ThreadInterruptedException or IterationEndedException or ThreadGoneException
+        ex is ThreadInterruptedException or RunEndedException or ThreadGoneException
         || ex.GetBaseException() is ThreadInterruptedException;
 
     private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue - 1 : a + b;

@@ -27,7 +27,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
 
     public override void WaitForExit(SimThread me, SimThread target)
     {
-        ThrowIfGone(me);
+        ThrowIfStopped(me);
         target.OsThread?.Join();
     }
 
@@ -35,9 +35,9 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     {
         lock (waiter)
         {
-            // A thread that vanished in a fork must not block: Fork marks it gone before it wakes the parked ones, so a
-            // thread that parks later sees the mark here.
-            ThrowIfGone(me);
+            // A thread that vanished in a fork, or whose run ended, must not block: both are marked before the parked
+            // threads are woken, so a thread that parks later sees the mark here.
+            ThrowIfStopped(me);
             if (timeoutNanos < 0)
             {
                 while (!waiter.Woken)
@@ -73,7 +73,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         }
     }
 
-    public override void Step(AccessKind kind, string target, object? a = null, object? b = null) => ThrowIfGone(SimThread.Current);
+    public override void Step(AccessKind kind, string target, object? a = null, object? b = null) => ThrowIfStopped(SimThread.Current);
 
     public override void Note(AccessKind kind, string target, object? result = null)
     {
@@ -81,7 +81,11 @@ internal sealed class ProductionPlatform : ExecutionPlatform
 
     public override AtomicSectionScope AtomicSection() => default;
 
-    public override void Yield(string why) => Thread.Yield();
+    public override void Yield(string why)
+    {
+        ThrowIfStopped(SimThread.Current);
+        Thread.Yield();
+    }
 
     public override long NowNanos() => (long)(Stopwatch.GetTimestamp() * s_nanosPerTick);
 
@@ -105,14 +109,19 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     }
 
     /// <summary>
-    /// Stops a thread that vanished in a fork at its next park, unpark or join (production accesses to cells have no hook,
-    /// so a running vanished thread goes on until then).
+    /// Stops a thread that vanished in a fork, or whose run ended, at its next park, unpark, join or yield (production
+    /// accesses to cells have no hook, so a running thread goes on until then).
     /// </summary>
-    private static void ThrowIfGone(SimThread? me)
+    private void ThrowIfStopped(SimThread? me)
     {
         if (me is { IsGone: true })
         {
             throw new ThreadGoneException(me);
+        }
+
+        if (Runtime.HasEnded)
+        {
+            throw new RunEndedException();
         }
     }
 
@@ -123,8 +132,9 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         {
             thread.Body();
         }
-        catch (ThreadGoneException)
+        catch (Exception ex) when (ex is ThreadGoneException or RunEndedException)
         {
+            thread.MarkUnwound();
         }
         catch (Exception ex)
         {

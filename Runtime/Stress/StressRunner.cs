@@ -84,9 +84,9 @@ public static class StressRunner
                 program(rt);
                 rt.WaitForAllThreads();
             }
-            catch (InvariantViolationException)
+            catch (Exception ex) when (ex is InvariantViolationException or RunEndedException or ThreadGoneException)
             {
-                // Already recorded by the runtime.
+                // Already recorded by the runtime (the run ended at its first failure).
             }
             catch (Exception ex)
             {

@@ -104,9 +104,10 @@ public sealed class SimThread
     }
 
     /// <summary>
-    /// Waits for the thread to exit: the OS join (<c>PyThread_join_thread</c>). Joining a thread twice, joining a
-    /// detached thread, joining a thread that does not exist in this process, or joining oneself is an invariant
-    /// violation, as each is undefined behaviour for <c>pthread_join</c>.
+    /// Waits for the thread to exit: the OS join (<c>PyThread_join_thread</c>). Like a parking-lot wait, the join runs the
+    /// calling thread's <see cref="ParkHooks"/> around the wait (it detaches its thread state). Joining a thread twice,
+    /// joining a detached thread, joining a thread that does not exist in this process, or joining oneself is an
+    /// invariant violation, as each is undefined behaviour for <c>pthread_join</c>.
     /// </summary>
     public void Join() => Runtime.JoinThread(this);
 
@@ -132,7 +133,7 @@ public sealed class SimThread
     internal int ClaimJoinOrDetach(int how) => Interlocked.CompareExchange(ref _joinedOrDetached, how, 0);
 }
 
-/// <summary>Callbacks around a detaching park, set per thread by the Model.</summary>
+/// <summary>Callbacks around a detaching park or an OS join, set per thread by the Model.</summary>
 public interface IParkHooks
 {
     /// <summary>Called after the thread is queued and before it blocks (<c>_PyThreadState_Detach</c>).</summary>

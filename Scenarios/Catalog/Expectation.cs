@@ -11,7 +11,14 @@ public abstract record Expectation
     public static Expectation Clean { get; } = new CleanExpectation();
 
     /// <summary>A bug whose message contains <paramref name="fragment"/> (ordinal comparison).</summary>
-    public static Expectation Bug(string fragment) => new BugExpectation(fragment);
+    public static Expectation Bug(string fragment) => new BugExpectation([fragment]);
+
+    /// <summary>
+    /// A bug whose message contains one of <paramref name="fragments"/>: for a broken design whose failure the schedule
+    /// can reveal in more than one way.
+    /// </summary>
+    public static Expectation BugAnyOf(params string[] fragments) =>
+        fragments is { Length: > 0 } ? new BugExpectation(fragments) : throw new ArgumentException("give at least one fragment", nameof(fragments));
 
     /// <summary>True if this expects a bug.</summary>
     public bool ExpectsBug => this is BugExpectation;
@@ -30,13 +37,23 @@ public abstract record Expectation
     }
 
     /// <summary>A bug expected.</summary>
-    /// <param name="Fragment">Part of the expected message.</param>
-    public sealed record BugExpectation(string Fragment) : Expectation
+    /// <param name="Fragments">Parts of the expected message; the message must contain one of them.</param>
+    public sealed record BugExpectation(IReadOnlyList<string> Fragments) : Expectation
     {
-        /// <inheritdoc/>
-        public override bool IsMetBy(string? bugMessage) => bugMessage?.Contains(Fragment, StringComparison.Ordinal) == true;
+        /// <summary>The first (usually the only) expected fragment.</summary>
+        public string Fragment => Fragments[0];
 
         /// <inheritdoc/>
-        public override string ToString() => $"bug: \"{Fragment}\"";
+        public override bool IsMetBy(string? bugMessage) =>
+            bugMessage is not null && Fragments.Any(f => bugMessage.Contains(f, StringComparison.Ordinal));
+
+        /// <inheritdoc/>
+        public override string ToString() => $"bug: {string.Join(" or ", Fragments.Select(f => $"\"{f}\""))}";
+
+        /// <inheritdoc/>
+        public bool Equals(BugExpectation? other) => other is not null && Fragments.SequenceEqual(other.Fragments);
+
+        /// <inheritdoc/>
+        public override int GetHashCode() => Fragments.Aggregate(0, (h, f) => HashCode.Combine(h, f));
     }
 }

@@ -31,6 +31,27 @@ public class StressRunnerTests
     }
 
     [Fact]
+    public void AFailure_EndsTheRun_InsteadOfLeavingTheOtherThreadsBlocked()
+    {
+        var result = StressRunner.Run(rt =>
+        {
+            var held = new AtomicInt(rt, "held", 1);
+            var waiters = Enumerable.Range(0, 3).Select(i => rt.StartThread($"waiter{i}", () =>
+            {
+                while (held.Load() == 1)
+                {
+                    rt.ParkingLot.Park(held, 1);
+                }
+            })).ToList();
+            rt.StartThread("holder", () => rt.Fail("failed while holding the lock")).Join();
+            waiters.ForEach(w => w.Join());
+        }, new StressOptions { Runs = 20, HangTimeout = TimeSpan.FromSeconds(10) });
+
+        Assert.Equal(20, result.Failures);
+        Assert.Equal(0, result.Hangs);
+    }
+
+    [Fact]
     public void ACleanProgram_RunsForTheGivenNumberOfRuns()
     {
         var result = StressRunner.Run(rt =>

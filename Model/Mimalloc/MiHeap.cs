@@ -1,0 +1,192 @@
+using Sim.Model.Objects;
+
+namespace Sim.Model.Mimalloc;
+
+/// <summary>
+/// A mimalloc heap (<c>mi_heap_t</c>) of one thread: page queues per size class, a tag, and <c>page_use_qsbr</c>. Only its
+/// thread allocates from it (<c>mi_heap_malloc</c>), so its queues are plain owner-only state, as in C.
+/// </summary>
+/// <remarks>
+/// Size classes are multiples of 16 bytes (mimalloc's bins are finer); pages hold <see cref="MimallocDesign.PageCapacity"/>
+/// blocks. There is no full queue: a full page stays in its queue.
+/// </remarks>
+public sealed class MiHeap
+{
+    private readonly Dictionary<int, List<MiPage>> _queues = [];
+
+    internal MiHeap(MimallocThreadState owner, MiHeapTag tag)
+    {
+        Owner = owner;
+        Tag = tag;
+        PageUseQsbr = tag.UsesQsbr();
+    }
+
+    /// <summary>The thread's mimalloc state (its <c>mi_tld_t</c> is shared by its four heaps).</summary>
+    public MimallocThreadState Owner { get; }
+
+    /// <summary><c>tag</c>.</summary>
+    public MiHeapTag Tag { get; }
+
+    /// <summary><c>page_use_qsbr</c>: empty pages wait for a QSBR goal before they are freed.</summary>
+    public bool PageUseQsbr { get; }
+
+    /// <summary>The heap's pages (owner only).</summary>
+    public IEnumerable<MiPage> Pages => _queues.Values.SelectMany(q => q);
+
+    private MimallocInterpState Interp => Owner.Interp;
+
+    /// <summary>The size class of an allocation of <paramref name="size"/> bytes.</summary>
+    public static int SizeClass(int size) => Math.Max(16, (size + 15) & ~15);
+
+    /// <summary><c>mi_heap_malloc</c>: a block of <paramref name="size"/> bytes, recorded as <paramref name="label"/>.</summary>
+    internal MiAllocation Malloc(int size, string label, PyTypeObject? type)
+    {
+        Interp.Runtime.Check(!Owner.IsAbandoned, $"{Owner.TState}: allocation from a heap that was abandoned at thread exit");
+        var page = FindFreePage(SizeClass(size), firstTry: true);
+        var block = page.PopFree();
+        var previous = block.LastAllocation;
+        var allocation = new MiAllocation(block, label, type, Interp.Runtime.CurrentThread.ToString());
+        Interp.Checker.OnAllocate(block, allocation, previous);
+        block.SetCurrent(allocation);
+        return allocation;
+    }
+
+    /// <summary>
+    /// The fast path (<c>_mi_page_malloc</c> on a page with a free list), then <c>mi_page_queue_find_free_ex</c>: the first
+    /// page of the size class with a free block after collecting the blocks other threads freed. Allocating from a page
+    /// clears its QSBR goal. With none, process the QSBR page list, try to reclaim an abandoned page, then take a fresh
+    /// page.
+    /// </summary>
+    private MiPage FindFreePage(int blockSize, bool firstTry)
+    {
+        var queue = Queue(blockSize);
+        var found = queue.Find(p => p.HasFreeBlock);
+        if (found is null)
+        {
+            foreach (var page in queue.ToList())
+            {
+                page.CollectThreadFree();
+                if (page.HasFreeBlock)
+                {
+                    found = page;
+                    break;
+                }
+            }
+        }
+
+        if (found is not null)
+        {
+            ObmallocQsbr.PageClearQsbr(found);
+            return found;
+        }
+
+        ObmallocQsbr.HeapCollectQsbr(this);
+        if (firstTry && TryReclaimAbandoned())
+        {
+            return FindFreePage(blockSize, firstTry: false);
+        }
+
+        return NewPage(blockSize);
+    }
+
+    /// <summary>
+    /// <c>mi_segment_try_reclaim</c>, per page: takes an abandoned page of this heap's tag. An empty one that is safe to
+    /// free (<c>_PyMem_mi_page_is_safe_to_free</c>) is freed; otherwise it joins this heap (<c>_PyMem_mi_page_reclaimed</c>).
+    /// </summary>
+    private bool TryReclaimAbandoned()
+    {
+        var pool = Interp.Abandoned;
+        var page = Interp.Design.Reclaim == ReclaimPolicy.AnyTag ? pool.TryPopAny() : pool.TryPop(Tag);
+        if (page is null)
+        {
+            return false;
+        }
+
+        Interp.Runtime.Note($"{Owner.TState} reclaims abandoned {page.Describe()} into its {Tag.Describe()} heap");
+        page.SetHeap(this);
+        Queue(page.BlockSize).Add(page);
+        page.CollectThreadFree();
+        if (page.AllFree && ObmallocQsbr.PageIsSafeToFree(page, Owner))
+        {
+            FreePage(page);
+        }
+        else
+        {
+            ObmallocQsbr.PageReclaimed(page, Owner);
+        }
+
+        return true;
+    }
+
+    /// <summary><c>mi_page_fresh</c>: a new page on a free slice of this thread, of an exited thread, or of the arena.</summary>
+    private MiPage NewPage(int blockSize)
+    {
+        var slice = Owner.FreeSlices.Count > 0 ? Owner.FreeSlices.Pop() : Interp.Abandoned.TryPopFreeSlice() ?? Interp.Arena.NewSlice();
+        var page = new MiPage(Interp.Runtime, slice, slice.NextVersion(), blockSize, Tag, Interp.Design.PageCapacity, Interp.Locks);
+        slice.Assign(page);
+        page.SetHeap(this);
+        Queue(blockSize).Add(page);
+        Interp.Runtime.Note($"{Owner.TState} starts {page.Describe()} on slice {slice.Name}");
+        return page;
+    }
+
+    /// <summary>
+    /// <c>_mi_page_retire</c>: the owner freed the last used block. Any previous QSBR goal is void (the page was reused);
+    /// <c>_PyMem_mi_page_maybe_free</c> decides whether the page is freed now or waits for a goal.
+    /// </summary>
+    internal void Retire(MiPage page)
+    {
+        ObmallocQsbr.PageClearQsbr(page);
+        ObmallocQsbr.PageMaybeFree(page, Owner);
+    }
+
+    /// <summary>
+    /// <c>_mi_page_free</c>: removes an empty page from its queue and frees it; its slice goes to this thread's free list,
+    /// ready for a page of any size class or heap.
+    /// </summary>
+    internal void FreePage(MiPage page)
+    {
+        Interp.Checker.OnPageFree(page);
+        Queue(page.BlockSize).Remove(page);
+        page.SetHeap(null);
+        page.MarkFreed(Interp.Runtime.CurrentThread.ToString());
+        page.Slice.Assign(null);
+        Owner.FreeSlices.Push(page.Slice);
+        Interp.Runtime.Note($"{Owner.TState} frees {page.Describe()}; slice {page.Slice.Name} is free");
+    }
+
+    /// <summary>
+    /// <c>mi_heap_collect_ex(heap, MI_ABANDON)</c>: at thread exit, every empty page is offered to
+    /// <c>_PyMem_mi_page_maybe_free</c>; pages that still hold blocks, or wait for their goal, go to the abandoned pool.
+    /// </summary>
+    internal void CollectAbandon()
+    {
+        foreach (var page in Pages.ToList())
+        {
+            page.CollectThreadFree();
+            if (page.AllFree && ObmallocQsbr.PageMaybeFree(page, Owner))
+            {
+                continue;
+            }
+
+            Queue(page.BlockSize).Remove(page);
+            ObmallocQsbr.PageAbandoned(page, Interp.Design);
+            page.SetHeap(null);
+            Interp.Abandoned.Push(page);
+        }
+    }
+
+    private List<MiPage> Queue(int blockSize)
+    {
+        if (!_queues.TryGetValue(blockSize, out var queue))
+        {
+            queue = [];
+            _queues[blockSize] = queue;
+        }
+
+        return queue;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Tag.Describe()} heap of {Owner.TState}";
+}

@@ -1,0 +1,76 @@
+using Sim.Model.Interpreter;
+using Sim.Runtime;
+
+namespace Sim.Model.Mimalloc;
+
+/// <summary>
+/// <c>struct _mimalloc_thread_state</c> (<c>tstate-&gt;mimalloc</c>, <c>Include/internal/pycore_mimalloc.h</c>, 3.13): the
+/// thread's four tagged heaps sharing one <c>mi_tld_t</c>, the heap objects are allocated from, the list of empty pages
+/// waiting for a QSBR goal (<c>page_list</c>), and <c>initialized</c>. Bound by <c>tstate_mimalloc_bind</c>
+/// (<c>Python/pystate.c</c>); abandoned at thread exit by <c>_PyThreadState_ClearMimallocHeaps</c>.
+/// </summary>
+/// <remarks>Deviation: bound when the thread state is created, not when the thread first runs (no thread state is shared between OS threads here).</remarks>
+public sealed class MimallocThreadState
+{
+    private readonly MiHeap[] _heaps;
+
+    internal MimallocThreadState(MimallocInterpState interp, PyThreadState tstate)
+    {
+        Interp = interp;
+        TState = tstate;
+        _heaps = [.. Enumerable.Range(0, MiHeapTags.Count).Select(t => new MiHeap(this, (MiHeapTag)t))];
+        CurrentObjectHeap = _heaps[(int)MiHeapTag.Object];
+        Initialized = new AtomicInt(interp.Runtime, $"{tstate}.mimalloc.initialized");
+        Initialized.Store(1);
+    }
+
+    /// <summary>The interpreter's mimalloc state.</summary>
+    public MimallocInterpState Interp { get; }
+
+    /// <summary>The thread state.</summary>
+    public PyThreadState TState { get; }
+
+    /// <summary><c>heaps[_Py_MIMALLOC_HEAP_COUNT]</c>.</summary>
+    public IReadOnlyList<MiHeap> Heaps => _heaps;
+
+    /// <summary><c>current_object_heap</c>: the OBJECT heap; <c>_PyObject_GC_New</c> uses a GC heap instead.</summary>
+    public MiHeap CurrentObjectHeap { get; }
+
+    /// <summary><c>initialized</c>: set with an atomic store once the heaps are ready; the GC skips heaps that are not.</summary>
+    public AtomicInt Initialized { get; }
+
+    /// <summary><c>page_list</c>: empty pages waiting for their QSBR goal, oldest first (owner only).</summary>
+    public LinkedList<MiPage> PageList { get; } = new();
+
+    /// <summary>The free slices of this thread's segments (owner only).</summary>
+    internal Stack<MiSlice> FreeSlices { get; } = new();
+
+    /// <summary>True once the heaps were abandoned at thread exit.</summary>
+    public bool IsAbandoned { get; private set; }
+
+    /// <summary>The heap with <paramref name="tag"/>.</summary>
+    public MiHeap Heap(MiHeapTag tag) => _heaps[(int)tag];
+
+    /// <summary>
+    /// <c>_PyThreadState_ClearMimallocHeaps</c>: abandons every heap (<c>_mi_heap_collect_abandon</c>), so that the pages
+    /// that still hold blocks, or wait for their goal, can be reclaimed by other threads; the free slices go to the pool.
+    /// </summary>
+    public void Abandon()
+    {
+        using var _ = Interp.Runtime.Enter("_PyThreadState_ClearMimallocHeaps");
+        foreach (var heap in _heaps)
+        {
+            heap.CollectAbandon();
+        }
+
+        while (FreeSlices.Count > 0)
+        {
+            Interp.Abandoned.PushFreeSlice(FreeSlices.Pop());
+        }
+
+        IsAbandoned = true;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"mimalloc state of {TState}";
+}

@@ -1,0 +1,84 @@
+using Sim.Model.Interpreter;
+using Sim.Model.Mimalloc;
+using Sim.Runtime;
+
+namespace Sim.Model.Objects;
+
+/// <summary>
+/// Creating and destroying objects: <c>PyObject_New</c> / <c>_PyObject_GC_New</c> with <c>_PyObject_Init</c>
+/// (<c>Objects/object.c</c>, <c>Objects/obmalloc.c</c>, 3.13) on the calling thread's object or GC heap, and
+/// <c>_Py_Dealloc</c>, which checks that the true count is zero, runs the type's deallocator and frees the memory.
+/// </summary>
+public sealed class PyObjectAllocator
+{
+    private readonly PyInterpreterState _interp;
+    private readonly SimRuntime _rt;
+
+    internal PyObjectAllocator(PyInterpreterState interp)
+    {
+        _interp = interp;
+        _rt = interp.Runtime;
+    }
+
+    private MiHeapChecker Checker => _interp.Mimalloc.Checker;
+
+    /// <summary>
+    /// <c>PyObject_New</c> (or <c>_PyObject_GC_New</c> for a GC type): a block from the calling thread's
+    /// <c>current_object_heap</c> (or GC heap), then <c>new_reference</c>'s plain stores: <c>ob_tid</c> = the caller,
+    /// <c>ob_gc_bits</c> = 0, <c>ob_ref_local</c> = 1, <c>ob_ref_shared</c> = 0. The caller owns the new object and its one
+    /// reference.
+    /// </summary>
+    public PyObjectPtr New(PyTypeObject type, string label)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        using var _ = _rt.Enter($"PyObject_New({label})");
+        var mimalloc = _interp.CurrentThreadState.Mimalloc;
+        var heap = type.IsGc ? mimalloc.Heap(MiHeapTag.Gc) : mimalloc.CurrentObjectHeap;
+        var allocation = heap.Malloc(type.BasicSize, label, type);
+        var op = new PyObjectPtr(allocation);
+        allocation.Ptr = op;
+        var h = new PyObjectHeader(_rt, Checker, op);
+        h.StoreTid(h.CurrentTid, MemoryOrder.Relaxed);
+        h.StoreGcBits(0);
+        h.InitializeLocal(1);
+        h.StoreShared(0, MemoryOrder.Relaxed);
+        _rt.Note($"{label} is {allocation.Describe()}");
+        return op;
+    }
+
+    /// <summary>
+    /// <c>_Py_Dealloc</c>: the object's true count must be zero, and the object must not have been freed already; then the
+    /// type's deallocator runs and <c>PyObject_Free</c> returns the block to its page.
+    /// </summary>
+    public void Dealloc(PyObjectPtr op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        using var _ = _rt.Enter($"_Py_Dealloc({op})");
+        if (op.IsStale)
+        {
+            _rt.Fail($"{MiHeapChecker.MemoryError}: double free: {_rt.CurrentThread} deallocates {op.Allocation.Describe()}, which {op.Allocation.FreedBy ?? "someone"} already freed");
+        }
+
+        var local = op.Block.ObRefLocal.Peek();
+        var shared = op.Block.ObRefShared.Peek();
+        var count = RefcountBits.TrueRefcount(local, shared);
+        if (count != 0)
+        {
+            _rt.Fail($"{MiHeapChecker.MemoryError}: premature free: {_rt.CurrentThread} deallocates {op.Allocation.Describe()} while its true refcount is {count} (ob_ref_local={local}, ob_ref_shared={RefcountBits.Describe(shared)})");
+        }
+
+        _rt.Note($"{_rt.CurrentThread} deallocates {op}");
+        op.Type.Dealloc?.Invoke(op);
+        Free(op);
+    }
+
+    /// <summary><c>PyObject_Free</c>: returns an object's block to its page (<c>mi_free</c>).</summary>
+    public void Free(PyObjectPtr op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        _interp.Mimalloc.Free(op.Allocation);
+    }
+
+    /// <summary>The header of <paramref name="op"/>, for reads and checks by containers.</summary>
+    public PyObjectHeader Header(PyObjectPtr op) => new(_rt, Checker, op);
+}

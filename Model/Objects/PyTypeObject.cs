@@ -1,0 +1,31 @@
+namespace Sim.Model.Objects;
+
+/// <summary>
+/// The parts of a type object (<c>PyTypeObject</c>) the memory model uses: the name, <c>tp_basicsize</c> (which fixes the
+/// size class), whether instances are GC objects (which fixes the heap), and the type-specific part of
+/// <c>tp_dealloc</c> that runs before the memory is freed (a list drops its items and frees its array).
+/// </summary>
+/// <param name="name"><c>tp_name</c>.</param>
+/// <param name="basicSize"><c>tp_basicsize</c> in bytes, header included (32 bytes in the free-threaded build).</param>
+/// <param name="isGc"><c>Py_TPFLAGS_HAVE_GC</c>: allocated from the GC heap.</param>
+/// <param name="dealloc">What <c>tp_dealloc</c> does before freeing the memory, or null.</param>
+public sealed class PyTypeObject(string name, int basicSize, bool isGc = false, Action<PyObjectPtr>? dealloc = null)
+{
+    /// <summary>The size of the free-threaded <c>PyObject</c> header: <c>ob_tid</c>, the flags/mutex/gc-bits/local word, <c>ob_ref_shared</c>, <c>ob_type</c>.</summary>
+    public const int HeaderSize = 32;
+
+    /// <summary><c>tp_name</c>.</summary>
+    public string Name { get; } = name;
+
+    /// <summary><c>tp_basicsize</c>.</summary>
+    public int BasicSize { get; } = basicSize;
+
+    /// <summary><c>Py_TPFLAGS_HAVE_GC</c>.</summary>
+    public bool IsGc { get; } = isGc;
+
+    /// <summary>The type-specific part of <c>tp_dealloc</c>, run before <c>PyObject_Free</c>.</summary>
+    public Action<PyObjectPtr>? Dealloc { get; } = dealloc;
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}

@@ -1,0 +1,95 @@
+using Sim.Model.Interpreter;
+using Sim.Model.Mimalloc;
+using Sim.Model.Objects;
+using Sim.Model.Qsbr;
+using Sim.Runtime;
+
+namespace Sim.Scenarios.Memory;
+
+/// <summary>
+/// An abandoned object page emptied by another thread (a finding of this model; see <c>docs/qsbr-mimalloc.md</c>). A
+/// writer puts an object in a list and exits: the object is alive, so its page is abandoned with no QSBR goal. Another
+/// thread then replaces the list item; its decrement frees the object (the owner has exited, so it merges and
+/// deallocates itself), and since the page is abandoned the block goes to the page's <c>xthread_free</c> list, never
+/// through <c>_PyMem_mi_page_maybe_free</c>. When that thread next needs a fresh page it reclaims the abandoned one: it
+/// is empty and has no goal, so <c>_PyMem_mi_page_is_safe_to_free</c> lets it be freed at once, while the main thread,
+/// reading the list lock-free, may still hold a pointer to the object.
+/// </summary>
+/// <remarks>
+/// The <c>cpython-3.13</c> variant follows the 3.13 sources as read for this model: <c>_PyMem_mi_page_is_safe_to_free</c>
+/// (<c>Objects/obmalloc.c</c>) returns true for a page without a goal, and <c>mi_segment_check_free</c> and
+/// <c>mi_segment_reclaim</c> (<c>Objects/mimalloc/segment.c</c>) free an empty page it accepts. Deviations that matter here:
+/// pages, not segments, are abandoned and reclaimed; a heap tries to reclaim whenever it needs a fresh page. The finding
+/// should be confirmed against CPython before it is reported upstream. <c>reclaim-gives-goal</c> is a candidate fix.
+/// </remarks>
+[Scenario("abandoned-page-cross-thread-free")]
+public sealed class AbandonedPageCrossThreadFree : Scenario<ModelConfig>
+{
+    /// <inheritdoc/>
+    public override string Summary =>
+        "An exited thread's object page is emptied by another thread's free and reclaimed with no QSBR goal: freed at once under a lock-free reader.";
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> References =>
+    [
+        "gh-115103 (PR #115435): delayed page reuse; abandoned pages",
+        "Objects/obmalloc.c: _PyMem_mi_page_is_safe_to_free, _PyMem_mi_page_reclaimed (3.13)",
+        "Objects/mimalloc/segment.c: mi_segment_check_free, mi_segment_reclaim (CPython's copy)",
+        "Python/brc.c: _Py_brc_queue_object, owner exited: merge and deallocate (3.13)",
+    ];
+
+    /// <inheritdoc/>
+    protected override IEnumerable<Variant<ModelConfig>> DefineVariants() =>
+    [
+        new("reclaim-gives-goal",
+            "A candidate fix: an empty QSBR page without a goal found at reclaim is given a goal and waits on the reclaiming thread's page list.",
+            Expectation.Clean, ModelConfig.Cpython313 with { Mimalloc = MimallocDesign.Cpython313 with { EmptiedAbandonedPage = EmptiedAbandonedPage.GiveNewGoal } }),
+        new("cpython-3.13",
+            "CPython 3.13 as modelled: a reclaimed empty page without a goal is freed at once. A finding of this model, to be confirmed against CPython.",
+            Expectation.Bug("reuse under a reader"), ModelConfig.Cpython313),
+        new("reclaim-gives-goal-eager-reclaim",
+            "The candidate fix with goals advanced at every deferral, so the page is freed, once safe, within the scenario.",
+            Expectation.Clean, ModelConfig.Cpython313 with
+            {
+                Mimalloc = MimallocDesign.Cpython313 with { EmptiedAbandonedPage = EmptiedAbandonedPage.GiveNewGoal },
+                Qsbr = QsbrDesign.EagerReclaim,
+            }),
+    ];
+
+    /// <inheritdoc/>
+    protected override void Run(SimRuntime runtime, ModelConfig design)
+    {
+        var interp = new PyInterpreterState(runtime, design);
+        var refs = interp.Refcount;
+        var lists = new PyList(interp);
+        var intType = new PyTypeObject("int", 32);
+        var floatType = new PyTypeObject("float", 48);
+        var list = lists.New("L", interp.Objects.New(intType, "item0"));
+
+        var writer = PythonThread.Start(runtime, interp, "writer", tstate =>
+            lists.SetItem(list, 0, interp.Objects.New(intType, "item1"))); // then exits: item1's page is abandoned, alive
+        var replacer = PythonThread.Start(runtime, interp, "replacer", tstate =>
+        {
+            tstate.CheckPeriodic();
+            lists.SetItem(list, 0, interp.Objects.New(floatType, "item2")); // may free item1 into the abandoned page
+            var objects = new List<PyObjectPtr>();
+            for (var k = 0; k < 4; k++)
+            {
+                // A new size class each time: a fresh page, which may reclaim the abandoned one.
+                objects.Add(interp.Objects.New(new PyTypeObject("bytes", 64 + (16 * k)), $"bytes{k}"));
+                tstate.CheckPeriodic();
+            }
+
+            objects.ForEach(refs.DecRef);
+        });
+
+        // A second reader reads lock-free once its first, locked, read has marked L shared.
+        var reader = PythonThread.Start(runtime, interp, "reader", tstate => ListItemLockFreeRead.ReadItems(interp, lists, list, tstate, ListItemLockFreeRead.Reads));
+
+        // The main thread owns L, so its reads are lock-free (list_get_item_ref's owner path).
+        ListItemLockFreeRead.ReadItems(interp, lists, list, interp.MainThreadState, ListItemLockFreeRead.Reads);
+        PythonThread.JoinAll(interp, writer, replacer, reader);
+        refs.DecRef(list);
+        interp.CheckNoLeaks();
+    }
+}

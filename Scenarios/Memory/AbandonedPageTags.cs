@@ -1,0 +1,88 @@
+using Sim.Model.Interpreter;
+using Sim.Model.Mimalloc;
+using Sim.Model.Objects;
+using Sim.Model.Qsbr;
+using Sim.Runtime;
+
+namespace Sim.Scenarios.Memory;
+
+/// <summary>
+/// Abandoned pages are reclaimed only by a heap with the same tag (gh-112532, seed "Tag mimalloc heaps and pages": "we want
+/// pages to only be reclaimed by the corresponding heap in the claimant thread"). A writer replaces a list item that the
+/// main thread reads lock-free, so the item's OBJECT page empties and waits for its QSBR goal, then exits, abandoning it.
+/// A third thread allocates raw memory (<c>PyMem_Malloc</c>), so its MEM heap needs fresh pages. The MEM heap must not take
+/// the object page: it does not delay reuse, and would hand out the block the reader still holds as raw memory.
+/// </summary>
+/// <remarks>
+/// The consequence modelled is the reuse under a reader; the other reason for tags, that the GC finds GC objects by
+/// walking the GC heaps, is not. Deviation: pages, not segments, are abandoned and reclaimed.
+/// </remarks>
+[Scenario("abandoned-page-tags")]
+public sealed class AbandonedPageTags : Scenario<ModelConfig>
+{
+    /// <inheritdoc/>
+    public override string Summary =>
+        "An exited thread's empty object page, waiting for its QSBR goal, is reclaimed only by an object heap, never by a MEM heap that would reuse it under a reader.";
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> References =>
+    [
+        "gh-112532: tag mimalloc heaps and pages; isolate abandoned segments by interpreter; separate heaps for GC objects",
+        "gh-115103 (PR #115435): delayed page reuse, abandoned pages",
+        "Python/pystate.c: tstate_mimalloc_bind, _PyThreadState_ClearMimallocHeaps (3.13)",
+    ];
+
+    /// <inheritdoc/>
+    protected override IEnumerable<Variant<ModelConfig>> DefineVariants() =>
+    [
+        new("cpython-3.13", "Abandoned pages are reclaimed only by heaps with their tag, as in CPython 3.13.0.", Expectation.Clean, ModelConfig.Cpython313),
+        new("cpython-3.13-eager-reclaim",
+            "CPython 3.13 with goals advanced at every deferral, so empty pages are freed, once safe, within the scenario.",
+            Expectation.Clean, ModelConfig.Cpython313 with { Qsbr = QsbrDesign.EagerReclaim }),
+        new("reclaim-ignores-tag",
+            "mimalloc before gh-112532: any heap reclaims any abandoned page, so the MEM heap, which does not delay reuse, takes the object page and hands its blocks out as raw memory while the reader still holds the item.",
+            Expectation.Bug("reuse under a reader"), ModelConfig.Cpython313 with { Mimalloc = MimallocDesign.Cpython313 with { Reclaim = ReclaimPolicy.AnyTag } }),
+    ];
+
+    /// <inheritdoc/>
+    protected override void Run(SimRuntime runtime, ModelConfig design)
+    {
+        var interp = new PyInterpreterState(runtime, design);
+        var refs = interp.Refcount;
+        var lists = new PyList(interp);
+        var intType = new PyTypeObject("int", 32);
+        var tupleType = new PyTypeObject("tuple", 48, isGc: true);
+        var list = lists.New("L", interp.Objects.New(intType, "item0"));
+
+        var writer = PythonThread.Start(runtime, interp, "writer", tstate =>
+        {
+            lists.SetItem(list, 0, interp.Objects.New(intType, "item1"));
+            for (var k = 0; k < 3; k++)
+            {
+                tstate.CheckPeriodic();
+            }
+
+            lists.SetItem(list, 0, interp.Objects.New(tupleType, "item2")); // frees item1: its page waits for a goal
+        });
+        var allocator = PythonThread.Start(runtime, interp, "allocator", tstate =>
+        {
+            // Each buffer's page is freed with it (MEM pages do not wait), so each allocation needs a fresh page of
+            // 32-byte blocks and may reclaim an abandoned one.
+            for (var k = 0; k < 8; k++)
+            {
+                var buffer = interp.Mem.Malloc(24, $"buffer{k}");
+                tstate.CheckPeriodic();
+                interp.Mem.Free(buffer);
+            }
+        });
+
+        // A second reader reads lock-free once its first, locked, read has marked L shared.
+        var reader = PythonThread.Start(runtime, interp, "reader", tstate => ListItemLockFreeRead.ReadItems(interp, lists, list, tstate, ListItemLockFreeRead.Reads));
+
+        // The main thread owns L, so its reads are lock-free (list_get_item_ref's owner path).
+        ListItemLockFreeRead.ReadItems(interp, lists, list, interp.MainThreadState, ListItemLockFreeRead.Reads);
+        PythonThread.JoinAll(interp, writer, reader, allocator);
+        refs.DecRef(list);
+        interp.CheckNoLeaks();
+    }
+}
