@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics.CodeAnalysis;
 using Sim.Runtime.Platform;
 using Sim.Runtime.Trace;
@@ -164,11 +165,12 @@ public sealed class SimRuntime
     }
 
     /// <summary>
-    /// Names the model operation the current thread is in as <c>function(target)</c>, for example
-    /// <c>PyMutex_Lock(HEAD_LOCK)</c>. The name is built only in controlled mode, so hot paths pay nothing in production.
+    /// Names the model operation the current thread is in with an interpolated string, for example
+    /// <c>rt.Enter($"PyMutex_Lock({Name})")</c>. The string is formatted only in controlled mode, so a hot path pays
+    /// nothing for it in production.
     /// </summary>
-    public OperationScope Enter(string function, string target) =>
-        Controlled is null ? default : Enter($"{function}({target})");
+    public OperationScope Enter([InterpolatedStringHandlerArgument("")] ref OperationNameHandler operation) =>
+        operation.ToStringAndClear() is { } name ? Enter(name) : default;
 
     /// <summary>Writes a note into the trace; not a scheduling point.</summary>
     public void Note(string text) => Platform.Note(AccessKind.Note, text);

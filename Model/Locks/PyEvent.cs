@@ -31,14 +31,14 @@ public sealed class PyEvent
     /// <summary><c>_PyEvent_IsSet</c>.</summary>
     public bool IsSet()
     {
-        using var _ = _rt.Enter("_PyEvent_IsSet", Name);
+        using var _ = _rt.Enter($"_PyEvent_IsSet({Name})");
         return V.Load() == LockBits.Locked;
     }
 
     /// <summary><c>_PyEvent_Notify</c>: sets the event and wakes every waiter. Setting it again does nothing.</summary>
     public void Notify()
     {
-        using var _ = _rt.Enter("_PyEvent_Notify", Name);
+        using var _ = _rt.Enter($"_PyEvent_Notify({Name})");
         var v = V.Exchange(LockBits.Locked);
         if (v == LockBits.Unlocked || v == LockBits.Locked)
         {
@@ -64,7 +64,7 @@ public sealed class PyEvent
     /// </summary>
     public bool WaitTimed(long timeoutNanos, bool detach = true)
     {
-        using var _ = _rt.Enter("PyEvent_WaitTimed", Name);
+        using var _ = _rt.Enter($"PyEvent_WaitTimed({Name})");
         for (;;)
         {
             var v = V.Load();

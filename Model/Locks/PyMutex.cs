@@ -43,7 +43,7 @@ public sealed class PyMutex
     /// <summary><c>PyMutex_Lock</c>: the fast-path CAS, then <c>_PyMutex_LockTimed(m, -1, _PY_LOCK_DETACH)</c>.</summary>
     public void Lock()
     {
-        using var _ = _rt.Enter("PyMutex_Lock", Name);
+        using var _ = _rt.Enter($"PyMutex_Lock({Name})");
         var expected = LockBits.Unlocked;
         if (!Bits.CompareExchange(ref expected, LockBits.Locked))
         {
@@ -54,7 +54,7 @@ public sealed class PyMutex
     /// <summary>Locks without detaching the thread state (<c>PyMutex_LockFlags(m, _Py_LOCK_DONT_DETACH)</c>).</summary>
     public void LockDontDetach()
     {
-        using var _ = _rt.Enter("PyMutex_LockFlags", Name);
+        using var _ = _rt.Enter($"PyMutex_LockFlags({Name})");
         var expected = LockBits.Unlocked;
         if (!Bits.CompareExchange(ref expected, LockBits.Locked))
         {
@@ -67,7 +67,7 @@ public sealed class PyMutex
     /// </summary>
     public PyLockStatus LockTimed(long timeoutNanos, PyLockFlags flags)
     {
-        using var _ = _rt.Enter("_PyMutex_LockTimed", Name);
+        using var _ = _rt.Enter($"_PyMutex_LockTimed({Name})");
         var v = Bits.Load(MemoryOrder.Relaxed);
         if ((v & LockBits.Locked) == 0)
         {
@@ -149,7 +149,7 @@ public sealed class PyMutex
     /// <summary><c>PyMutex_Unlock</c>: the fast-path CAS, then <c>_PyMutex_TryUnlock</c>; unlocking an unlocked mutex is fatal.</summary>
     public void Unlock()
     {
-        using var _ = _rt.Enter("PyMutex_Unlock", Name);
+        using var _ = _rt.Enter($"PyMutex_Unlock({Name})");
         var expected = LockBits.Locked;
         if (!Bits.CompareExchange(ref expected, LockBits.Unlocked) && TryUnlock() < 0)
         {

@@ -39,7 +39,7 @@ public sealed class PyOnceFlag
     public int CallOnce(Func<int> fn)
     {
         ArgumentNullException.ThrowIfNull(fn);
-        using var _ = _rt.Enter("_PyOnceFlag_CallOnce", Name);
+        using var _ = _rt.Enter($"_PyOnceFlag_CallOnce({Name})");
         return V.Load() == LockBits.OnceInitialized ? 0 : CallOnceSlow(fn);
     }
 

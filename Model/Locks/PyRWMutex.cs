@@ -47,7 +47,7 @@ public sealed class PyRWMutex
     /// <summary><c>_PyRWMutex_RLock</c>.</summary>
     public void RLock()
     {
-        using var _ = _rt.Enter("_PyRWMutex_RLock", Name);
+        using var _ = _rt.Enter($"_PyRWMutex_RLock({Name})");
         var bits = Bits.Load(MemoryOrder.Relaxed);
         for (;;)
         {
@@ -69,7 +69,7 @@ public sealed class PyRWMutex
     /// <summary><c>_PyRWMutex_RUnlock</c>.</summary>
     public void RUnlock()
     {
-        using var _ = _rt.Enter("_PyRWMutex_RUnlock", Name);
+        using var _ = _rt.Enter($"_PyRWMutex_RUnlock({Name})");
         var bits = Bits.FetchAdd(-(1L << ReaderShift));
         _rt.Check(bits >> ReaderShift > 0, $"{Name}: read-unlocked but was not read-locked");
         bits -= 1L << ReaderShift;
@@ -82,7 +82,7 @@ public sealed class PyRWMutex
     /// <summary><c>_PyRWMutex_Lock</c>.</summary>
     public void Lock()
     {
-        using var _ = _rt.Enter("_PyRWMutex_Lock", Name);
+        using var _ = _rt.Enter($"_PyRWMutex_Lock({Name})");
         var bits = Bits.Load(MemoryOrder.Relaxed);
         for (;;)
         {
@@ -105,7 +105,7 @@ public sealed class PyRWMutex
     /// <summary><c>_PyRWMutex_Unlock</c>.</summary>
     public void Unlock()
     {
-        using var _ = _rt.Enter("_PyRWMutex_Unlock", Name);
+        using var _ = _rt.Enter($"_PyRWMutex_Unlock({Name})");
         var oldBits = Bits.Exchange(0);
         _rt.Check((oldBits & WriteLocked) != 0, $"{Name}: write-unlocked but was not write-locked");
         _rt.Check(oldBits >> ReaderShift == 0, $"{Name}: write-unlocked while read-locked");

@@ -29,7 +29,7 @@ public sealed class PySeqLock
     /// <summary><c>_PySeqLock_LockWrite</c>: moves the sequence to an odd number, spinning while another writer is active.</summary>
     public void LockWrite()
     {
-        using var _ = _rt.Enter("_PySeqLock_LockWrite", Name);
+        using var _ = _rt.Enter($"_PySeqLock_LockWrite({Name})");
         var prev = Sequence.Load(MemoryOrder.Relaxed);
         while (true)
         {
@@ -54,7 +54,7 @@ public sealed class PySeqLock
     /// <summary><c>_PySeqLock_AbandonWrite</c>: undoes <see cref="LockWrite"/> without publishing a new version.</summary>
     public void AbandonWrite()
     {
-        using var _ = _rt.Enter("_PySeqLock_AbandonWrite", Name);
+        using var _ = _rt.Enter($"_PySeqLock_AbandonWrite({Name})");
         var newSeq = Sequence.Load(MemoryOrder.Relaxed) - 1;
         _rt.Check(!IsUpdating(newSeq), $"{Name}: abandoned a write that was not in progress");
         Sequence.Store(newSeq);
@@ -63,7 +63,7 @@ public sealed class PySeqLock
     /// <summary><c>_PySeqLock_UnlockWrite</c>: publishes the write by making the sequence even again.</summary>
     public void UnlockWrite()
     {
-        using var _ = _rt.Enter("_PySeqLock_UnlockWrite", Name);
+        using var _ = _rt.Enter($"_PySeqLock_UnlockWrite({Name})");
         var newSeq = Sequence.Load(MemoryOrder.Relaxed) + 1;
         _rt.Check(!IsUpdating(newSeq), $"{Name}: unlocked a write that was not in progress");
         Sequence.Store(newSeq);
@@ -72,7 +72,7 @@ public sealed class PySeqLock
     /// <summary><c>_PySeqLock_BeginRead</c>: returns an even sequence, spinning while a write is in progress.</summary>
     public int BeginRead()
     {
-        using var _ = _rt.Enter("_PySeqLock_BeginRead", Name);
+        using var _ = _rt.Enter($"_PySeqLock_BeginRead({Name})");
         var sequence = Sequence.Load(MemoryOrder.Acquire);
         while (IsUpdating(sequence))
         {
@@ -89,7 +89,7 @@ public sealed class PySeqLock
     /// </summary>
     public bool EndRead(int previous)
     {
-        using var _ = _rt.Enter("_PySeqLock_EndRead", Name);
+        using var _ = _rt.Enter($"_PySeqLock_EndRead({Name})");
         if (Sequence.Load(MemoryOrder.Relaxed) == previous)
         {
             return true;

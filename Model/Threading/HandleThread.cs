@@ -19,7 +19,7 @@ public sealed class HandleThread : ThreadingThread
     /// <inheritdoc/>
     public override void Start()
     {
-        using var _ = Runtime.Enter("Thread.start", Name);
+        using var _ = Runtime.Enter($"Thread.start({Name})");
         if (Started.IsSet())
         {
             throw new ThreadError("threads can only be started once");
@@ -32,7 +32,7 @@ public sealed class HandleThread : ThreadingThread
     /// <inheritdoc/>
     public override bool IsAlive()
     {
-        using var _ = Runtime.Enter("Thread.is_alive", Name);
+        using var _ = Runtime.Enter($"Thread.is_alive({Name})");
         return Started.IsSet() && !Handle.IsDone();
     }
 
@@ -49,7 +49,7 @@ public sealed class HandleThread : ThreadingThread
     /// <summary><c>_bootstrap_inner</c> (3.13): <c>_set_ident</c>, <c>_started.set()</c>, <c>run()</c>.</summary>
     private void Bootstrap()
     {
-        using var _ = Runtime.Enter("Thread._bootstrap_inner", Name);
+        using var _ = Runtime.Enter($"Thread._bootstrap_inner({Name})");
         SetIdent();
         Started.Notify();
         Run();

@@ -38,7 +38,7 @@ public sealed class ThreadLock
     /// </summary>
     public bool Acquire(bool blocking = true, long timeoutNanos = -1)
     {
-        using var _ = _rt.Enter("lock.acquire", Name);
+        using var _ = _rt.Enter($"lock.acquire({Name})");
         var timeout = blocking ? timeoutNanos : 0;
         return Mutex.LockTimed(timeout, PyLockFlags.Detach) == PyLockStatus.Acquired;
     }
@@ -47,7 +47,7 @@ public sealed class ThreadLock
     /// <exception cref="ThreadError">The lock is not locked ("release unlocked lock").</exception>
     public void Release()
     {
-        using var _ = _rt.Enter("lock.release", Name);
+        using var _ = _rt.Enter($"lock.release({Name})");
         if (Mutex.TryUnlock() < 0)
         {
             throw new ThreadError("release unlocked lock");
@@ -57,7 +57,7 @@ public sealed class ThreadLock
     /// <summary><c>locked()</c>: an atomic load of the lock byte.</summary>
     public bool Locked()
     {
-        using var _ = _rt.Enter("lock.locked", Name);
+        using var _ = _rt.Enter($"lock.locked({Name})");
         return (Mutex.Bits.Load() & LockBits.Locked) != 0;
     }
 

@@ -62,7 +62,7 @@ public abstract class ThreadingThread
     /// caller ("cannot join current thread").</exception>
     public void Join(long timeoutNanos = -1)
     {
-        using var _ = Runtime.Enter("Thread.join", Name);
+        using var _ = Runtime.Enter($"Thread.join({Name})");
         if (!Started.IsSet())
         {
             throw new ThreadError("cannot join thread before it is started");

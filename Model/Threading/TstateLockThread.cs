@@ -37,7 +37,7 @@ public sealed class TstateLockThread : ThreadingThread
     /// <inheritdoc/>
     public override void Start()
     {
-        using var _ = Runtime.Enter("Thread.start", Name);
+        using var _ = Runtime.Enter($"Thread.start({Name})");
         if (Started.IsSet())
         {
             throw new ThreadError("threads can only be started once");
@@ -50,7 +50,7 @@ public sealed class TstateLockThread : ThreadingThread
     /// <inheritdoc/>
     public override bool IsAlive()
     {
-        using var _ = Runtime.Enter("Thread.is_alive", Name);
+        using var _ = Runtime.Enter($"Thread.is_alive({Name})");
         if (_isStopped.Read() || !Started.IsSet())
         {
             return false;
@@ -74,7 +74,7 @@ public sealed class TstateLockThread : ThreadingThread
     /// <summary><c>_bootstrap_inner</c> (3.12): <c>_set_ident</c>, <c>_set_tstate_lock</c>, <c>_started.set()</c>, <c>run()</c>.</summary>
     private void Bootstrap()
     {
-        using var _ = Runtime.Enter("Thread._bootstrap_inner", Name);
+        using var _ = Runtime.Enter($"Thread._bootstrap_inner({Name})");
         SetIdent();
         SetTstateLock();
         Started.Notify();
@@ -106,7 +106,7 @@ public sealed class TstateLockThread : ThreadingThread
     /// </summary>
     private void WaitForTstateLock(bool block, long timeoutNanos = -1)
     {
-        using var _ = Runtime.Enter("Thread._wait_for_tstate_lock", Name);
+        using var _ = Runtime.Enter($"Thread._wait_for_tstate_lock({Name})");
         var lockObject = _tstateLock.Read();
         if (lockObject is null)
         {
@@ -126,7 +126,7 @@ public sealed class TstateLockThread : ThreadingThread
     /// </summary>
     private void Stop()
     {
-        using var _ = Runtime.Enter("Thread._stop", Name);
+        using var _ = Runtime.Enter($"Thread._stop({Name})");
         var lockObject = _tstateLock.Read();
         if (lockObject is not null)
         {

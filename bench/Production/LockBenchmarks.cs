@@ -73,25 +73,8 @@ public class LockBenchmarks
     }
 
     /// <summary>
-    /// Naming the two operations as <see cref="PyMutex"/> does, <c>using var _ = rt.Enter("PyMutex_Lock", Name)</c>: the
-    /// name is built only in controlled mode.
-    /// </summary>
-    [Benchmark]
-    [BenchmarkCategory(Categories.LockParts)]
-    public void Enter_FunctionAndTarget()
-    {
-        using (_rt.Enter("PyMutex_Lock", _name))
-        {
-        }
-
-        using (_rt.Enter("PyMutex_Unlock", _name))
-        {
-        }
-    }
-
-    /// <summary>
-    /// Naming the two operations with an interpolated string, <c>rt.Enter($"PyMutex_Lock({Name})")</c>, as the Model did
-    /// before commit a9ecbcc: the string is built before the runtime can see that it is in production.
+    /// Naming the two operations as <see cref="PyMutex"/> does, <c>rt.Enter($"PyMutex_Lock({Name})")</c>: an interpolated
+    /// string handler formats the name only in controlled mode.
     /// </summary>
     [Benchmark]
     [BenchmarkCategory(Categories.LockParts)]
