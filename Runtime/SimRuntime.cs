@@ -170,7 +170,7 @@ public sealed class SimRuntime
     /// nothing for it in production.
     /// </summary>
     public OperationScope Enter([InterpolatedStringHandlerArgument("")] ref OperationNameHandler operation) =>
-        operation.ToStringAndClear() is { } name ? Enter(name) : default;
+        operation.Build() is { } name ? Enter(name) : default;
 
     /// <summary>Writes a note into the trace; not a scheduling point.</summary>
     public void Note(string text) => Platform.Note(AccessKind.Note, text);

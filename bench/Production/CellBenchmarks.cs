@@ -15,7 +15,6 @@ public class CellBenchmarks
     private AtomicInt _atomicInt = null!;
     private AtomicLong _atomicLong = null!;
     private PlainCell<int> _plain = null!;
-    private SplitFastPathAtomic<int> _split = null!;
     private int _int;
     private long _long;
     private int _field;
@@ -28,7 +27,6 @@ public class CellBenchmarks
         _atomicInt = new AtomicInt(_rt, "int");
         _atomicLong = new AtomicLong(_rt, "long");
         _plain = new PlainCell<int>(_rt, "plain");
-        _split = new SplitFastPathAtomic<int>();
     }
 
     /// <summary>The baseline: <c>Interlocked.Add(ref int, 1)</c>.</summary>
@@ -45,14 +43,6 @@ public class CellBenchmarks
     [Benchmark]
     [BenchmarkCategory(Categories.AtomicInt)]
     public int Interlocked_Add_Int_NotInlined() => AddNotInlined(ref _int, 1);
-
-    /// <summary>
-    /// <see cref="SplitFastPathAtomic{T}"/>: <c>FetchAdd</c> with the controlled path split off into a method of its own
-    /// (a proposed change to the Runtime's cells).
-    /// </summary>
-    [Benchmark]
-    [BenchmarkCategory(Categories.AtomicInt)]
-    public int SplitFastPath_FetchAdd() => _split.FetchAdd(1);
 
     /// <summary>The baseline: <c>Interlocked.Add(ref long, 1)</c>.</summary>
     [Benchmark(Baseline = true)]

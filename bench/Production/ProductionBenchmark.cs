@@ -39,7 +39,6 @@ internal static class ProductionBenchmark
     public static IReadOnlyList<Comparison> AtomicParts { get; } =
     [
         new("Interlocked.Add behind one call the JIT may not inline", nameof(CellBenchmarks.Interlocked_Add_Int_NotInlined), "Interlocked.Add(ref int)", nameof(CellBenchmarks.Interlocked_Add_Int), null),
-        new("FetchAdd with the controlled path split off (bench variant, proposed)", nameof(CellBenchmarks.SplitFastPath_FetchAdd), "Interlocked.Add(ref int)", nameof(CellBenchmarks.Interlocked_Add_Int), null),
     ];
 
     /// <summary>Our Runtime's own work per access in controlled mode, outside Coyote's scheduler.</summary>

@@ -17,7 +17,7 @@ internal static class FiguresWriter
         lines.Add($"- Setup: random strategy, seed {CoyoteSettings.Seed}, the same iterations per run on both sides, telemetry off, a silent logger; " +
             $"{f.Rounds} rounds, ours and the baseline alternating (the order flips every round); wall time of the whole run, engine creation included; the median run of each side is reported, and the median of the rounds' cost-per-step ratios is the headline.");
         lines.Add("- Steps are Coyote's own step statistics (`TestReport.TotalExploredFairSteps + TotalExploredUnfairSteps`), " +
-            "for ours counted by the step census (see Method).");
+            "for ours as `ExplorationResult.CoyoteSteps` reports them.");
         lines.Add($"- Sanity: {f.Sanity}.");
         lines.Add(string.Empty);
         lines.Add("| Workload | Side | Iterations per run | Coyote steps per iteration | Iterations/s | Steps/s | Cost per step |");

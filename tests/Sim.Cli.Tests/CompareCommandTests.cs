@@ -10,9 +10,8 @@ public sealed class CompareCommandTests : IDisposable
         var result = _cli.Run("compare", "once-flag-retry", "--variant", "failure-marks-initialized", "--strategies", "random,pct", "--seeds", "1,2", "--stress-seconds", "0.2", "--markdown");
 
         Assert.True(result.ExitCode == 0, result.Out + result.Error);
-        Assert.Contains("| random | 2/2 |", result.Out, StringComparison.Ordinal);
-        Assert.Contains("| prioritization | 2/2 |", result.Out, StringComparison.Ordinal);
-        Assert.Contains("| stress (real threads) |", result.Out, StringComparison.Ordinal);
+        Assert.Contains("| variant | random | prioritization | stress, same wall time |", result.Out, StringComparison.Ordinal);
+        Assert.Matches(@"\| `once-flag-retry/failure-marks-initialized` \| 2/2 · [0-9,.]+ \([0-9,]+–[0-9,]+\) · [0-9.]+ s \(max [0-9.]+ s\) \| 2/2 · ", result.Out);
     }
 
     [Fact]
@@ -22,8 +21,23 @@ public sealed class CompareCommandTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.Out + result.Error);
         Assert.Contains("seqlock-torn-read/reader-skips-end-read", result.Out, StringComparison.Ordinal);
-        Assert.Contains("found 1/1", result.Out, StringComparison.Ordinal);
+        Assert.Matches(@"random +1/1 · ", result.Out);
     }
+
+    [Fact]
+    public void Compare_WithoutAScenario_MeasuresEveryVariantThatExpectsABug()
+    {
+        var result = _cli.Run("compare", "--strategies", "random", "--seeds", "1", "--stress-seconds", "0.1", "--iterations", "50");
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        Assert.Contains("pymutex-wakeup/unlock-ignores-parked", result.Out, StringComparison.Ordinal);
+        Assert.Contains("seqlock-torn-read/reader-skips-end-read", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("pymutex-wakeup/cpython-3.13", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_AVariantWithoutAScenario_ExitsTwo() =>
+        _cli.Run("compare", "--variant", "cpython-3.13").AssertBadInput("--variant needs a scenario");
 
     [Theory]
     [InlineData("--strategies", "nope", "--strategies: \"nope\" is not a strategy")]
