@@ -53,20 +53,9 @@ public sealed class ThreadExitPagesWaiting : Scenario<ModelConfig>
         var interp = new PyInterpreterState(runtime, design);
         var refs = interp.Refcount;
         var lists = new PyList(interp);
-        var intType = new PyTypeObject("int", 32);
-        var tupleType = new PyTypeObject("tuple", 48, isGc: true);
-        var list = lists.New("L", interp.Objects.New(intType, "item0"));
+        var list = lists.New("L", interp.Objects.New(new PyTypeObject("int", 32), "item0"));
 
-        var writer = PythonThread.Start(runtime, interp, "writer", tstate =>
-        {
-            lists.SetItem(list, 0, interp.Objects.New(intType, "item1"));
-            for (var k = 0; k < 3; k++)
-            {
-                tstate.CheckPeriodic();
-            }
-
-            lists.SetItem(list, 0, interp.Objects.New(tupleType, "item2")); // frees item1: its page waits for a goal
-        });
+        var writer = ExitingWriter.Start(runtime, interp, lists, list);
         var reclaimer = PythonThread.Start(runtime, interp, "reclaimer", tstate =>
         {
             // Each object is of a new size class, so each allocation needs a fresh page and may reclaim an abandoned one.
