@@ -121,9 +121,7 @@ internal static class HuntCommand
             StartedAt = started,
             ElapsedSeconds = clock.Elapsed.TotalSeconds,
             ConfigFile = resolved.File?.FullPath,
-            Settings = new HuntSettings(
-                options.Strategy.Name(), options.StrategyBound, options.Iterations, options.MaxSteps, options.Seed ?? 0,
-                options.TimeLimit?.TotalSeconds, options.VirtualNanosPerStep, options.YieldFairness, options.HangTimeout.TotalSeconds),
+            Settings = SettingsRecord.From(options),
             Shard = shard,
             Passed = entries.All(e => e.Verdict == VerdictKind.Met),
             Total = entries.Count,

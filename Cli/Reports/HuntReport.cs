@@ -1,3 +1,4 @@
+using Sim.Cli.Output;
 namespace Sim.Cli.Reports;
 
 /// <summary>
@@ -21,7 +22,7 @@ internal sealed record HuntReport
     public required string? ConfigFile { get; init; }
 
     /// <summary>The exploration settings every variant ran with.</summary>
-    public required HuntSettings Settings { get; init; }
+    public required SettingsRecord Settings { get; init; }
 
     /// <summary>The shard run (<c>1/1</c> when not sharded).</summary>
     public required string Shard { get; init; }
@@ -39,18 +40,6 @@ internal sealed record HuntReport
 
     public required IReadOnlyList<HuntEntry> Results { get; init; }
 }
-
-/// <summary>The settings of a hunt.</summary>
-internal sealed record HuntSettings(
-    string Strategy,
-    uint StrategyBound,
-    uint Iterations,
-    uint MaxSteps,
-    uint Seed,
-    double? TimeLimitSeconds,
-    long VirtualNanosPerStep,
-    int YieldFairness,
-    double HangTimeoutSeconds);
 
 /// <summary>One variant's result.</summary>
 /// <param name="Scenario">The scenario.</param>

@@ -1,3 +1,4 @@
+using Sim.Cli.Output;
 using System.Text.Json;
 
 namespace Sim.Cli.Traces;
@@ -31,7 +32,7 @@ internal sealed record TraceDocument
     public required DateTimeOffset RecordedAt { get; init; }
 
     /// <summary>The exploration settings used; a replay runs with the same ones.</summary>
-    public required TraceOptions Options { get; init; }
+    public required SettingsRecord Options { get; init; }
 
     /// <summary>The failure.</summary>
     public required TraceFinding Finding { get; init; }
@@ -46,18 +47,6 @@ internal sealed record TraceDocument
     public string CoyoteTraceText() =>
         CoyoteTrace.ValueKind == JsonValueKind.String ? CoyoteTrace.GetString()! : CoyoteTrace.GetRawText();
 }
-
-/// <summary>The exploration settings of a trace.</summary>
-internal sealed record TraceOptions(
-    string Strategy,
-    uint StrategyBound,
-    uint Iterations,
-    uint MaxSteps,
-    uint Seed,
-    double? TimeLimitSeconds,
-    long VirtualNanosPerStep,
-    int YieldFairness,
-    double HangTimeoutSeconds);
 
 /// <summary>The failure a trace records.</summary>
 /// <param name="Kind">assertion, exception, deadlock or livelock.</param>

@@ -29,9 +29,7 @@ internal static partial class TraceStore
             Expected = variant.Variant.Expected.ToString(),
             Tool = ToolInfo.NameAndVersion,
             RecordedAt = DateTimeOffset.UtcNow,
-            Options = new TraceOptions(
-                options.Strategy.Name(), options.StrategyBound, options.Iterations, options.MaxSteps, options.Seed ?? 0,
-                options.TimeLimit?.TotalSeconds, options.VirtualNanosPerStep, options.YieldFairness, options.HangTimeout.TotalSeconds),
+            Options = SettingsRecord.From(options),
             Finding = new TraceFinding(
                 KindName(result.Kind), result.Message, result.Iterations, result.BugIterationSteps, result.Strategy),
             CoyoteTrace = AsJson(result.CoyoteTrace),
