@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Sim.Scenarios;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Cli;
 

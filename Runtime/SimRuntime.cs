@@ -1,6 +1,8 @@
-using System.Runtime.CompilerServices;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using Sim.Runtime.Parking;
 using Sim.Runtime.Platform;
+using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime;

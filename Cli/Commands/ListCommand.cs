@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Sim.Cli.Output;
-using Sim.Scenarios;
+using Sim.Scenarios.Catalog;
 using Spectre.Console;
 
 namespace Sim.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Sim.Runtime.Exploration;
-using Sim.Scenarios;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Cli.Reports;
 

@@ -1,5 +1,6 @@
 using Sim.Model.Locks;
 using Sim.Runtime;
+using Sim.Runtime.Threads;
 
 namespace Sim.Model.Interpreter;
 

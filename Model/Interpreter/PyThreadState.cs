@@ -1,4 +1,5 @@
-using Sim.Runtime;
+using Sim.Runtime.Cells;
+using Sim.Runtime.Threads;
 
 namespace Sim.Model.Interpreter;
 

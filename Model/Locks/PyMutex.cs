@@ -1,4 +1,6 @@
 using Sim.Runtime;
+using Sim.Runtime.Cells;
+using Sim.Runtime.Parking;
 
 namespace Sim.Model.Locks;
 

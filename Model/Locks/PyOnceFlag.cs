@@ -1,4 +1,5 @@
 using Sim.Runtime;
+using Sim.Runtime.Cells;
 
 namespace Sim.Model.Locks;
 

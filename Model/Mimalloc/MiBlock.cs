@@ -1,5 +1,6 @@
 using Sim.Model.Locks;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
 
 namespace Sim.Model.Mimalloc;
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Sim.Runtime;
+using Sim.Runtime.Threads;
 
 namespace Sim.Model.Mimalloc;
 

@@ -1,4 +1,4 @@
-using Sim.Runtime;
+using Sim.Runtime.Threads;
 
 namespace Sim.Model.Mimalloc;
 

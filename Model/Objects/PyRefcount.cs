@@ -1,6 +1,7 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Mimalloc;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
 
 namespace Sim.Model.Objects;
 

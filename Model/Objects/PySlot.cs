@@ -1,5 +1,5 @@
 using Sim.Model.Mimalloc;
-using Sim.Runtime;
+using Sim.Runtime.Cells;
 
 namespace Sim.Model.Objects;
 

@@ -3,6 +3,7 @@ using Sim.Model.Locks;
 using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
 
 namespace Sim.Model.Qsbr;
 

@@ -1,6 +1,6 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Locks;
-using Sim.Runtime;
+using Sim.Runtime.Cells;
 
 namespace Sim.Model.Qsbr;
 

@@ -1,5 +1,7 @@
 using Sim.Model.Locks;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
+using Sim.Runtime.Threads;
 
 namespace Sim.Model.Threading;
 

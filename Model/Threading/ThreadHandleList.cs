@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Sim.Model.Locks;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
 
 namespace Sim.Model.Threading;
 

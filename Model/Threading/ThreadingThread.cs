@@ -1,3 +1,4 @@
+using Sim.Runtime.Threads;
 using Sim.Model.Locks;
 using Sim.Runtime;
 

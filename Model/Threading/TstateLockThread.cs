@@ -1,4 +1,4 @@
-using Sim.Runtime;
+using Sim.Runtime.Cells;
 
 namespace Sim.Model.Threading;
 

@@ -1,9 +1,10 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Sim.Runtime.Parking;
 using Sim.Runtime.Platform;
 using Sim.Runtime.Trace;
 
-namespace Sim.Runtime;
+namespace Sim.Runtime.Cells;
 
 /// <summary>
 /// An atomic integer cell, modelling the integer operations of <c>Include/cpython/pyatomic.h</c>

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Sim.Runtime.Platform;
 using Sim.Runtime.Trace;
 
-namespace Sim.Runtime;
+namespace Sim.Runtime.Cells;
 
 /// <summary>
 /// An atomic pointer cell, modelling <c>_Py_atomic_load_ptr</c>, <c>_Py_atomic_store_ptr_release</c>,

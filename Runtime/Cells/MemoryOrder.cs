@@ -1,4 +1,4 @@
-namespace Sim.Runtime;
+namespace Sim.Runtime.Cells;
 
 /// <summary>
 /// The memory order of an atomic operation, named as in CPython's <c>Include/cpython/pyatomic.h</c>

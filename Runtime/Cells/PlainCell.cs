@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Sim.Runtime.Platform;
 using Sim.Runtime.Trace;
 
-namespace Sim.Runtime;
+namespace Sim.Runtime.Cells;
 
 /// <summary>
 /// A non-atomic shared field: a C field read and written with ordinary loads and stores, such as

@@ -1,6 +1,6 @@
 using Sim.Runtime.Platform;
 
-namespace Sim.Runtime;
+namespace Sim.Runtime.Cells;
 
 /// <summary>
 /// A piece of memory that several simulated threads share. Every access goes through the Runtime:

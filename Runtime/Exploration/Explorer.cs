@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Coyote;
 using Microsoft.Coyote.SystematicTesting;
+using Sim.Runtime.Threads;
 
 namespace Sim.Runtime.Exploration;
 

@@ -1,3 +1,4 @@
+using Sim.Runtime.Threads;
 namespace Sim.Runtime.Exploration;
 
 /// <summary>What one thread was doing when an iteration ended: for deadlock and livelock reports.</summary>

@@ -1,4 +1,5 @@
-namespace Sim.Runtime;
+using Sim.Runtime.Cells;
+namespace Sim.Runtime.Parking;
 
 /// <summary>
 /// A word that threads can park on: the <c>address</c> argument of <c>_PyParkingLot_Park</c>

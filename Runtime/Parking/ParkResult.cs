@@ -1,4 +1,4 @@
-namespace Sim.Runtime;
+namespace Sim.Runtime.Parking;
 
 /// <summary>The result of <see cref="ParkingLot.Park"/>, as the <c>Py_PARK_*</c> codes of <c>Include/internal/pycore_parking_lot.h</c>.</summary>
 public enum ParkResult

@@ -1,3 +1,4 @@
+using Sim.Runtime.Threads;
 namespace Sim.Runtime.Parking;
 
 /// <summary>

@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
-using Sim.Runtime.Parking;
+using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
-namespace Sim.Runtime;
+namespace Sim.Runtime.Parking;
 
 /// <summary>
 /// Called by <see cref="ParkingLot.Unpark{TState}"/> under the bucket lock with the dequeued waiter's

@@ -2,7 +2,9 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Coyote.Random;
 using Microsoft.Coyote.Runtime;
 using Microsoft.Coyote.Specifications;
+using Sim.Runtime.Cells;
 using Sim.Runtime.Parking;
+using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime.Platform;

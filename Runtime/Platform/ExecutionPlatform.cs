@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Sim.Runtime.Parking;
+using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime.Platform;

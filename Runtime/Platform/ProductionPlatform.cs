@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using Sim.Runtime.Parking;
+using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime.Platform;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Sim.Runtime.Threads;
 
 namespace Sim.Runtime.Stress;
 

@@ -1,4 +1,4 @@
-namespace Sim.Runtime;
+namespace Sim.Runtime.Threads;
 
 /// <summary>
 /// Unwinds a simulated thread whose run has ended: the exploration iteration is over (a bug was found elsewhere, or the

@@ -1,6 +1,6 @@
-using Sim.Runtime.Parking;
+using Sim.Runtime.Platform;
 
-namespace Sim.Runtime;
+namespace Sim.Runtime.Threads;
 
 /// <summary>
 /// A simulated OS thread: in controlled mode a Coyote-controlled operation running on its own OS thread,

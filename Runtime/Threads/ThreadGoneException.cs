@@ -1,4 +1,4 @@
-namespace Sim.Runtime;
+namespace Sim.Runtime.Threads;
 
 /// <summary>Unwinds a simulated thread that vanished in a simulated fork; the Runtime catches it at the thread's root.</summary>
 internal sealed class ThreadGoneException : Exception

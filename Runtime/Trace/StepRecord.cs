@@ -1,4 +1,6 @@
 using System.Globalization;
+using Sim.Runtime.Cells;
+using Sim.Runtime.Threads;
 
 namespace Sim.Runtime.Trace;
 

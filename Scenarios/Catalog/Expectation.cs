@@ -1,4 +1,4 @@
-namespace Sim.Scenarios;
+namespace Sim.Scenarios.Catalog;
 
 /// <summary>What exploring a variant must give: a bug whose message contains a fragment, or no bug.</summary>
 public abstract record Expectation

@@ -1,7 +1,7 @@
 using System.Reflection;
 using Sim.Runtime;
 
-namespace Sim.Scenarios;
+namespace Sim.Scenarios.Catalog;
 
 /// <summary>
 /// A scenario: a small program over the Model (which threads run, what each does) and the invariants that must hold

@@ -1,4 +1,4 @@
-namespace Sim.Scenarios;
+namespace Sim.Scenarios.Catalog;
 
 /// <summary>Registers a <see cref="Scenario"/> in the <see cref="ScenarioCatalog"/> under a name.</summary>
 /// <param name="name">The scenario's name on the command line: lower-case words joined by hyphens.</param>

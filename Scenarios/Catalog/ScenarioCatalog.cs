@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Sim.Scenarios;
+namespace Sim.Scenarios.Catalog;
 
 /// <summary>Every scenario marked with <see cref="ScenarioAttribute"/> in this assembly, in name order.</summary>
 public sealed class ScenarioCatalog

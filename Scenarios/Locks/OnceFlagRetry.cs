@@ -1,5 +1,7 @@
 using Sim.Model.Locks;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Scenarios.Locks;
 

@@ -3,6 +3,7 @@ using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
 using Sim.Model.Qsbr;
 using Sim.Runtime;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Scenarios.Memory;
 

@@ -1,6 +1,8 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Objects;
 using Sim.Runtime;
+using Sim.Runtime.Threads;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Scenarios.Memory;
 

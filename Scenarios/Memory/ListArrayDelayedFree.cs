@@ -2,6 +2,7 @@ using Sim.Model.Interpreter;
 using Sim.Model.Objects;
 using Sim.Model.Qsbr;
 using Sim.Runtime;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Scenarios.Memory;
 

@@ -1,5 +1,6 @@
 using Sim.Model.Interpreter;
 using Sim.Runtime;
+using Sim.Runtime.Threads;
 
 namespace Sim.Scenarios.Memory;
 

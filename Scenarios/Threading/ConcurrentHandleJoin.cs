@@ -1,6 +1,8 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Threading;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Scenarios.Threading;
 

@@ -2,6 +2,7 @@ using Sim.Model.Interpreter;
 using Sim.Model.Locks;
 using Sim.Model.Threading;
 using Sim.Runtime;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Scenarios.Threading;
 

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
 
 namespace Sim.Bench.Production;
 

@@ -2,6 +2,8 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Microsoft.Coyote.Runtime;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
+using Sim.Runtime.Threads;
 
 namespace Sim.Bench.Production;
 

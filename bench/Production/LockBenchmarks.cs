@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Sim.Model.Locks;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
 
 namespace Sim.Bench.Production;
 

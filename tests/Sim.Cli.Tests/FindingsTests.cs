@@ -2,8 +2,10 @@ using Sim.Cli.Commands;
 using Sim.Cli.Reports;
 using Sim.Cli.Traces;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
 using Sim.Runtime.Exploration;
-using Sim.Scenarios;
+using Sim.Runtime.Threads;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Cli.Tests;
 

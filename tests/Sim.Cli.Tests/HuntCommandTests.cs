@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Xml.Linq;
-using Sim.Scenarios;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Cli.Tests;
 

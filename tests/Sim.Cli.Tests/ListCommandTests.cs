@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Sim.Scenarios;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Cli.Tests;
 

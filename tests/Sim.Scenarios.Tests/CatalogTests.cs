@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
 using Sim.Runtime;
 using Sim.Runtime.Exploration;
-using Sim.Tests;
+using Sim.Scenarios.Catalog;
+using Sim.Testing;
 
 namespace Sim.Scenarios.Tests;
 

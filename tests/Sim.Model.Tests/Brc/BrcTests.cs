@@ -3,7 +3,8 @@ using Sim.Model.Interpreter;
 using Sim.Model.Objects;
 using Sim.Model.Tests.Mimalloc;
 using Sim.Runtime;
-using Sim.Tests;
+using Sim.Runtime.Threads;
+using Sim.Testing;
 
 namespace Sim.Model.Tests.Brc;
 

@@ -1,6 +1,7 @@
 using Sim.Model.Locks;
 using Sim.Runtime;
-using Sim.Tests;
+using Sim.Runtime.Cells;
+using Sim.Testing;
 
 namespace Sim.Model.Tests.Locks;
 

@@ -1,7 +1,8 @@
 using FsCheck.Xunit;
 using Sim.Model.Locks;
 using Sim.Runtime;
-using Sim.Tests;
+using Sim.Runtime.Cells;
+using Sim.Testing;
 
 namespace Sim.Model.Tests.Locks;
 

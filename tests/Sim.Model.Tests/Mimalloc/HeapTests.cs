@@ -3,7 +3,8 @@ using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
 using Sim.Model.Qsbr;
 using Sim.Runtime;
-using Sim.Tests;
+using Sim.Runtime.Cells;
+using Sim.Testing;
 
 namespace Sim.Model.Tests.Mimalloc;
 

@@ -1,6 +1,7 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Objects;
 using Sim.Runtime;
+using Sim.Runtime.Threads;
 
 namespace Sim.Model.Tests.Mimalloc;
 

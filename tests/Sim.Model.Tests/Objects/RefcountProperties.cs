@@ -4,7 +4,8 @@ using Sim.Model.Objects;
 using Sim.Model.Tests.Mimalloc;
 using Sim.Runtime;
 using Sim.Runtime.Exploration;
-using Sim.Tests;
+using Sim.Runtime.Threads;
+using Sim.Testing;
 
 namespace Sim.Model.Tests.Objects;
 

@@ -4,7 +4,7 @@ using Sim.Model.Qsbr;
 using Sim.Model.Tests.Mimalloc;
 using Sim.Runtime;
 using Sim.Runtime.Exploration;
-using Sim.Tests;
+using Sim.Testing;
 
 namespace Sim.Model.Tests.Qsbr;
 

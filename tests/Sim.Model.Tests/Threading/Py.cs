@@ -1,6 +1,7 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Threading;
 using Sim.Runtime;
+using Sim.Runtime.Threads;
 
 namespace Sim.Model.Tests.Threading;
 

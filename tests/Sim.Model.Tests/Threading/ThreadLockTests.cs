@@ -1,7 +1,8 @@
 using Sim.Model.Locks;
 using Sim.Model.Threading;
 using Sim.Runtime;
-using Sim.Tests;
+using Sim.Runtime.Cells;
+using Sim.Testing;
 
 namespace Sim.Model.Tests.Threading;
 

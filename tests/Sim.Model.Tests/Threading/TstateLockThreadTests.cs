@@ -1,6 +1,6 @@
 using Sim.Model.Threading;
 using Sim.Runtime;
-using Sim.Tests;
+using Sim.Testing;
 
 namespace Sim.Model.Tests.Threading;
 

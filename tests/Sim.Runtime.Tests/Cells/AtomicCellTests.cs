@@ -1,4 +1,5 @@
-using Sim.Tests;
+using Sim.Runtime.Cells;
+using Sim.Testing;
 
 namespace Sim.Runtime.Tests.Cells;
 

@@ -1,5 +1,6 @@
+using Sim.Runtime.Cells;
 using Sim.Runtime.Exploration;
-using Sim.Tests;
+using Sim.Testing;
 
 namespace Sim.Runtime.Tests.Exploration;
 

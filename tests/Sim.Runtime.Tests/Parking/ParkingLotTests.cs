@@ -1,4 +1,6 @@
-using Sim.Tests;
+using Sim.Runtime.Cells;
+using Sim.Runtime.Parking;
+using Sim.Testing;
 
 namespace Sim.Runtime.Tests.Parking;
 

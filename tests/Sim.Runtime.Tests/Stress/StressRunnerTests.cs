@@ -1,3 +1,4 @@
+using Sim.Runtime.Cells;
 using Sim.Runtime.Stress;
 
 namespace Sim.Runtime.Tests.Stress;

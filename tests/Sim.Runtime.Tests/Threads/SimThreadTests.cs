@@ -1,5 +1,7 @@
+using Sim.Runtime.Cells;
 using Sim.Runtime.Exploration;
-using Sim.Tests;
+using Sim.Runtime.Threads;
+using Sim.Testing;
 
 namespace Sim.Runtime.Tests.Threads;
 

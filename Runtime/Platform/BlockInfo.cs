@@ -1,4 +1,5 @@
-namespace Sim.Runtime.Parking;
+using Sim.Runtime.Threads;
+namespace Sim.Runtime.Platform;
 
 /// <summary>
 /// What a blocked thread waits for, in controlled mode: the condition that releases it, an optional deadline on

@@ -1,10 +1,11 @@
+using Xunit;
 using Sim.Runtime;
 using Sim.Runtime.Exploration;
 
-namespace Sim.Tests;
+namespace Sim.Testing;
 
 /// <summary>
-/// Assertions over exploration that every test project shares (linked in by tests/Directory.Build.props): a bug must be
+/// Assertions over exploration that every test project shares (the Sim.Testing project, which every test project references): a bug must be
 /// found and must replay the same way; a correct program must stay clean.
 /// </summary>
 public static class Exploring
