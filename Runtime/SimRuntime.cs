@@ -231,10 +231,9 @@ public sealed class SimRuntime
         }
 
         // A blocking join releases the thread state while it waits (Py_BEGIN_ALLOW_THREADS around PyThread_join_thread).
-        var hooks = me.ParkHooks;
-        hooks?.BeforeBlock();
+        var hooks = me.BeforeBlock();
         Platform.WaitForExit(me, target);
-        hooks?.AfterBlock();
+        hooks.AfterBlock();
     }
 
     internal void DetachThread(SimThread target)
