@@ -19,9 +19,14 @@ public static class Explorer
 {
     private static readonly Lock s_engineGate = new();
 
-    private const string DeadlockPrefix = "Deadlock detected";
-    private const string PotentialDeadlockPrefix = "Potential deadlock";
-    private const string BoundPrefix = "Scheduling steps bound";
+    /// <summary>How Coyote 1.7.11's report of a deadlock (every controlled operation paused) begins.</summary>
+    internal const string DeadlockPrefix = "Deadlock detected";
+
+    /// <summary>How Coyote's report of an operation that reached no scheduling point within the hang timeout begins.</summary>
+    internal const string PotentialDeadlockPrefix = "Potential deadlock";
+
+    /// <summary>How Coyote's report of an iteration that reached the scheduling-step bound begins.</summary>
+    internal const string BoundPrefix = "Scheduling steps bound";
 
     /// <summary>Explores schedules of <paramref name="program"/> until a bug or the budget runs out.</summary>
     /// <param name="program">The body of the simulated main thread.</param>
@@ -141,6 +146,7 @@ public static class Explorer
             Steps = outcome is Outcome.BugFound or Outcome.ScenarioError && rt?.Controlled is { } c
                 ? [.. c.Steps.Select(s => s.ToStep())]
                 : [],
+            EngineReport = bug,
         };
 
         if (rt?.UncontrolledReason is { } why)
@@ -184,9 +190,9 @@ public static class Explorer
                 $"(bound {options.MaxSteps}, fair strategies x10). " + string.Join("; ", threads.Select(t => t.Describe())));
         }
 
-        var message = rt?.FailureMessage ?? bug;
-        var kind = message.Contains(" threw ", StringComparison.Ordinal) ? FindingKind.Exception : FindingKind.Assertion;
-        return Result(Outcome.BugFound, kind, message);
+        return rt?.Failure is { } failure
+            ? Result(Outcome.BugFound, failure.Kind, failure.Message)
+            : Result(Outcome.ScenarioError, null, $"the exploration engine reported a failure that no simulated thread recorded: {bug}");
     }
 
     /// <summary>The Coyote configuration of an exploration (internal so that the benchmark's baseline runs under the same one).</summary>

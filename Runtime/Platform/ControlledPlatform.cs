@@ -198,21 +198,21 @@ internal sealed class ControlledPlatform : ExecutionPlatform
     [DoesNotReturn]
     public override void Fail(string message)
     {
-        Record(AccessKind.Failure, message);
-        Runtime.RecordFailure(message);
-        Specification.Assert(false, "{0}", message);
+        Report(RecordedFailure.Check(message));
         throw new RunEndedException();
     }
 
-    public override void ReportThreadException(SimThread thread, Exception exception)
-    {
-        var message = $"{thread} threw {exception.GetType().Name}: {exception.Message}";
-        Record(AccessKind.Failure, message);
-        Runtime.RecordFailure(message);
-        Specification.Assert(false, "{0}", message);
-    }
+    public override void ReportThreadException(SimThread thread, Exception exception) => Report(RecordedFailure.ThreadThrew(thread, exception));
 
     // ---- internals ----
+
+    /// <summary>Records the failure, as a step and as the run's failure, and ends the iteration as a bug (a Coyote assertion).</summary>
+    private void Report(RecordedFailure failure)
+    {
+        Record(AccessKind.Failure, failure.Message);
+        Runtime.RecordFailure(failure);
+        Specification.Assert(false, "{0}", failure.Message);
+    }
 
     private void Access<TA>(SharedCell cell, AccessKind kind, MemoryOrder order, TA a, TA b, bool hasArgs)
     {

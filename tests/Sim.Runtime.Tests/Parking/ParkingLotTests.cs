@@ -1,4 +1,5 @@
 using Sim.Runtime.Cells;
+using Sim.Runtime.Exploration;
 using Sim.Runtime.Parking;
 using Sim.Testing;
 
@@ -36,8 +37,10 @@ public class ParkingLotTests
             rt.StartThread("sleeper", () => rt.ParkingLot.Park(word, 0)).Join();
         }, "Deadlock");
 
+        Assert.Equal(FindingKind.Deadlock, result.Kind);
         Assert.Contains("T2(sleeper) parked on word", result.Message, StringComparison.Ordinal);
         Assert.Contains("T1(main) waits for T2(sleeper) to exit", result.Message, StringComparison.Ordinal);
+        Assert.StartsWith(Explorer.DeadlockPrefix, result.EngineReport, StringComparison.Ordinal); // what Coyote itself wrote
     }
 
     [Fact]
