@@ -212,27 +212,13 @@ public static class Explorer
             config = config.WithRandomGeneratorSeed(seed);
         }
 
-        config = o.Strategy switch
-        {
-            Strategy.Random => config.WithRandomStrategy(),
-            Strategy.Probabilistic => config.WithProbabilisticStrategy(o.StrategyBound),
-            Strategy.Prioritization => config.WithPrioritizationStrategy(false, o.StrategyBound),
-            Strategy.FairPrioritization => config.WithPrioritizationStrategy(true, o.StrategyBound),
-            Strategy.DelayBounding => config.WithDelayBoundingStrategy(false, o.StrategyBound),
-            Strategy.FairDelayBounding => config.WithDelayBoundingStrategy(true, o.StrategyBound),
-            Strategy.QLearning => config.WithQLearningStrategy(),
-            _ => config,
-        };
-
+        config = StrategyRow.Of(o.Strategy).Configure(config, o.StrategyBound);
         return trace is null ? config : config.WithReproducibleTrace(trace);
     }
 
     private static string Describe(ExplorationOptions o)
     {
-        var bound = o.Strategy is Strategy.Probabilistic or Strategy.Prioritization or Strategy.FairPrioritization
-            or Strategy.DelayBounding or Strategy.FairDelayBounding
-            ? $"({o.StrategyBound})"
-            : string.Empty;
+        var bound = StrategyRow.Of(o.Strategy).UsesBound ? $"({o.StrategyBound})" : string.Empty;
         var seed = o.Seed is { } s ? $", seed {s}" : string.Empty;
         return $"{o.Strategy.Name()}{bound}{seed}";
     }
