@@ -69,7 +69,7 @@ public static class Explorer
                     rt.Fail(UncontrolledMessage(why));
                 }
             }
-            catch (Exception ex) when (IsUnwinding(ex))
+            catch (Exception ex) when (Unwinding.Stops(ex))
             {
                 rt.MainThread.MarkUnwound();
             }
@@ -224,10 +224,6 @@ public static class Explorer
     }
 
     private static string UncontrolledMessage(string why) => $"Uncontrolled concurrency: {why}";
-
-    private static bool IsUnwinding(Exception ex) =>
-        ex is ThreadInterruptedException or RunEndedException or ThreadGoneException
-        || ex.GetBaseException() is ThreadInterruptedException;
 
     private sealed class RunState
     {

@@ -103,8 +103,6 @@ public sealed class SimThread
 
     internal Thread? OsThread { get; set; }
 
-    internal ulong? OperationId { get; set; }
-
     /// <summary>What the thread is blocked on, in controlled mode; null while it can run.</summary>
     internal BlockInfo? Blocked { get; set; }
 
