@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Coyote;
+using Microsoft.Coyote.Logging;
 using Microsoft.Coyote.SystematicTesting;
 using Sim.Runtime.Threads;
 
@@ -83,8 +84,7 @@ public static class Explorer
             }
         }
 
-        using var engine = TestingEngine.Create(config, Body);
-        engine.SetLogger(new SilentLogger());
+        using var engine = CreateEngine(config, Body);
         engine.RegisterStartIterationCallBack(_ =>
         {
             state.Iterations++;
@@ -193,6 +193,18 @@ public static class Explorer
         return rt?.Failure is { } failure
             ? Result(Outcome.BugFound, failure.Kind, failure.Message)
             : Result(Outcome.ScenarioError, null, $"the exploration engine reported a failure that no simulated thread recorded: {bug}");
+    }
+
+    /// <summary>
+    /// Coyote's engine for <paramref name="test"/>, with its own logger pointed at <see cref="TextWriter.Null"/>: the engine
+    /// prints progress even with console logging off, and the harness reports results itself. Internal so that the
+    /// benchmark's baseline runs under the same engine setup.
+    /// </summary>
+    internal static TestingEngine CreateEngine(Configuration config, Action test)
+    {
+        var engine = TestingEngine.Create(config, test);
+        engine.SetLogger(new TextWriterLogger(TextWriter.Null, VerbosityLevel.None));
+        return engine;
     }
 
     /// <summary>The Coyote configuration of an exploration (internal so that the benchmark's baseline runs under the same one).</summary>

@@ -190,16 +190,6 @@ public sealed class ParkingLot
         }
     }
 
-    /// <summary>The threads parked on <paramref name="address"/>, for invariant checks and reports.</summary>
-    public IReadOnlyList<SimThread> WaitersOn(IParkAddress address)
-    {
-        var bucket = BucketFor(address);
-        lock (bucket)
-        {
-            return bucket.Where(w => ReferenceEquals(w.Address, address)).Select(w => w.Thread).ToList();
-        }
-    }
-
     private static ParkWaiter? Dequeue(List<ParkWaiter> bucket, IParkAddress address)
     {
         for (var i = 0; i < bucket.Count; i++)
