@@ -138,9 +138,9 @@ public sealed class SimThread
 
     /// <summary>
     /// Waits for the thread to exit: the OS join (<c>PyThread_join_thread</c>). Like a parking-lot wait, the join runs the
-    /// calling thread's park hooks (<see cref="AddParkHooks"/>) around the wait (it detaches its thread state). Joining a thread twice,
-    /// joining a detached thread, joining a thread that does not exist in this process, or joining oneself is an
-    /// invariant violation, as each is undefined behaviour for <c>pthread_join</c>.
+    /// calling thread's park hooks (<see cref="AddParkHooks"/>) around the wait (it detaches its thread state). Joining a
+    /// thread twice, joining a detached thread, joining a thread that does not exist in this process, or joining oneself
+    /// is an invariant violation, as each is undefined behaviour for <c>pthread_join</c>.
     /// </summary>
     public void Join() => Runtime.JoinThread(this);
 
@@ -176,34 +176,4 @@ public sealed class SimThread
 
     /// <summary>Claims the one join or detach a thread allows; returns the previous claim (0 = none, 1 = join, 2 = detach).</summary>
     internal int ClaimJoinOrDetach(int how) => Interlocked.CompareExchange(ref _joinedOrDetached, how, 0);
-}
-
-/// <summary>
-/// The hooks that ran <see cref="IParkHooks.BeforeBlock"/> when a wait began: the same ones run
-/// <see cref="IParkHooks.AfterBlock"/> when it ends, in reverse order, even if hooks were added or removed meanwhile.
-/// </summary>
-internal readonly struct ParkHookSet
-{
-    private readonly IParkHooks[]? _hooks;
-
-    public ParkHookSet(IParkHooks[] hooks) => _hooks = hooks;
-
-    public void AfterBlock()
-    {
-        var hooks = _hooks ?? [];
-        for (var i = hooks.Length - 1; i >= 0; i--)
-        {
-            hooks[i].AfterBlock();
-        }
-    }
-}
-
-/// <summary>Callbacks around a detaching park or an OS join, registered per thread (<see cref="SimThread.AddParkHooks"/>).</summary>
-public interface IParkHooks
-{
-    /// <summary>Called after the thread is queued and before it blocks (<c>_PyThreadState_Detach</c>).</summary>
-    void BeforeBlock();
-
-    /// <summary>Called after the thread resumes (<c>_PyThreadState_Attach</c>).</summary>
-    void AfterBlock();
 }
