@@ -19,7 +19,7 @@ public sealed class SimRuntime
     private readonly List<SimThread> _threads = [];
     private readonly Lock _threadsLock = new();
     private volatile bool _ended;
-    private string? _failure;
+    private RecordedFailure? _failure;
     private string? _uncontrolled;
 
     private SimRuntime(bool controlled, long nanosPerStep, int yieldFairness)
@@ -82,7 +82,7 @@ public sealed class SimRuntime
     internal bool HasEnded => _ended;
 
     /// <summary>The first invariant violation or thread exception of this run, if any.</summary>
-    internal string? FailureMessage => Volatile.Read(ref _failure);
+    internal RecordedFailure? Failure => Volatile.Read(ref _failure);
 
     /// <summary>Why the run escaped the Runtime's control, if it did.</summary>
     internal string? UncontrolledReason => Volatile.Read(ref _uncontrolled);
@@ -231,10 +231,9 @@ public sealed class SimRuntime
         }
 
         // A blocking join releases the thread state while it waits (Py_BEGIN_ALLOW_THREADS around PyThread_join_thread).
-        var hooks = me.ParkHooks;
-        hooks?.BeforeBlock();
+        var hooks = me.BeforeBlock();
         Platform.WaitForExit(me, target);
-        hooks?.AfterBlock();
+        hooks.AfterBlock();
     }
 
     internal void DetachThread(SimThread target)
@@ -272,9 +271,9 @@ public sealed class SimRuntime
     /// as does every thread at its next park, unpark, join or yield, so that a failure in a thread that holds a lock does
     /// not leave the others blocked until the hang timeout (in controlled mode Coyote ends the iteration).
     /// </summary>
-    internal void RecordFailure(string message)
+    internal void RecordFailure(RecordedFailure failure)
     {
-        if (Interlocked.CompareExchange(ref _failure, message, null) is null && Controlled is null)
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is null && Controlled is null)
         {
             _ended = true;
             ParkingLot.WakeAll();

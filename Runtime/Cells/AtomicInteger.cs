@@ -79,17 +79,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.Exchange(ref _value, value);
         }
 
-        return ExchangeControlled(c, value, order);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private T ExchangeControlled(ControlledPlatform c, T value, MemoryOrder order)
-    {
-        c.Access(this, AccessKind.Exchange, order, value);
-        var old = _value;
-        _value = value;
-        c.Completed(old);
-        return old;
+        return ReadModifyWriteControlled(c, AccessKind.Exchange, value, order);
     }
 
     /// <summary>
@@ -136,17 +126,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.Add(ref _value, delta) - delta;
         }
 
-        return FetchAddControlled(c, delta, order);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private T FetchAddControlled(ControlledPlatform c, T delta, MemoryOrder order)
-    {
-        c.Access(this, AccessKind.FetchAdd, order, delta);
-        var old = _value;
-        _value = old + delta;
-        c.Completed(old);
-        return old;
+        return ReadModifyWriteControlled(c, AccessKind.FetchAdd, delta, order);
     }
 
     /// <summary>Atomically ORs <paramref name="bits"/> in and returns the previous value (<c>_Py_atomic_or_*</c>).</summary>
@@ -158,17 +138,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.Or(ref _value, bits);
         }
 
-        return FetchOrControlled(c, bits, order);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private T FetchOrControlled(ControlledPlatform c, T bits, MemoryOrder order)
-    {
-        c.Access(this, AccessKind.FetchOr, order, bits);
-        var old = _value;
-        _value = old | bits;
-        c.Completed(old);
-        return old;
+        return ReadModifyWriteControlled(c, AccessKind.FetchOr, bits, order);
     }
 
     /// <summary>Atomically ANDs <paramref name="bits"/> in and returns the previous value (<c>_Py_atomic_and_*</c>).</summary>
@@ -180,15 +150,28 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.And(ref _value, bits);
         }
 
-        return FetchAndControlled(c, bits, order);
+        return ReadModifyWriteControlled(c, AccessKind.FetchAnd, bits, order);
     }
 
+    /// <summary>
+    /// The controlled path of every read-modify-write (<see cref="Exchange"/>, <see cref="FetchAdd"/>, <see cref="FetchOr"/>,
+    /// <see cref="FetchAnd"/>): a scheduling point and a step, then the update, then the previous value as the step's
+    /// result. Only one simulated thread runs between scheduling points, so the plain read and write are atomic here.
+    /// Kept out of line so that the production paths stay a null check plus the hardware operation.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T FetchAndControlled(ControlledPlatform c, T bits, MemoryOrder order)
+    private T ReadModifyWriteControlled(ControlledPlatform c, AccessKind kind, T operand, MemoryOrder order)
     {
-        c.Access(this, AccessKind.FetchAnd, order, bits);
+        c.Access(this, kind, order, operand);
         var old = _value;
-        _value = old & bits;
+        _value = kind switch
+        {
+            AccessKind.Exchange => operand,
+            AccessKind.FetchAdd => old + operand,
+            AccessKind.FetchOr => old | operand,
+            AccessKind.FetchAnd => old & operand,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a read-modify-write"),
+        };
         c.Completed(old);
         return old;
     }

@@ -97,7 +97,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     [DoesNotReturn]
     public override void Fail(string message)
     {
-        Runtime.RecordFailure(message);
+        Runtime.RecordFailure(RecordedFailure.Check(message));
         throw new InvariantViolationException(message);
     }
 
@@ -105,7 +105,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     {
         if (exception is not InvariantViolationException)
         {
-            Runtime.RecordFailure($"{thread} threw {exception.GetType().Name}: {exception.Message}");
+            Runtime.RecordFailure(RecordedFailure.ThreadThrew(thread, exception));
         }
     }
 

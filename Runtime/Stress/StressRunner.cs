@@ -91,7 +91,7 @@ public static class StressRunner
             }
             catch (Exception ex)
             {
-                rt.RecordFailure($"{rt.MainThread} threw {ex.GetType().Name}: {ex.Message}");
+                rt.Platform.ReportThreadException(rt.MainThread, ex);
             }
             finally
             {
@@ -101,7 +101,7 @@ public static class StressRunner
         { IsBackground = true, Name = "sim stress main" };
         main.Start();
         var finished = main.Join(hangTimeout);
-        var failure = Volatile.Read(ref runtime)?.FailureMessage;
+        var failure = Volatile.Read(ref runtime)?.Failure?.Message;
         return finished ? (failure, false) : (failure ?? HangMessage, true);
     }
 }
