@@ -158,23 +158,6 @@ public sealed class ThreadModule
         return os;
     }
 
-    /// <summary>The thread state bound to the calling thread by its starter (<c>_PyThreadState_New</c>) before the thread started.</summary>
-    internal static PyThreadState BoundThreadState(SimRuntime rt) =>
-        rt.CurrentThread.ModelState as PyThreadState
-        ?? throw new InvalidOperationException($"{rt.CurrentThread} was started without a thread state");
-
-    /// <summary>
-    /// <c>PyThreadState_Clear</c> then <c>_PyThreadState_DeleteCurrent</c> on the calling thread's state, which stays
-    /// attached until it is unlinked (gh-117303); then the thread has no current state (<c>current_fast_clear</c>).
-    /// <paramref name="onDelete"/> runs where 3.12's <c>PyThreadState_Clear</c> ends: <c>tstate-&gt;on_delete</c>.
-    /// </summary>
-    internal static void DeleteCurrentThreadState(PyThreadState tstate, Action? onDelete = null)
-    {
-        tstate.Clear();
-        onDelete?.Invoke();
-        tstate.DeleteCurrent();
-    }
-
     /// <summary>
     /// <c>do_start_new_thread</c>: a non-daemon thread's handle enters <c>shutdown_handles</c> before
     /// <c>ThreadHandle_start</c>, "to avoid adding a handle to a thread that has already finished".
@@ -223,9 +206,10 @@ public sealed class ThreadModule
     private void ThreadRun312(Action function)
     {
         using var _ = _rt.Enter("thread_run (3.12)");
-        var tstate = BoundThreadState(_rt);
+        var tstate = Interp.CurrentThreadState;
         tstate.Attach();
         function();
-        DeleteCurrentThreadState(tstate, tstate.CallOnDelete);
+        tstate.Clear();
+        tstate.DeleteCurrent();
     }
 }
