@@ -5,7 +5,7 @@ using Sim.Testing;
 namespace Sim.Model.Tests.Threading;
 
 /// <summary>The 3.12 join design, and how its order of events differs from 3.13's.</summary>
-public class TstateLockThreadTests
+public class ThreadingThread312Tests
 {
     private static Action<SimRuntime> Joiners(int joiners, ThreadingDesign design) => rt =>
     {
@@ -19,7 +19,7 @@ public class TstateLockThreadTests
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
-        if (target is TstateLockThread t312)
+        if (target is ThreadingThread312 t312)
         {
             rt.Check(t312.IsStoppedForCheck && t312.TstateLockForCheck is null, "after the joins A is not stopped");
         }

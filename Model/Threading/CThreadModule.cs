@@ -5,16 +5,17 @@ using Sim.Runtime.Threads;
 namespace Sim.Model.Threading;
 
 /// <summary>
-/// The <c>_thread</c> module (<c>Modules/_threadmodule.c</c>, 3.13) as far as thread join and shutdown go: starting
+/// The C <c>_thread</c> module (<c>Modules/_threadmodule.c</c>, 3.13), which the Python <c>threading</c> module
+/// (<see cref="ThreadingModule"/>) is built on, as far as thread join and shutdown go: starting
 /// joinable threads (<c>start_joinable_thread</c>, <c>do_start_new_thread</c>), the module's <c>shutdown_handles</c>
 /// list of non-daemon threads, <c>_shutdown</c>, <c>_make_thread_handle</c> and <c>_PyThread_AfterFork</c>; plus 3.12's
 /// detached <c>start_new_thread</c> and <c>thread_run</c>, which the 3.12 join design runs on.
 /// </summary>
-public sealed class ThreadModule
+public sealed class CThreadModule
 {
     private readonly SimRuntime _rt;
 
-    internal ThreadModule(PyInterpreterState interp)
+    internal CThreadModule(PyInterpreterState interp)
     {
         Interp = interp;
         _rt = interp.Runtime;
