@@ -52,9 +52,6 @@ public sealed partial class PyThreadState : IParkHooks
     /// <summary><c>eval_breaker</c>: <see cref="EvalBreakerBits"/>, set with atomic OR and cleared with atomic AND.</summary>
     public AtomicLong EvalBreaker { get; }
 
-    /// <summary>True once <see cref="Delete"/> ran: the state is unlinked and must not be used.</summary>
-    public bool IsDeleted { get; private set; }
-
     /// <summary>
     /// <c>_PyThreadState_Attach</c>: marks the state ATTACHED, then lets the mechanisms resume, in <c>pystate.c</c>'s order.
     /// </summary>
@@ -138,7 +135,6 @@ public sealed partial class PyThreadState : IParkHooks
         // decrement_stoptheworld_countdown(&interp->stoptheworld) if one is requested: stop-the-world is not modelled.
         Interp.HeadLock.Unlock(); // HEAD_UNLOCK(runtime)
         UnregisterQsbr(); // _Py_qsbr_unregister(tstate)
-        IsDeleted = true; // tstate->_status.finalized = 1
     }
 
     /// <summary>
