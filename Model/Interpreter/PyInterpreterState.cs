@@ -10,9 +10,9 @@ namespace Sim.Model.Interpreter;
 
 /// <summary>
 /// <c>PyInterpreterState</c> (<c>Include/internal/pycore_interp.h</c>, 3.13), reduced to what the modelled mechanisms use:
-/// the list of thread states under <c>HEAD_LOCK</c>, and the per-mechanism state each mechanism adds in its own partial
-/// file (<c>PyInterpreterState.&lt;Mechanism&gt;.cs</c>) and the constructor creates. It is the root of the model's object graph for one iteration:
-/// created by the scenario inside the iteration, it holds no statics.
+/// the list of thread states under <c>HEAD_LOCK</c>, and the per-mechanism state each mechanism declares in its own
+/// partial file (<c>PyInterpreterState.&lt;Mechanism&gt;.cs</c>) and the constructor creates. It is the root of the model's
+/// object graph for one iteration: created by the scenario inside the iteration, it holds no statics.
 /// </summary>
 /// <remarks>
 /// Deviation: one interpreter, and the runtime-wide state (<c>_PyRuntime</c>) lives here too; <c>HEAD_LOCK</c> is

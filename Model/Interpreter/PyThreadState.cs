@@ -11,14 +11,12 @@ namespace Sim.Model.Interpreter;
 /// periodic check of the eval loop, and the exit sequence.
 /// </summary>
 /// <remarks>
-/// <para>
 /// The lifecycle functions in this file (<see cref="Bind"/>, <see cref="Attach"/>, <see cref="Detach"/>,
 /// <see cref="CheckPeriodic"/>, <see cref="Clear"/>, <see cref="Delete"/>, <see cref="DeleteCurrent"/>) call each mechanism
 /// on its own line, in the order the CPython function does, and name at its place each step that is not modelled yet. A
-/// new mechanism joins a lifecycle function by adding its line there. Each mechanism's per-thread state (the fields these
-/// lines use) lives in its own partial file (<c>PyThreadState.&lt;Mechanism&gt;.cs</c>); <see cref="PyInterpreterState.NewThreadState"/>
-/// creates it.
-/// </para>
+/// new mechanism joins a lifecycle function by adding its line there (<c>ThreadStateLifecycleTests</c> checks the
+/// order). Each mechanism's per-thread state lives in its own partial file (<c>PyThreadState.&lt;Mechanism&gt;.cs</c>) and
+/// is created by <see cref="PyInterpreterState.NewThreadState"/>.
 /// </remarks>
 public sealed partial class PyThreadState : IParkHooks
 {
@@ -95,7 +93,7 @@ public sealed partial class PyThreadState : IParkHooks
             qsbr.QuiescentState(); // QSBR_QUIESCENT_STATE(tstate)
             if (Interp.Config.Qsbr.ProcessDelayedAtPeriodicCheck)
             {
-                Interp.DelayedFree.ProcessDelayed(this); // _PyMem_ProcessDelayed(tstate): see QsbrDesign
+                Interp.DelayedFree.ProcessDelayed(this); // _PyMem_ProcessDelayed(tstate), a design option
             }
         }
 
@@ -125,12 +123,13 @@ public sealed partial class PyThreadState : IParkHooks
     /// <summary>
     /// <c>tstate_delete_common</c>: unlinks the state under <c>HEAD_LOCK</c>, then lets the mechanisms finish, in
     /// <c>pystate.c</c>'s order. The state must be detached or, from <see cref="DeleteCurrent"/>, offline for QSBR.
+    /// <c>unbind_tstate</c>, <c>clear_datastack</c> and the GIL release are not modelled.
     /// </summary>
     public void Delete()
     {
         using var _ = Interp.Runtime.Enter("tstate_delete_common");
         Interp.HeadLock.LockDontDetach(); // HEAD_LOCK(runtime)
-        Interp.Unlink(this);
+        Interp.Unlink(this); // tstate->prev->next = tstate->next, ...
 
         // decrement_stoptheworld_countdown(&interp->stoptheworld) if one is requested: stop-the-world is not modelled.
         Interp.HeadLock.Unlock(); // HEAD_UNLOCK(runtime)
