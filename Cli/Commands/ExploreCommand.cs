@@ -1,8 +1,9 @@
 using System.CommandLine;
 using Sim.Cli.Output;
-using Sim.Cli.Reports;
+using Sim.Cli.Hunting;
 using Sim.Cli.Traces;
 using Sim.Runtime.Exploration;
+using Sim.Scenarios.Catalog;
 using Spectre.Console;
 
 namespace Sim.Cli.Commands;
@@ -50,7 +51,7 @@ internal static class ExploreCommand
         switch (result.Outcome)
         {
             case Outcome.BugFound:
-                console.MarkupLineInterpolated($"[bold red]BUG FOUND[/] ({result.Kind?.ToString().ToLowerInvariant()}) in iteration {Format.Count(result.Iterations)}");
+                console.MarkupLineInterpolated($"[bold red]BUG FOUND[/] ({(result.Kind is { } kind ? Json.Name(kind) : null)}) in iteration {Format.Count(result.Iterations)}");
                 context.Out.WriteLine(result.Message ?? string.Empty);
                 break;
             case Outcome.Clean:

@@ -1,5 +1,6 @@
-using Sim.Cli.Output;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sim.Runtime.Exploration;
 
 namespace Sim.Cli.Traces;
 
@@ -31,8 +32,8 @@ internal sealed record TraceDocument
     /// <summary>When it was recorded (UTC).</summary>
     public required DateTimeOffset RecordedAt { get; init; }
 
-    /// <summary>The exploration settings used; a replay runs with the same ones.</summary>
-    public required SettingsRecord Options { get; init; }
+    /// <summary>The exploration settings used (<see cref="Configuration.RecordedSettings"/>); a replay runs with the same ones.</summary>
+    public required JsonObject Options { get; init; }
 
     /// <summary>The failure.</summary>
     public required TraceFinding Finding { get; init; }
@@ -49,12 +50,12 @@ internal sealed record TraceDocument
 }
 
 /// <summary>The failure a trace records.</summary>
-/// <param name="Kind">assertion, exception, deadlock or livelock.</param>
+/// <param name="Kind">What kind of bug (assertion, exception, deadlock, livelock).</param>
 /// <param name="Message">The bug's message.</param>
 /// <param name="Iteration">The iteration (from 1) that failed.</param>
 /// <param name="Steps">Scheduling steps of the failing iteration.</param>
 /// <param name="Strategy">The strategy as the harness described it.</param>
-internal sealed record TraceFinding(string Kind, string Message, int Iteration, long Steps, string Strategy);
+internal sealed record TraceFinding(FindingKind Kind, string Message, int Iteration, long Steps, string Strategy);
 
 /// <summary>One readable step: the thread, the model operation it was in, what it did.</summary>
 internal sealed record TraceFileStep(int Index, int ThreadId, string ThreadName, string? Operation, string Action);
