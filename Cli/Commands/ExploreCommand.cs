@@ -43,9 +43,7 @@ internal static class ExploreCommand
         context.Out.WriteLine($"Config:   {source}");
         context.Out.WriteLine();
 
-        var result = context.Interactive
-            ? console.Status().Start($"Exploring {target.Name}...", _ => VariantExploration.Run(target, options))
-            : VariantExploration.Run(target, options);
+        var result = context.Busy($"Exploring {target.Name}...", () => VariantExploration.Run(target, options));
         var verdict = Verdict.Judge(target.Variant.Expected, result, options.Iterations);
 
         switch (result.Outcome)
@@ -73,7 +71,7 @@ internal static class ExploreCommand
         if (result.Outcome is Outcome.BugFound or Outcome.ScenarioError && result.Steps.Count > 0)
         {
             context.Out.WriteLine();
-            StepsView.Write(console, [.. result.Steps.Select(s => new TraceFileStep(s.Index, s.ThreadId, s.ThreadName, s.Operation, s.Action))], shown);
+            StepsView.Write(console, TraceFileStep.Of(result), shown);
         }
 
         if (VariantExploration.SaveTrace(target, options, result, outputDirectory) is { } path)

@@ -49,9 +49,7 @@ internal static class ReplayCommand
         ExplorationResult result;
         try
         {
-            result = context.Interactive
-                ? context.Console.Status().Start($"Replaying {target.Name}...", _ => Explorer.Replay(target.Scenario.Program(target.Variant), recorded.CoyoteTraceText(), options))
-                : Explorer.Replay(target.Scenario.Program(target.Variant), recorded.CoyoteTraceText(), options);
+            result = context.Busy($"Replaying {target.Name}...", () => Explorer.Replay(target.Scenario.Program(target.Variant), recorded.CoyoteTraceText(), options));
         }
         catch (Exception ex)
         {
@@ -71,7 +69,7 @@ internal static class ReplayCommand
         context.Out.WriteLine($"Recorded: {Json.Name(recorded.Finding.Kind)} in iteration {Format.Count(recorded.Finding.Iteration)} with {Describe.Options(options)}");
         context.Out.WriteLine($"          {recorded.Finding.Message}");
         context.Out.WriteLine();
-        var steps = result.Steps.Select(x => new TraceFileStep(x.Index, x.ThreadId, x.ThreadName, x.Operation, x.Action)).ToList();
+        var steps = TraceFileStep.Of(result);
         StepsView.Write(console, steps.Count > 0 ? steps : recorded.Steps, shown);
         context.Out.WriteLine();
 

@@ -58,4 +58,9 @@ internal sealed record TraceDocument
 internal sealed record TraceFinding(FindingKind Kind, string Message, int Iteration, long Steps, string Strategy);
 
 /// <summary>One readable step: the thread, the model operation it was in, what it did.</summary>
-internal sealed record TraceFileStep(int Index, int ThreadId, string ThreadName, string? Operation, string Action);
+internal sealed record TraceFileStep(int Index, int ThreadId, string ThreadName, string? Operation, string Action)
+{
+    /// <summary>The steps of an exploration's failing iteration, as trace files and the step views hold them.</summary>
+    public static IReadOnlyList<TraceFileStep> Of(ExplorationResult result) =>
+        [.. result.Steps.Select(s => new TraceFileStep(s.Index, s.ThreadId, s.ThreadName, s.Operation, s.Action))];
+}
