@@ -1,3 +1,5 @@
+using Sim.Cli.Reports;
+
 namespace Sim.Cli.Hunting;
 
 /// <summary>What the hunt loop tells as it goes; the views (live progress, plain lines) listen.</summary>
@@ -10,5 +12,5 @@ internal interface IHuntProgress
     void IterationStarting(int iteration);
 
     /// <summary>Variant <paramref name="index"/> finished; its entry is in the reports on disk already.</summary>
-    void VariantFinished(int index, Reports.HuntEntry entry);
+    void VariantFinished(int index, HuntEntry entry);
 }
