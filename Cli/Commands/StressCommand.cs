@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Sim.Cli.Configuration;
 using Sim.Cli.Output;
 using Sim.Runtime.Stress;
 using Spectre.Console;
@@ -18,36 +17,20 @@ internal static class StressCommand
     {
         var scenario = new Argument<string>("scenario") { Description = "The scenario to run (see 'sim list')." };
         var variant = new Option<string>("--variant") { Description = "The variant; default: the scenario's first (the fixed design).", HelpName = "NAME" };
-        var settings = new SettingOptions()
-            .Add("--hang-timeout", "stress.hangTimeoutSeconds", "SECONDS")
-            .Add("--max-hangs", "stress.maxHangs", "N");
-        var runs = new Option<string>("--runs") { Description = $"Run this many times (instead of --seconds). {Field("stress.runs")}", HelpName = "N" };
-        var seconds = new Option<string>("--seconds") { Description = $"Run for this long (instead of --runs). {Field("stress.seconds")}", HelpName = "SECONDS" };
-        var command = new Command("stress", "Run one scenario variant on real threads (production mode), many times; report failures and hangs.") { scenario, variant, runs, seconds };
+        var settings = SettingOptions.Stress();
+        var command = new Command("stress", "Run one scenario variant on real threads (production mode), many times; report failures and hangs.") { scenario, variant };
         settings.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
             var s = Catalog.Scenario(parse.GetValue(scenario)!);
             var target = new VariantRef(s, Catalog.Variant(s, parse.GetValue(variant)));
-            var (runsText, secondsText) = (parse.GetValue(runs), parse.GetValue(seconds));
-            if (runsText is not null && secondsText is not null)
-            {
-                throw new UsageException("give --runs or --seconds, not both");
-            }
-
-            // A flag for one limit replaces both limits of the lower layers.
-            List<FlagValue> limits = runsText is not null
-                ? [new("stress.runs", "--runs", runsText), new("stress.seconds", "--runs", "none")]
-                : secondsText is not null
-                    ? [new("stress.seconds", "--seconds", secondsText), new("stress.runs", "--seconds", "none")]
-                    : [];
-            var resolved = settings.Resolve(parse, context, limits);
-            if (resolved.Settings.StressRuns is null && resolved.Settings.StressSeconds is null)
+            var resolved = settings.Resolve(parse, context);
+            if (resolved.Settings.Stress is { Runs: null, Duration: null })
             {
                 throw new UsageException("stress.runs and stress.seconds are both none: give --runs N or --seconds N (or set one in Coyote.config)");
             }
 
-            return Run(context, target, resolved.Settings.ToStressOptions());
+            return Run(context, target, resolved.Settings.Stress);
         }));
         return command;
     }
@@ -125,11 +108,5 @@ internal static class StressCommand
 
         console.MarkupLineInterpolated($"[bold green]CLEAN[/]: {Format.Count(result.Runs)} runs without a failure");
         return ExitCodes.Ok;
-    }
-
-    private static string Field(string key)
-    {
-        var field = SettingFields.Get(key);
-        return $"[config: {field.Key}; env: {field.EnvironmentVariable}]";
     }
 }
