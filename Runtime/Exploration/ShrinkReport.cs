@@ -9,6 +9,12 @@ namespace Sim.Runtime.Exploration;
 /// <param name="Elapsed">Wall time of shrinking.</param>
 public sealed record ShrinkReport(int StepsBefore, int PreemptionsBefore, int StepsAfter, int PreemptionsAfter, int Runs, TimeSpan Elapsed)
 {
+    /// <summary>
+    /// The message of the schedule exploration found, when the smaller schedule words the same finding with other numbers
+    /// (other thread ids, say); null when the message did not change.
+    /// </summary>
+    public string? MessageBefore { get; init; }
+
     /// <summary>True if the schedule got smaller.</summary>
     public bool Shrunk => StepsAfter < StepsBefore || PreemptionsAfter < PreemptionsBefore;
 

@@ -2,25 +2,56 @@ using Sim.Runtime.Threads;
 
 namespace Sim.Runtime.Scheduling;
 
-/// <summary>A stretch of a schedule in which one thread runs: <paramref name="Thread"/> takes up to <paramref name="Count"/> steps in a row.</summary>
-/// <param name="Thread">The thread.</param>
-/// <param name="Count">How many steps; <see cref="int.MaxValue"/> for as long as it can.</param>
-internal readonly record struct ScheduleBlock(int Thread, int Count);
+/// <summary>
+/// A context switch of a schedule, anchored to the thread it leaves: when <paramref name="From"/> has taken
+/// <paramref name="FromSteps"/> steps and a decision comes up, <paramref name="To"/> runs next. Anchored to the leaving
+/// thread's own progress rather than to a global step number, the switch still means the same once other switches are
+/// removed.
+/// </summary>
+/// <param name="From">The thread that was running.</param>
+/// <param name="FromSteps">How many steps it had taken in the run.</param>
+/// <param name="To">The thread that runs next.</param>
+/// <param name="Preemptive">True if <paramref name="From"/> could have gone on.</param>
+internal readonly record struct ScheduleSwitch(int From, int FromSteps, int To, bool Preemptive)
+{
+    /// <summary>The switches of a recorded schedule, in order.</summary>
+    public static List<ScheduleSwitch> Of(ScheduleRecord schedule)
+    {
+        var steps = new int[ThreadSet.MaxThreadId + 1];
+        var switches = new List<ScheduleSwitch>();
+        foreach (var e in schedule.Entries)
+        {
+            if (e.IsChoice)
+            {
+                continue;
+            }
+
+            if (e.Thread != e.From)
+            {
+                switches.Add(new(e.From, steps[e.From], e.Thread, e.IsPreemption));
+            }
+
+            steps[e.Thread]++;
+        }
+
+        return switches;
+    }
+}
 
 /// <summary>
-/// Runs a schedule sketched as blocks (<see cref="ScheduleBlock"/>) and choice values, leniently: a block's thread runs
-/// its steps while it can; when it cannot (it blocked, or exited) the rest of its block is dropped and the next block
-/// whose thread can run takes over; after the last block, and for choices past the last value, the run goes on without
-/// preempting (the running thread while it can, else the lowest runnable id) and with choice value 0. Every run it
-/// gives is a real schedule of the program; <see cref="Shrinker"/> uses it to try edits of a failing schedule.
+/// Runs a schedule sketched as context switches (<see cref="ScheduleSwitch"/>) and choice values, leniently: a switch
+/// whose moment comes goes to its thread if that thread can run; everywhere else the run goes on without preempting (the
+/// running thread while it can; when it blocks or exits, the lowest runnable id), and choices past the sketch's values
+/// take 0. Every run it gives is a real schedule of the program; <see cref="Shrinker"/> uses it to try a failing
+/// schedule with some of its switches removed.
 /// </summary>
-/// <param name="blocks">The sketch's blocks, in order.</param>
+/// <param name="switches">The sketch's switches.</param>
 /// <param name="values">The choices' values, in order.</param>
 /// <param name="stepBound">Scheduling points after which the run is a livelock.</param>
-internal sealed class GuidedPolicy(IReadOnlyList<ScheduleBlock> blocks, IReadOnlyList<int> values, long stepBound) : SchedulePolicy
+internal sealed class GuidedPolicy(IEnumerable<ScheduleSwitch> switches, IReadOnlyList<int> values, long stepBound) : SchedulePolicy
 {
-    private int _block;
-    private int _used;
+    private readonly Dictionary<(int, int), int> _switches = switches.ToDictionary(s => (s.From, s.FromSteps), s => s.To);
+    private readonly int[] _steps = new int[ThreadSet.MaxThreadId + 1];
     private int _value;
 
     /// <inheritdoc/>
@@ -29,17 +60,11 @@ internal sealed class GuidedPolicy(IReadOnlyList<ScheduleBlock> blocks, IReadOnl
     /// <inheritdoc/>
     public override int NextThread(in Decision decision, IReadOnlyList<SimThread> threads)
     {
-        for (; _block < blocks.Count; _block++, _used = 0)
-        {
-            var b = blocks[_block];
-            if (_used < b.Count && decision.Runnable.Contains(b.Thread))
-            {
-                _used++;
-                return b.Thread;
-            }
-        }
-
-        return decision.NonPreemptive;
+        var next = _switches.TryGetValue((decision.From, _steps[decision.From]), out var to) && decision.Runnable.Contains(to)
+            ? to
+            : decision.NonPreemptive;
+        _steps[next]++;
+        return next;
     }
 
     /// <inheritdoc/>

@@ -1,10 +1,13 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace Sim.Runtime.Scheduling;
 
 /// <summary>
 /// One entry of a <see cref="ScheduleRecord"/>: a scheduling step (which thread ran, among which runnable threads, doing
 /// what) or a controlled choice (its label, how many values it had, the value taken).
 /// </summary>
-public readonly record struct ScheduleEntry
+public readonly partial record struct ScheduleEntry
 {
     private ScheduleEntry(bool isChoice, int thread, int from, ThreadSet runnable, ScheduleOp op, string? label, int count, int value)
     {
@@ -68,8 +71,76 @@ public readonly record struct ScheduleEntry
             : throw new ArgumentOutOfRangeException(nameof(value), value, $"a choice among {count} values takes 0 to {count - 1}");
     }
 
-    /// <summary>One line: <c>T2 (of T1,T2) load m._bits</c>, <c>T1 chooses 1 of 2: timeout may fire early</c>.</summary>
+    /// <summary>
+    /// The entry as trace files write it, one line: a step <c>T2 of T1,T2: load m._bits</c> (the thread that ran, the
+    /// threads that could have, what it did); a choice <c>T1 chose 1 of 2: timeout on m._bits may fire early</c> (who, the
+    /// value, how many values, the label). <see cref="TryParse"/> reads it back.
+    /// </summary>
     public override string ToString() => IsChoice
-        ? $"T{Thread} chooses {Value} of {Count}: {Label}"
-        : $"T{Thread} (of {Runnable}){(IsPreemption ? " preempting T" + From : string.Empty)}: {Op}";
+        ? $"T{Thread.ToString(CultureInfo.InvariantCulture)} chose {Value.ToString(CultureInfo.InvariantCulture)} of {Count.ToString(CultureInfo.InvariantCulture)}: {Label}"
+        : $"T{Thread.ToString(CultureInfo.InvariantCulture)} of {Runnable}: {Op}";
+
+    /// <summary>
+    /// Reads an entry in the form <see cref="ToString"/> writes. A step's <see cref="From"/> is not written (it is the
+    /// thread of the previous step), so the reader supplies it.
+    /// </summary>
+    /// <param name="text">The entry's text.</param>
+    /// <param name="from">The thread that was running before this entry (1 for the first).</param>
+    /// <param name="entry">The entry read.</param>
+    /// <returns>False if the text is not an entry (the entry is then the default).</returns>
+    public static bool TryParse(string? text, int from, out ScheduleEntry entry)
+    {
+        entry = default;
+        if (text is null)
+        {
+            return false;
+        }
+
+        var choice = ChoiceText().Match(text);
+        if (choice.Success)
+        {
+            if (!TryId(choice.Groups[1].Value, out var who) || !int.TryParse(choice.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+                || !int.TryParse(choice.Groups[3].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 1 || value >= count)
+            {
+                return false;
+            }
+
+            entry = Choice(who, choice.Groups[4].Value, count, value);
+            return true;
+        }
+
+        var step = StepText().Match(text);
+        if (!step.Success || !TryId(step.Groups[1].Value, out var thread) || !ScheduleOp.TryParse(step.Groups[3].Value, out var op))
+        {
+            return false;
+        }
+
+        var runnable = ThreadSet.Empty;
+        foreach (var t in step.Groups[2].Value.Split(','))
+        {
+            if (!TryId(t[1..], out var id))
+            {
+                return false;
+            }
+
+            runnable = runnable.With(id);
+        }
+
+        if (!runnable.Contains(thread))
+        {
+            return false;
+        }
+
+        entry = Step(thread, from, runnable, op);
+        return true;
+    }
+
+    private static bool TryId(string digits, out int id) =>
+        int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out id) && id is >= 1 and <= ThreadSet.MaxThreadId;
+
+    [GeneratedRegex(@"^T([0-9]+) chose ([0-9]+) of ([0-9]+): (.*)$", RegexOptions.Singleline)]
+    private static partial Regex ChoiceText();
+
+    [GeneratedRegex(@"^T([0-9]+) of (T[0-9]+(?:,T[0-9]+)*): (.+)$", RegexOptions.Singleline)]
+    private static partial Regex StepText();
 }

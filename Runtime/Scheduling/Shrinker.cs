@@ -1,27 +1,29 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Sim.Runtime.Exploration;
 
 namespace Sim.Runtime.Scheduling;
 
 /// <summary>
 /// Shrinks a failing schedule: looks for a schedule with fewer preemptions and fewer steps (never more of either) that
-/// fails with the same finding (the same kind and message), running each candidate under Coyote through the schedule
-/// record, and keeps the smallest. The result is then replayed strictly from its record, like any trace, before it
+/// fails with the same finding (<see cref="SameFinding"/>: the same kind and message, up to the numbers in it), running
+/// each candidate under Coyote through the schedule record, and keeps the smallest. The result is then replayed strictly from its record, like any trace, before it
 /// replaces the schedule exploration found.
 /// </summary>
 /// <remarks>
 /// <para>
-/// The candidates are edits of the schedule seen as blocks of consecutive steps of one thread (after Jalbert and Sen,
-/// "A trace simplification technique for effective debugging of concurrent programs", FSE 2010), tried in this order:
-/// the schedule without preemptions at all; each prefix up to a preemption, then no more preemptions; each preemption
-/// removed by letting the preempted thread go on; each block dropped (its thread runs later); each choice set to 0. Each
-/// is run with <see cref="GuidedPolicy"/>; the first that is smaller and fails the same way becomes the schedule to
-/// shrink, and the edits start over from it, until none helps or <see cref="ExplorationOptions.ShrinkRuns"/> candidates
-/// have run. The search is greedy: the result is a local minimum, deterministic for a given schedule and budget.
+/// The candidates are edits of the schedule's context switches, each anchored to how far the thread it leaves had got
+/// (after the context-switch elimination of Jalbert and Sen, "A trace simplification technique for effective debugging
+/// of concurrent programs", FSE 2010), tried in this order: no switch at all (the run goes on without preempting); the
+/// switches up to each preemption and no preemption after it; each preemption removed; each other switch removed; each
+/// choice set to 0. Each is run with <see cref="GuidedPolicy"/>; the first that is smaller and fails the same way becomes
+/// the schedule to shrink, and the edits start over from its record, until none helps or
+/// <see cref="ExplorationOptions.ShrinkRuns"/> candidates have run. The search is greedy: the result is a local minimum,
+/// deterministic for a given schedule and budget.
 /// </para>
 /// <para>A livelock is not shrunk: its schedule ends at the step bound whatever the preemptions.</para>
 /// </remarks>
-internal static class Shrinker
+internal static partial class Shrinker
 {
     /// <summary>Shrinks the schedule of <paramref name="found"/>; returns <paramref name="found"/> with the smallest schedule and its steps, and a <see cref="ShrinkReport"/>.</summary>
     public static ExplorationResult Shrink(Action<SimRuntime> program, ExplorationOptions options, ExplorationResult found)
@@ -39,7 +41,7 @@ internal static class Shrinker
         while (improved && runs < budget)
         {
             improved = false;
-            foreach (var (blocks, values) in Candidates(best))
+            foreach (var (switches, values) in Candidates(best))
             {
                 if (runs >= budget)
                 {
@@ -47,7 +49,7 @@ internal static class Shrinker
                 }
 
                 runs++;
-                var candidate = Explorer.RunOnce(program, options, new GuidedPolicy(blocks, values, options.MaxSteps));
+                var candidate = Explorer.RunOnce(program, options, new GuidedPolicy(switches, values, options.MaxSteps));
                 if (SameFinding(candidate, found) && candidate.Schedule is { } s && Smaller(s, best))
                 {
                     best = s;
@@ -57,7 +59,7 @@ internal static class Shrinker
             }
         }
 
-        var replayed = Explorer.Replay(program, best, options);
+        var replayed = ReferenceEquals(best, original) ? found : Explorer.Replay(program, best, options);
         clock.Stop();
         if (!SameFinding(replayed, found))
         {
@@ -67,10 +69,14 @@ internal static class Shrinker
 
         return found with
         {
+            Message = replayed.Message,
             Schedule = replayed.Schedule,
             Steps = replayed.Steps,
             BugIterationSteps = replayed.BugIterationSteps,
-            Shrink = new(original.Steps, original.Preemptions, best.Steps, best.Preemptions, runs, clock.Elapsed),
+            Shrink = new(original.Steps, original.Preemptions, best.Steps, best.Preemptions, runs, clock.Elapsed)
+            {
+                MessageBefore = replayed.Message == found.Message ? null : found.Message,
+            },
         };
     }
 
@@ -78,41 +84,36 @@ internal static class Shrinker
     internal static bool Smaller(ScheduleRecord a, ScheduleRecord b) =>
         a.Steps <= b.Steps && a.Preemptions <= b.Preemptions && (a.Steps < b.Steps || a.Preemptions < b.Preemptions);
 
-    private static bool SameFinding(ExplorationResult r, ExplorationResult found) =>
-        r.Outcome == Outcome.BugFound && r.Kind == found.Kind && r.Message == found.Message;
+    /// <summary>
+    /// True if <paramref name="r"/> found the same bug as <paramref name="found"/>: the same kind, and the same message up to
+    /// the numbers in it (thread ids and numbered names, counts, values), so that the same deadlock between two other
+    /// workers of a symmetric scenario counts, and a failure of another check does not.
+    /// </summary>
+    internal static bool SameFinding(ExplorationResult r, ExplorationResult found) =>
+        r.Outcome == Outcome.BugFound && r.Kind == found.Kind && r.Message is { } m && found.Message is { } f
+        && Numbers().Replace(m, "#") == Numbers().Replace(f, "#");
 
-    /// <summary>The edits of <paramref name="schedule"/> to try, in order.</summary>
-    private static IEnumerable<(List<ScheduleBlock> Blocks, List<int> Values)> Candidates(ScheduleRecord schedule)
+    [GeneratedRegex("[0-9]+")]
+    private static partial Regex Numbers();
+
+    /// <summary>The edits of <paramref name="schedule"/> to try, in order: switches to keep, and choice values.</summary>
+    private static IEnumerable<(List<ScheduleSwitch> Switches, List<int> Values)> Candidates(ScheduleRecord schedule)
     {
-        var (blocks, preempted) = Blocks(schedule);
+        var switches = ScheduleSwitch.Of(schedule);
         var values = schedule.Entries.Where(e => e.IsChoice).Select(e => e.Value).ToList();
+        var preemptions = Enumerable.Range(0, switches.Count).Where(i => switches[i].Preemptive).ToList();
 
-        // No preemption at all; then each prefix up to a preemption (kept), and no more after it.
+        // No switch at all; then the switches up to each preemption, and no preemption after it.
         yield return ([], values);
-        foreach (var p in preempted)
+        foreach (var p in preemptions)
         {
-            yield return (blocks[..(p + 1)], values);
+            yield return ([.. switches.Where((s, i) => i <= p || !s.Preemptive)], values);
         }
 
-        // Each preemption removed: the preempted thread goes on, taking its next block's steps at once.
-        foreach (var p in preempted)
+        // Each preemption removed, then each other switch.
+        foreach (var i in preemptions.Concat(Enumerable.Range(0, switches.Count).Where(i => !switches[i].Preemptive)))
         {
-            var edited = new List<ScheduleBlock>(blocks);
-            var resumed = blocks[p - 1];
-            var next = blocks.FindIndex(p, b => b.Thread == resumed.Thread);
-            edited[p - 1] = resumed with { Count = next < 0 ? int.MaxValue : resumed.Count + blocks[next].Count };
-            if (next >= 0)
-            {
-                edited.RemoveAt(next);
-            }
-
-            yield return (edited, values);
-        }
-
-        // Each block dropped: its thread's steps come later.
-        for (var i = blocks.Count - 1; i > 0; i--)
-        {
-            yield return ([.. blocks[..i], .. blocks[(i + 1)..]], values);
+            yield return ([.. switches.Where((_, j) => j != i)], values);
         }
 
         // Each choice back to its first value.
@@ -120,36 +121,8 @@ internal static class Shrinker
         {
             if (values[i] != 0)
             {
-                var edited = new List<int>(values) { [i] = 0 };
-                yield return (blocks, edited);
+                yield return (switches, [.. values[..i], 0, .. values[(i + 1)..]]);
             }
         }
-    }
-
-    /// <summary>
-    /// The schedule's steps as blocks of one thread each, and the indexes of the blocks that begin with a preemption. The
-    /// first block is the main thread's run before the first step (empty unless the first steps go to it).
-    /// </summary>
-    private static (List<ScheduleBlock> Blocks, List<int> Preempted) Blocks(ScheduleRecord schedule)
-    {
-        var blocks = new List<ScheduleBlock> { new(1, 0) };
-        var preempted = new List<int>();
-        foreach (var e in schedule.Entries.Where(e => !e.IsChoice))
-        {
-            if (blocks[^1].Thread == e.Thread)
-            {
-                blocks[^1] = blocks[^1] with { Count = blocks[^1].Count + 1 };
-                continue;
-            }
-
-            if (e.IsPreemption)
-            {
-                preempted.Add(blocks.Count);
-            }
-
-            blocks.Add(new ScheduleBlock(e.Thread, 1));
-        }
-
-        return (blocks, preempted);
     }
 }
