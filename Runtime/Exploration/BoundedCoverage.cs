@@ -23,8 +23,14 @@ public sealed record BoundedCoverage(int? CleanBound, long Schedules, long Runs,
             return $"not every schedule without preemption finished within {N(Runs)} schedules";
         }
 
+        var preemptions = k switch
+        {
+            0 => "without preemptions",
+            1 => "with at most 1 preemption",
+            _ => $"with at most {k} preemptions",
+        };
         return Exhaustive
-            ? $"every schedule is clean ({N(Schedules)} schedules, none needs more than {k} preemption{(k == 1 ? string.Empty : "s")})"
-            : $"every schedule with at most {k} preemption{(k == 1 ? string.Empty : "s")} is clean ({N(Schedules)} schedules)";
+            ? $"every schedule is clean ({N(Schedules)} schedules, none {(k == 0 ? "with a preemption" : $"with more than {k} preemption{(k == 1 ? string.Empty : "s")}")})"
+            : $"every schedule {preemptions} is clean ({N(Schedules)} schedules)";
     }
 }

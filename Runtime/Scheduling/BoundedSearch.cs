@@ -52,6 +52,9 @@ internal sealed class BoundedSearch : IScheduleDriver
         _stepBound = stepBound;
     }
 
+    /// <summary>The k of the round under way: the preemptions its schedules may have.</summary>
+    public int Bound => _bound;
+
     /// <summary>What the search covered so far.</summary>
     public BoundedCoverage Coverage(TimeSpan elapsed) =>
         new(_cleanBound, _cleanBound is null ? 0 : _cleanSchedules, _runs, _exhaustive, elapsed);

@@ -5,21 +5,28 @@ using Sim.Runtime.Exploration;
 namespace Sim.Runtime.Scheduling;
 
 /// <summary>
-/// Shrinks a failing schedule: looks for a schedule with fewer preemptions and fewer steps (never more of either) that
-/// fails with the same finding (<see cref="SameFinding"/>: the same kind and message, up to the numbers in it), running
-/// each candidate under Coyote through the schedule record, and keeps the smallest. The result is then replayed strictly from its record, like any trace, before it
-/// replaces the schedule exploration found.
+/// Shrinks a failing schedule: looks for a schedule that fails with the same finding (<see cref="SameFinding"/>: the same
+/// kind and message, up to the numbers in it) with as few preemptions as it can find, then as few steps, never more of
+/// either than the schedule exploration found; runs each candidate under Coyote through the schedule record; and keeps the
+/// smallest. The result is then replayed strictly from its record, like any trace, before it replaces the schedule found.
 /// </summary>
 /// <remarks>
+/// <para>"Smaller" orders schedules by preemptions, then steps; a candidate must also have no more preemptions and no more
+/// steps than the schedule found, so the result is never longer, whatever the order in which the candidates improved it.</para>
 /// <para>
-/// The candidates are edits of the schedule's context switches, each anchored to how far the thread it leaves had got
-/// (after the context-switch elimination of Jalbert and Sen, "A trace simplification technique for effective debugging
-/// of concurrent programs", FSE 2010), tried in this order: no switch at all (the run goes on without preempting); the
-/// switches up to each preemption and no preemption after it; each preemption removed; each other switch removed; each
-/// choice set to 0. Each is run with <see cref="GuidedPolicy"/>; the first that is smaller and fails the same way becomes
-/// the schedule to shrink, and the edits start over from its record, until none helps or
-/// <see cref="ExplorationOptions.ShrinkRuns"/> candidates have run. The search is greedy: the result is a local minimum,
-/// deterministic for a given schedule and budget.
+/// Two searches share the budget of <see cref="ExplorationOptions.ShrinkRuns"/> runs. First, edits of the schedule's
+/// context switches, each anchored to how far the thread it leaves had got (after the context-switch elimination of
+/// Jalbert and Sen, "A trace simplification technique for effective debugging of concurrent programs", FSE 2010), tried in
+/// this order: no switch at all (the run goes on without preempting); the preemptions removed in halves, then quarters,
+/// and so on down to one at a time (the subsets delta debugging tries: Zeller and Hildebrandt, "Simplifying and isolating
+/// failure-inducing input", TSE 2002); each other switch removed; each choice set to 0. Each is run with
+/// <see cref="GuidedPolicy"/>; the first that is smaller and fails the same way becomes the schedule to shrink, and the
+/// edits start over from its record, until none helps. Then, with what is left of the budget, the preemption-bounded
+/// search (<see cref="BoundedSearch"/>) runs every schedule with at most as many preemptions as the best so far, k = 0,
+/// 1, ..., and keeps the smallest that fails the same way; when it finishes a round that found a smaller one (or the last
+/// round), no schedule with fewer preemptions fails that way, and none with as many is shorter. On small programs that is the known minimum; on large
+/// ones the budget runs out first and the edits' local minimum stands. Either way the result is deterministic for a given
+/// schedule and budget.
 /// </para>
 /// <para>A livelock is not shrunk: its schedule ends at the step bound whatever the preemptions.</para>
 /// </remarks>
@@ -37,6 +44,14 @@ internal static partial class Shrinker
         var runs = 0;
         var best = original;
         var budget = options.ShrinkRuns;
+
+        // A smaller schedule that fails the same way, never longer nor with more preemptions than the one found.
+        bool Improves(ExplorationResult candidate) =>
+            SameFinding(candidate, found) && candidate.Schedule is { } s
+            && s.Steps <= original.Steps && s.Preemptions <= original.Preemptions
+            && (s.Preemptions, s.Steps).CompareTo((best.Preemptions, best.Steps)) < 0;
+
+        // The edits of the best schedule so far, from the start after each improvement.
         var improved = true;
         while (improved && runs < budget)
         {
@@ -50,13 +65,31 @@ internal static partial class Shrinker
 
                 runs++;
                 var candidate = Explorer.RunOnce(program, options, new GuidedPolicy(switches, values, options.MaxSteps));
-                if (SameFinding(candidate, found) && candidate.Schedule is { } s && Smaller(s, best))
+                if (Improves(candidate))
                 {
-                    best = s;
+                    best = candidate.Schedule!;
                     improved = true;
                     break;
                 }
             }
+        }
+
+        // Every schedule with at most as many preemptions, k = 0, 1, ..., until a round that found a smaller one is over.
+        if (runs < budget)
+        {
+            var search = new BoundedSearch((uint)best.Preemptions, options.MaxSteps);
+            int? foundAt = null;
+            do
+            {
+                runs++;
+                var candidate = Explorer.RunOnce(program, options, search.NextRun());
+                if (Improves(candidate))
+                {
+                    best = candidate.Schedule!;
+                    foundAt ??= search.Bound;
+                }
+            }
+            while (runs < budget && search.RunEnded() && (foundAt is null || search.Bound == foundAt));
         }
 
         var replayed = ReferenceEquals(best, original) ? found : Explorer.Replay(program, best, options);
@@ -80,10 +113,6 @@ internal static partial class Shrinker
         };
     }
 
-    /// <summary>True if <paramref name="a"/> has no more steps and no more preemptions than <paramref name="b"/>, and fewer of one.</summary>
-    internal static bool Smaller(ScheduleRecord a, ScheduleRecord b) =>
-        a.Steps <= b.Steps && a.Preemptions <= b.Preemptions && (a.Steps < b.Steps || a.Preemptions < b.Preemptions);
-
     /// <summary>
     /// True if <paramref name="r"/> found the same bug as <paramref name="found"/>: the same kind, and the same message up to
     /// the numbers in it (thread ids and numbered names, counts, values), so that the same deadlock between two other
@@ -103,15 +132,20 @@ internal static partial class Shrinker
         var values = schedule.Entries.Where(e => e.IsChoice).Select(e => e.Value).ToList();
         var preemptions = Enumerable.Range(0, switches.Count).Where(i => switches[i].Preemptive).ToList();
 
-        // No switch at all; then the switches up to each preemption, and no preemption after it.
+        // No switch at all; then the preemptions removed in halves, quarters, ... down to one at a time (as delta
+        // debugging does), so that a schedule with many preemptions loses most of them in a few runs.
         yield return ([], values);
-        foreach (var p in preemptions)
+        for (var size = (preemptions.Count + 1) / 2; size >= 1; size = size == 1 ? 0 : (size + 1) / 2)
         {
-            yield return ([.. switches.Where((s, i) => i <= p || !s.Preemptive)], values);
+            for (var start = 0; start < preemptions.Count; start += size)
+            {
+                var removed = preemptions.Skip(start).Take(size).ToHashSet();
+                yield return ([.. switches.Where((_, i) => !removed.Contains(i))], values);
+            }
         }
 
-        // Each preemption removed, then each other switch.
-        foreach (var i in preemptions.Concat(Enumerable.Range(0, switches.Count).Where(i => !switches[i].Preemptive)))
+        // Each other switch removed: the thread that blocked or exited hands over to the lowest runnable one instead.
+        foreach (var i in Enumerable.Range(0, switches.Count).Where(i => !switches[i].Preemptive))
         {
             yield return ([.. switches.Where((_, j) => j != i)], values);
         }
