@@ -82,7 +82,7 @@ public sealed class SimRuntime
     /// The threads, thread <c>i</c> at index <c>i - 1</c>, without a copy: for controlled mode only, where one simulated
     /// thread runs at a time and threads are created by the running one.
     /// </summary>
-    internal IReadOnlyList<SimThread> ThreadList => _threads;
+    internal List<SimThread> ThreadList => _threads;
 
     /// <summary>The controlled platform, or null in production mode; cells cache it.</summary>
     internal ControlledPlatform? Controlled { get; }

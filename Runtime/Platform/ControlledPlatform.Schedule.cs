@@ -112,8 +112,10 @@ internal sealed partial class ControlledPlatform
     private ThreadSet Runnable(SimThread me, bool canContinue)
     {
         var set = ThreadSet.Empty;
-        foreach (var t in Runtime.ThreadList)
+        var threads = Runtime.ThreadList;
+        for (var i = 0; i < threads.Count; i++)
         {
+            var t = threads[i];
             var runs = ReferenceEquals(t, me)
                 ? canContinue
                 : t.IsStarted && !t.HasExited && (t.Blocked is not { } b || CanResume(t, b));
