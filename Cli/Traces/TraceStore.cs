@@ -12,13 +12,13 @@ namespace Sim.Cli.Traces;
 /// <summary>Makes, saves and loads trace files. Saving is atomic; loading checks everything a replay relies on.</summary>
 internal static partial class TraceStore
 {
+    /// <summary>Trace files larger than this are not read: no trace comes near it, and a stray file must not exhaust memory.</summary>
+    public const int MaxBytes = 64 << 20;
+
     /// <summary>The default path of a trace: <c>OUT/traces/SCENARIO.VARIANT.STRATEGY-SEED.json</c>.</summary>
     public static string DefaultPath(string outputDirectory, VariantRef variant, ExplorationOptions options) =>
         Path.Combine(outputDirectory, "traces",
             $"{Safe(variant.Scenario.Name)}.{Safe(variant.Variant.Name)}.{options.Strategy.Name()}-{options.Seed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "random"}.json");
-
-    /// <summary>Trace files larger than this are not read: no trace comes near it, and a stray file must not exhaust memory.</summary>
-    public const int MaxBytes = 64 << 20;
 
     /// <summary>The trace of a bug that <see cref="Explorer.Explore"/> found.</summary>
     public static TraceDocument FromResult(VariantRef variant, ExplorationOptions options, ExplorationResult result)

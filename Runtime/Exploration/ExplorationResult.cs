@@ -47,7 +47,10 @@ public sealed record ExplorationResult
     /// <summary>The bug's message (or the scenario error's, or why a replay failed).</summary>
     public string? Message { get; init; }
 
-    /// <summary>Iterations run, including the one that found the bug.</summary>
+    /// <summary>
+    /// Iterations run, including the one that found the bug. When the preemption-bounded search that follows a clean
+    /// exploration found the bug, its schedules count too; when it found none, they are in <see cref="Bounded"/> only.
+    /// </summary>
     public required int Iterations { get; init; }
 
     /// <summary>

@@ -139,7 +139,7 @@ public static class Explorer
     private static ExplorationResult Bounded(Action<SimRuntime> program, ExplorationOptions options, uint runs, uint maxBound, Action<int>? onIteration)
     {
         var search = new BoundedSearch(maxBound, options.MaxSteps);
-        var result = Run(program, options with { Strategy = Strategy.PreemptionBounded, StrategyBound = Math.Min(maxBound, options.StrategyBound) }, search, onIteration, runs);
+        var result = Run(program, options with { Strategy = Strategy.PreemptionBounded }, search, onIteration, runs);
         if (result.Outcome == Outcome.ReplayFailed)
         {
             result = result with
@@ -233,7 +233,7 @@ public static class Explorer
             {
                 try
                 {
-                    policy.RunEnded(rt.Controlled.Decisions);
+                    policy.RunEnded();
                 }
                 catch (ScheduleDivergedException ex)
                 {

@@ -28,9 +28,6 @@ internal sealed partial class ControlledPlatform
     /// <summary>The schedule of this iteration so far: each step's thread, the threads that could have run, and each choice.</summary>
     public IReadOnlyList<ScheduleEntry> Schedule => _schedule;
 
-    /// <summary>Scheduling decisions taken in this iteration (steps of the schedule record, including one pending).</summary>
-    public int Decisions => _decisions;
-
     /// <summary>
     /// A decision by <paramref name="me"/>, the running thread: which thread runs next. <paramref name="canContinue"/> says
     /// whether <paramref name="me"/> itself could (it is at a scheduling point, not blocking or exiting). Returns the

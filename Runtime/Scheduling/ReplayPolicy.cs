@@ -72,7 +72,7 @@ internal sealed class ReplayPolicy(ScheduleRecord record, bool endsInLivelock) :
     }
 
     /// <inheritdoc/>
-    public override void RunEnded(int steps)
+    public override void RunEnded()
     {
         if (_next < record.Entries.Count)
         {

@@ -39,7 +39,7 @@ internal abstract class SchedulePolicy
 
     /// <summary>Called when the run has ended; a policy that expected more throws here.</summary>
     /// <exception cref="ScheduleDivergedException">The run ended before the policy's record did.</exception>
-    public virtual void RunEnded(int steps)
+    public virtual void RunEnded()
     {
     }
 }
