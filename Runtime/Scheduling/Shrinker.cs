@@ -17,8 +17,8 @@ namespace Sim.Runtime.Scheduling;
 /// Two searches share the budget of <see cref="ExplorationOptions.ShrinkRuns"/> runs. First, edits of the schedule's
 /// context switches, each anchored to how far the thread it leaves had got (after the context-switch elimination of
 /// Jalbert and Sen, "A trace simplification technique for effective debugging of concurrent programs", FSE 2010), tried in
-/// this order: no switch at all (the run goes on without preempting); the preemptions removed in halves, then quarters,
-/// and so on down to one at a time (the subsets delta debugging tries: Zeller and Hildebrandt, "Simplifying and isolating
+/// this order: no switch at all (the run goes on without preempting); with at most sixteen preemptions, each one alone
+/// (many bugs need just one); the preemptions removed in halves, then quarters, and so on down to one at a time (the subsets delta debugging tries: Zeller and Hildebrandt, "Simplifying and isolating
 /// failure-inducing input", TSE 2002); each other switch removed; each choice set to 0. Each is run with
 /// <see cref="GuidedPolicy"/>; the first that is smaller and fails the same way becomes the schedule to shrink, and the
 /// edits start over from its record, until none helps. Then, with what is left of the budget, the preemption-bounded
@@ -32,6 +32,9 @@ namespace Sim.Runtime.Scheduling;
 /// </remarks>
 internal static partial class Shrinker
 {
+    /// <summary>Up to this many preemptions, the edits try each one alone (many bugs need just one).</summary>
+    private const int FewPreemptions = 16;
+
     /// <summary>Shrinks the schedule of <paramref name="found"/>; returns <paramref name="found"/> with the smallest schedule and its steps, and a <see cref="ShrinkReport"/>.</summary>
     public static ExplorationResult Shrink(Action<SimRuntime> program, ExplorationOptions options, ExplorationResult found)
     {
@@ -132,9 +135,18 @@ internal static partial class Shrinker
         var values = schedule.Entries.Where(e => e.IsChoice).Select(e => e.Value).ToList();
         var preemptions = Enumerable.Range(0, switches.Count).Where(i => switches[i].Preemptive).ToList();
 
-        // No switch at all; then the preemptions removed in halves, quarters, ... down to one at a time (as delta
-        // debugging does), so that a schedule with many preemptions loses most of them in a few runs.
+        // No switch at all; with a few preemptions, each one alone; then the preemptions removed in halves, quarters, ...
+        // down to one at a time (as delta debugging does), so that a schedule with many preemptions loses most of them in
+        // a few runs.
         yield return ([], values);
+        if (preemptions.Count is > 1 and <= FewPreemptions)
+        {
+            foreach (var p in preemptions)
+            {
+                yield return ([.. switches.Where((s, i) => i == p || !s.Preemptive)], values);
+            }
+        }
+
         for (var size = (preemptions.Count + 1) / 2; size >= 1; size = size == 1 ? 0 : (size + 1) / 2)
         {
             for (var start = 0; start < preemptions.Count; start += size)
