@@ -83,7 +83,8 @@ internal sealed record HuntEntry(
 {
     /// <summary>
     /// A bug's schedule after shrinking ("12 steps, 1 preemption (from 118, 3)"), or how far the preemption-bounded search
-    /// got on a clean variant ("&lt;= 1 preemption: 347", "all: 12" when every schedule ran, "none: 1,000 run"). For the
+    /// got on a clean variant ("&lt;= 1 preemption: 347", "0 preemptions: 13", "all: 12" when every schedule ran, "none:
+    /// 1,000 run"). For the
     /// summary table and JUnit; not in the JSON, which has the figures.
     /// </summary>
     [JsonIgnore]
@@ -100,6 +101,7 @@ internal sealed record HuntEntry(
             return Bounded switch
             {
                 { Exhaustive: true } b => $"all: {Format.Count(b.Schedules)}",
+                { CleanBound: 0 } b => $"0 preemptions: {Format.Count(b.Schedules)}",
                 { CleanBound: { } k } b => $"<= {k} preemption{(k == 1 ? string.Empty : "s")}: {Format.Count(b.Schedules)}",
                 { } b => $"none: {Format.Count(b.Runs)} run",
                 _ => string.Empty,
