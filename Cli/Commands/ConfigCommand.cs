@@ -18,7 +18,9 @@ internal static class ConfigCommand
             .Add("--stress-runs", "stress.runs", "N")
             .Add("--stress-seconds", "stress.seconds", "SECONDS")
             .Add("--stress-hang-timeout", "stress.hangTimeoutSeconds", "SECONDS")
-            .Add("--stress-max-hangs", "stress.maxHangs", "N");
+            .Add("--stress-max-hangs", "stress.maxHangs", "N")
+            .Add("--stress-noise", "stress.noise", "RATE")
+            .Add("--stress-seed", "stress.seed", "N|random");
         var command = new Command("config", "Show the resolved settings and where each comes from (flag > environment > file > built-in).") { json };
         settings.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>

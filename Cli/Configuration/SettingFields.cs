@@ -69,6 +69,14 @@ internal static class SettingFields
             "Stop a stress invocation after this many hangs (each leaves its blocked threads behind).",
             s => Show(s.StressMaxHangs),
             (s, v) => s with { StressMaxHangs = (int)WholeNumber(v.Text, 1, 1000) }),
+        new("stress.noise", JsonShape.Number, "a number from 0 to 1",
+            "The probability of a seeded pause (a yield or a short spin) at each Runtime point of a stress run, so that narrow windows get hit; 0 turns the noise off.",
+            s => Show(s.StressNoise),
+            (s, v) => s with { StressNoise = Fraction(v.Text) }),
+        new("stress.seed", JsonShape.NumberOrString, "a whole number from 0 to 4294967295, or \"random\"",
+            "The seed of the first stress run's choices and noise (run k uses seed + k - 1); \"random\" (or null) draws one and reports it.",
+            s => s.StressSeed is { } seed ? Show(seed) : "random",
+            (s, v) => s with { StressSeed = Seed(v.Text) }),
     ];
 
     /// <summary>The field with this key, or null.</summary>

@@ -30,6 +30,12 @@ internal static class SettingParsers
         return s;
     }
 
+    /// <summary>A number from 0 to 1.</summary>
+    public static double Fraction(string? text) =>
+        text is not null && double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && f is >= 0 and <= 1
+            ? f
+            : throw new FormatException();
+
     /// <summary>A strategy name (<see cref="StrategyNames"/>).</summary>
     public static Strategy Strategy(string? text) =>
         StrategyNames.TryParse(text, out var strategy) ? strategy : throw new FormatException();

@@ -49,6 +49,11 @@ internal sealed record SimSettings
 
     public int StressMaxHangs { get; init; } = s_stress.MaxHangs;
 
+    public double StressNoise { get; init; } = s_stress.NoiseRate;
+
+    /// <summary>The seed of the first stress run; null means "random".</summary>
+    public uint? StressSeed { get; init; }
+
     /// <summary>The exploration options these settings give, with the seed actually used.</summary>
     public ExplorationOptions ToExplorationOptions(uint seed) => new()
     {
@@ -70,5 +75,7 @@ internal sealed record SimSettings
         Duration = StressSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
         HangTimeout = TimeSpan.FromSeconds(StressHangTimeoutSeconds),
         MaxHangs = StressMaxHangs,
+        NoiseRate = StressNoise,
+        Seed = StressSeed,
     };
 }

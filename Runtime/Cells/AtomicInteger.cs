@@ -27,6 +27,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             return Native.Read(ref _value);
         }
 
@@ -48,6 +49,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             if (order == MemoryOrder.SeqCst)
             {
                 Native.Exchange(ref _value, value);
@@ -76,6 +78,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             return Native.Exchange(ref _value, value);
         }
 
@@ -102,6 +105,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             var seen = Native.CompareExchange(ref _value, desired, expected);
             var ok = seen == expected;
             expected = seen;
@@ -133,6 +137,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             return Native.Add(ref _value, delta) - delta;
         }
 
@@ -155,6 +160,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             return Native.Or(ref _value, bits);
         }
 
@@ -177,6 +183,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             return Native.And(ref _value, bits);
         }
 

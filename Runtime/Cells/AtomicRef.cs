@@ -25,6 +25,7 @@ public sealed class AtomicRef<T> : SharedCell
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             return Volatile.Read(ref _value);
         }
 
@@ -46,6 +47,7 @@ public sealed class AtomicRef<T> : SharedCell
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             if (order == MemoryOrder.SeqCst)
             {
                 Interlocked.Exchange(ref _value, value);
@@ -74,6 +76,7 @@ public sealed class AtomicRef<T> : SharedCell
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             return Interlocked.Exchange(ref _value, value);
         }
 
@@ -100,6 +103,7 @@ public sealed class AtomicRef<T> : SharedCell
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             var seen = Interlocked.CompareExchange(ref _value, desired, expected);
             var ok = ReferenceEquals(seen, expected);
             expected = seen;

@@ -26,6 +26,7 @@ public sealed class PlainCell<T> : SharedCell
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             return _value;
         }
 
@@ -47,6 +48,7 @@ public sealed class PlainCell<T> : SharedCell
         var c = _ctl;
         if (c is null)
         {
+            _noise?.Point();
             _value = value;
             return;
         }

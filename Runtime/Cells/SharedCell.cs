@@ -1,16 +1,21 @@
 using Sim.Runtime.Platform;
+using Sim.Runtime.Stress;
 
 namespace Sim.Runtime.Cells;
 
 /// <summary>
 /// A piece of memory that several simulated threads share. Every access goes through the Runtime:
 /// in controlled mode it is preceded by a scheduling point and recorded in the trace; in production
-/// mode it is a plain or interlocked memory operation and the hook costs one null check.
+/// mode it is a plain or interlocked memory operation and the hooks cost two null checks (in a stress run, the second
+/// one calls the run's noise, <see cref="StressNoise"/>).
 /// </summary>
 public abstract class SharedCell
 {
     /// <summary>The controlled-mode engine, or null in production mode.</summary>
     private protected readonly ControlledPlatform? _ctl;
+
+    /// <summary>The noise of a stress run, called before each production access; null outside stress runs.</summary>
+    private protected readonly StressNoise? _noise;
 
     /// <summary>Creates a cell owned by <paramref name="runtime"/>.</summary>
     /// <param name="runtime">The runtime of the current iteration or stress run.</param>
@@ -21,6 +26,7 @@ public abstract class SharedCell
         Runtime = runtime;
         Name = name;
         _ctl = runtime.Controlled;
+        _noise = runtime.Noise;
     }
 
     /// <summary>The name used in traces and messages.</summary>
