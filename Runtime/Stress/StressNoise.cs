@@ -45,6 +45,7 @@ internal sealed class StressNoise
         var r = thread.NextNoise();
         if ((uint)r < _threshold)
         {
+            thread.Pauses++;
             Pause((uint)(r >> 32));
         }
     }
