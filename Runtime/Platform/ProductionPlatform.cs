@@ -53,7 +53,13 @@ internal sealed class ProductionPlatform : ExecutionPlatform
             return;
         }
 
-        _run.Launch(() => Run(thread), $"sim {thread}", byMain: ReferenceEquals(starter, Runtime.MainThread));
+        var byMain = ReferenceEquals(starter, Runtime.MainThread);
+        if (byMain)
+        {
+            _run.MainStarts(StateOf(starter!).Points);
+        }
+
+        _run.Launch(() => Run(thread), $"sim {thread}", byMain);
     }
 
     public override void WaitForExit(SimThread me, SimThread target)
@@ -201,7 +207,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     /// <summary>The run has ended: wakes every joiner and opens the start gate, so that every thread unwinds.</summary>
     public void ReleaseAll()
     {
-        _run?.Gate?.Release();
+        _run?.ReleaseGates();
         foreach (var state in Runtime.Threads.Select(t => t.Production).OfType<ProductionThread>())
         {
             lock (state)
@@ -280,7 +286,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     {
         if (_run is not null && ReferenceEquals(me, Runtime.MainThread))
         {
-            _run.MainWaits();
+            _run.MainWaits(StateOf(me).Points);
         }
     }
 

@@ -32,6 +32,9 @@ internal sealed class ProductionThread
     /// <summary>How many times a timed park of this thread woke up to look at the clock (for tests: a timed wait must block, not spin).</summary>
     public int TimedWakeups { get; set; }
 
+    /// <summary>How many Runtime points the thread has passed in a stress run (the start gate learns from the main thread's).</summary>
+    public long Points { get; set; }
+
     /// <summary>How many noise pauses the thread has taken (for tests: the noise is seeded).</summary>
     public int Pauses { get; set; }
 

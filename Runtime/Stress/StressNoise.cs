@@ -37,7 +37,13 @@ internal sealed class StressNoise
             throw new RunEndedException();
         }
 
-        if (_threshold == 0 || SimThread.Current?.Production is not { } thread)
+        if (SimThread.Current?.Production is not { } thread)
+        {
+            return;
+        }
+
+        thread.Points++;
+        if (_threshold == 0)
         {
             return;
         }

@@ -7,14 +7,26 @@ namespace Sim.Runtime.Stress;
 internal sealed class StressRun
 {
     private readonly WorkerPool? _pool;
+    private readonly bool _gated;
+    private readonly List<StartGate> _gates = [];
+    private long _mainPointsAtLastStart = -1;
 
-    public StressRun(uint seed, double noiseRate, ThreadLaunch launch, WorkerPool? pool, int expectedGated)
+    /// <param name="seed">The seed of the run's choices and noise.</param>
+    /// <param name="noiseRate">The probability of a pause at each Runtime point.</param>
+    /// <param name="launch">How simulated threads get OS threads.</param>
+    /// <param name="pool">The pool of OS threads (unused with <see cref="ThreadLaunch.Fresh"/>).</param>
+    /// <param name="learned">What the previous runs' main thread did: how many threads it started before its first wait, and whether it worked in between.</param>
+    public StressRun(uint seed, double noiseRate, ThreadLaunch launch, WorkerPool? pool, MainProfile learned)
     {
         Seed = seed;
         NoiseRate = noiseRate;
         _pool = launch == ThreadLaunch.Fresh ? null : pool;
-        Gate = launch == ThreadLaunch.Gated ? new StartGate(expectedGated) : null;
+        _gated = launch == ThreadLaunch.Gated;
+        Gate = _gated ? Track(new StartGate(learned.Starts, participate: learned.WorksAfterStarts)) : null;
     }
+
+    /// <summary>What this run's main thread did before its first wait, for the next runs.</summary>
+    public MainProfile Learned { get; private set; } = new(0, false);
 
     /// <summary>The seed of the run's choices and noise.</summary>
     public uint Seed { get; }
@@ -22,16 +34,19 @@ internal sealed class StressRun
     /// <summary>The probability of a pause at each Runtime point.</summary>
     public double NoiseRate { get; }
 
-    /// <summary>The start gate, or null when threads start at once.</summary>
+    /// <summary>The main thread's start gate, or null when threads start at once.</summary>
     public StartGate? Gate { get; }
 
     /// <summary>Runs <paramref name="body"/> on an OS thread of the pool, or on a new one.</summary>
     /// <param name="body">What the OS thread runs.</param>
     /// <param name="name">The OS thread's name, for a new thread.</param>
-    /// <param name="byMain">True if the run's main thread starts it: it then waits at the gate while the gate collects.</param>
+    /// <param name="byMain">
+    /// True if the run's main thread starts it: it goes through the main thread's gate while that gate collects. Any
+    /// other start is a meeting of the starter and the started thread at a gate of their own.
+    /// </param>
     public void Launch(Action body, string name, bool byMain)
     {
-        var gate = byMain && Gate is { } g && g.Enlist() ? g : null;
+        var gate = !_gated ? null : byMain && Gate!.Enlist() ? Gate : Meeting();
         Action job = gate is null ? body : () =>
         {
             gate.Pass();
@@ -49,6 +64,65 @@ internal sealed class StressRun
         gate?.Started();
     }
 
-    /// <summary>Called when the main thread waits, yields or ends its body: the gate opens as soon as its threads are there.</summary>
-    public void MainWaits() => Gate?.Arm();
+    /// <summary>Called when the main thread starts a thread, with how many Runtime points it has passed.</summary>
+    public void MainStarts(long points) => _mainPointsAtLastStart = points;
+
+    /// <summary>
+    /// Called when the main thread waits, yields or ends its body, with how many Runtime points it has passed: its gate
+    /// opens as soon as its threads are there, and the first such call tells the next runs what it did.
+    /// </summary>
+    public void MainWaits(long points)
+    {
+        if (Gate is null || Gate.IsArmedByWait)
+        {
+            return;
+        }
+
+        if (_mainPointsAtLastStart >= 0)
+        {
+            Learned = new MainProfile(Gate.Count, points - _mainPointsAtLastStart > MainProfile.WorkPoints);
+        }
+
+        Gate.ArmAtWait();
+    }
+
+    /// <summary>The run has ended: every gate opens, so that the threads at them unwind.</summary>
+    public void ReleaseGates()
+    {
+        lock (_gates)
+        {
+            _gates.ForEach(g => g.Release());
+        }
+    }
+
+    /// <summary>A gate for one start: the starter and the started thread go on together.</summary>
+    private StartGate Meeting()
+    {
+        var gate = Track(new StartGate(expected: 1, participate: true));
+        gate.Enlist();
+        return gate;
+    }
+
+    private StartGate Track(StartGate gate)
+    {
+        lock (_gates)
+        {
+            _gates.Add(gate);
+        }
+
+        return gate;
+    }
+}
+
+/// <summary>What a run's main thread did before its first wait: the start gate of the next runs is set up from it.</summary>
+/// <param name="Starts">How many threads it started.</param>
+/// <param name="WorksAfterStarts">
+/// True if it passed more than <see cref="WorkPoints"/> Runtime points between its last start and its first wait: it
+/// works alongside its threads, so it waits at the gate with them; otherwise it lets them go and goes on to wait, which
+/// frees its core for them.
+/// </param>
+internal sealed record MainProfile(int Starts, bool WorksAfterStarts)
+{
+    /// <summary>More points than the few that lead into a join or a park (an event's load, the park step) count as work.</summary>
+    public const int WorkPoints = 16;
 }

@@ -41,7 +41,8 @@ public static class StressRunner
         var findings = new Dictionary<string, Tally>(StringComparer.Ordinal);
         var pool = options.Launch == ThreadLaunch.Fresh ? null : new WorkerPool();
         var clock = Stopwatch.StartNew();
-        int runs = 0, failures = 0, hangs = 0, abandoned = 0, freshThreads = 0, gated = 0;
+        int runs = 0, failures = 0, hangs = 0, abandoned = 0, freshThreads = 0;
+        var learned = new MainProfile(0, false);
         var interrupted = false;
         try
         {
@@ -55,7 +56,7 @@ public static class StressRunner
                     break;
                 }
 
-                var run = new StressRun(options.RunSeed(seed, runs + 1), options.NoiseRate, options.Launch, pool, gated);
+                var run = new StressRun(options.RunSeed(seed, runs + 1), options.NoiseRate, options.Launch, pool, learned);
                 var outcome = RunOnce(program, run, pool, options.HangTimeout, cancel);
                 abandoned += outcome.Abandoned;
                 freshThreads += outcome.Threads;
@@ -66,7 +67,7 @@ public static class StressRunner
                 }
 
                 runs++;
-                gated = Math.Max(gated, run.Gate?.Count ?? 0);
+                learned = run.Learned.Starts > 0 ? run.Learned : learned;
                 if (outcome.Message is { } message)
                 {
                     if (outcome.Hung)
@@ -140,7 +141,7 @@ public static class StressRunner
             }
             finally
             {
-                run.MainWaits();
+                run.MainWaits(rt.MainThread.Production?.Points ?? 0);
                 SimThread.Current = null;
                 done.Set();
             }
