@@ -9,7 +9,8 @@ internal sealed class StressRun
     private readonly WorkerPool? _pool;
     private readonly bool _gated;
     private readonly List<StartGate> _gates = [];
-    private long _mainPointsAtLastStart = -1;
+    private long _mainPointsAtLastStart;
+    private int _mainStarts;
 
     /// <param name="seed">The seed of the run's choices and noise.</param>
     /// <param name="noiseRate">The probability of a pause at each Runtime point.</param>
@@ -65,7 +66,14 @@ internal sealed class StressRun
     }
 
     /// <summary>Called when the main thread starts a thread, with how many Runtime points it has passed.</summary>
-    public void MainStarts(long points) => _mainPointsAtLastStart = points;
+    public void MainStarts(long points)
+    {
+        if (Gate is { IsArmedByWait: false })
+        {
+            _mainStarts++;
+            _mainPointsAtLastStart = points;
+        }
+    }
 
     /// <summary>
     /// Called when the main thread waits, yields or ends its body, with how many Runtime points it has passed: its gate
@@ -78,9 +86,9 @@ internal sealed class StressRun
             return;
         }
 
-        if (_mainPointsAtLastStart >= 0)
+        if (_mainStarts > 0)
         {
-            Learned = new MainProfile(Gate.Count, points - _mainPointsAtLastStart > MainProfile.WorkPoints);
+            Learned = new MainProfile(_mainStarts, points - _mainPointsAtLastStart > MainProfile.WorkPoints);
         }
 
         Gate.ArmAtWait();

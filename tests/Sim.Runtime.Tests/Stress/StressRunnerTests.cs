@@ -216,6 +216,32 @@ public class StressRunnerTests
         Assert.Equal(0, early);
     }
 
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(100, true)]
+    public void TheGateLearns_HowManyThreadsTheMainThreadStartsBeforeItsFirstWait_AndWhetherItWorksMeanwhile(int work, bool works)
+    {
+        using var pool = new WorkerPool();
+        var run = new StressRun(seed: 1, noiseRate: 0, ThreadLaunch.Gated, pool, new MainProfile(0, false));
+        var main = new Thread(() =>
+        {
+            var rt = SimRuntime.CreateProduction(run);
+            var x = new AtomicInt(rt, "x");
+            var threads = Enumerable.Range(0, 2).Select(i => rt.StartThread($"t{i}", () => x.FetchAdd(1))).ToList();
+            for (var i = 0; i < work; i++)
+            {
+                x.FetchAdd(1);
+            }
+
+            threads.ForEach(t => t.Join());
+            rt.StartThread("after the first wait", () => { }).Join();
+        });
+        main.Start();
+        main.Join();
+
+        Assert.Equal(new MainProfile(2, works), run.Learned);
+    }
+
     [Fact]
     public void TheGate_NeverHoldsAThreadThatTheMainThreadWaitsFor()
     {
