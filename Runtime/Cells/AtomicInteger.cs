@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using Sim.Runtime.Parking;
-using Sim.Runtime.Platform;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime.Cells;
@@ -24,19 +23,23 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <summary>Atomically loads the value (<c>_Py_atomic_load_*</c>, with <c>_relaxed</c> or <c>_acquire</c> as the order says).</summary>
     public T Load(MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
-            _noise?.Point();
             return Native.Read(ref _value);
         }
 
-        return LoadControlled(c, order);
+        return LoadHooked(order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T LoadControlled(ControlledPlatform c, MemoryOrder order)
+    private T LoadHooked(MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            return Native.Read(ref _value);
+        }
+
         c.Access(this, AccessKind.Load, order);
         var v = _value;
         c.Completed(v);
@@ -46,10 +49,8 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <summary>Atomically stores a value (<c>_Py_atomic_store_*</c>, with <c>_relaxed</c> or <c>_release</c> as the order says).</summary>
     public void Store(T value, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
-            _noise?.Point();
             if (order == MemoryOrder.SeqCst)
             {
                 Native.Exchange(ref _value, value);
@@ -62,12 +63,27 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return;
         }
 
-        StoreControlled(c, value, order);
+        StoreHooked(value, order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void StoreControlled(ControlledPlatform c, T value, MemoryOrder order)
+    private void StoreHooked(T value, MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            if (order == MemoryOrder.SeqCst)
+            {
+                Native.Exchange(ref _value, value);
+            }
+            else
+            {
+                Native.Write(ref _value, value);
+            }
+
+            return;
+        }
+
         c.Access(this, AccessKind.Store, order, value);
         _value = value;
     }
@@ -75,19 +91,23 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <summary>Atomically replaces the value and returns the previous one (<c>_Py_atomic_exchange_*</c>).</summary>
     public T Exchange(T value, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
-            _noise?.Point();
             return Native.Exchange(ref _value, value);
         }
 
-        return ExchangeControlled(c, value, order);
+        return ExchangeHooked(value, order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T ExchangeControlled(ControlledPlatform c, T value, MemoryOrder order)
+    private T ExchangeHooked(T value, MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            return Native.Exchange(ref _value, value);
+        }
+
         c.Access(this, AccessKind.Exchange, order, value);
         var old = _value;
         _value = value;
@@ -102,22 +122,29 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <returns>True if the value was replaced.</returns>
     public bool CompareExchange(ref T expected, T desired, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
-            _noise?.Point();
             var seen = Native.CompareExchange(ref _value, desired, expected);
             var ok = seen == expected;
             expected = seen;
             return ok;
         }
 
-        return CompareExchangeControlled(c, ref expected, desired, order);
+        return CompareExchangeHooked(ref expected, desired, order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool CompareExchangeControlled(ControlledPlatform c, ref T expected, T desired, MemoryOrder order)
+    private bool CompareExchangeHooked(ref T expected, T desired, MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            var seen = Native.CompareExchange(ref _value, desired, expected);
+            var ok = seen == expected;
+            expected = seen;
+            return ok;
+        }
+
         c.Access(this, AccessKind.CompareExchange, order, expected, desired);
         var current = _value;
         var success = current == expected;
@@ -134,19 +161,23 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <summary>Atomically adds <paramref name="delta"/> and returns the previous value (<c>_Py_atomic_add_*</c>).</summary>
     public T FetchAdd(T delta, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
-            _noise?.Point();
             return Native.Add(ref _value, delta) - delta;
         }
 
-        return FetchAddControlled(c, delta, order);
+        return FetchAddHooked(delta, order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T FetchAddControlled(ControlledPlatform c, T delta, MemoryOrder order)
+    private T FetchAddHooked(T delta, MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            return Native.Add(ref _value, delta) - delta;
+        }
+
         c.Access(this, AccessKind.FetchAdd, order, delta);
         var old = _value;
         _value = old + delta;
@@ -157,19 +188,23 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <summary>Atomically ORs <paramref name="bits"/> in and returns the previous value (<c>_Py_atomic_or_*</c>).</summary>
     public T FetchOr(T bits, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
-            _noise?.Point();
             return Native.Or(ref _value, bits);
         }
 
-        return FetchOrControlled(c, bits, order);
+        return FetchOrHooked(bits, order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T FetchOrControlled(ControlledPlatform c, T bits, MemoryOrder order)
+    private T FetchOrHooked(T bits, MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            return Native.Or(ref _value, bits);
+        }
+
         c.Access(this, AccessKind.FetchOr, order, bits);
         var old = _value;
         _value = old | bits;
@@ -180,19 +215,23 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <summary>Atomically ANDs <paramref name="bits"/> in and returns the previous value (<c>_Py_atomic_and_*</c>).</summary>
     public T FetchAnd(T bits, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
-            _noise?.Point();
             return Native.And(ref _value, bits);
         }
 
-        return FetchAndControlled(c, bits, order);
+        return FetchAndHooked(bits, order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T FetchAndControlled(ControlledPlatform c, T bits, MemoryOrder order)
+    private T FetchAndHooked(T bits, MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            return Native.And(ref _value, bits);
+        }
+
         c.Access(this, AccessKind.FetchAnd, order, bits);
         var old = _value;
         _value = old & bits;
