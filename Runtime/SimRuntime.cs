@@ -20,7 +20,7 @@ public sealed class SimRuntime
     private readonly List<SimThread> _threads = [];
     private readonly Lock _threadsLock = new();
     private volatile bool _ended;
-    private Failure? _failure;
+    private RecordedFailure? _failure;
     private string? _uncontrolled;
 
     private SimRuntime(bool controlled, long nanosPerStep, int yieldFairness, StressRun? stress = null)
@@ -90,10 +90,7 @@ public sealed class SimRuntime
     internal bool HasEnded => _ended;
 
     /// <summary>The first invariant violation or thread exception of this run, if any.</summary>
-    internal string? FailureMessage => Volatile.Read(ref _failure)?.Message;
-
-    /// <summary>More about the first failure, if there is more: the stack trace of an exception.</summary>
-    internal string? FailureDetails => Volatile.Read(ref _failure)?.Details;
+    internal RecordedFailure? Failure => Volatile.Read(ref _failure);
 
     /// <summary>Why the run escaped the Runtime's control, if it did.</summary>
     internal string? UncontrolledReason => Volatile.Read(ref _uncontrolled);
@@ -245,10 +242,9 @@ public sealed class SimRuntime
         }
 
         // A blocking join releases the thread state while it waits (Py_BEGIN_ALLOW_THREADS around PyThread_join_thread).
-        var hooks = me.ParkHooks;
-        hooks?.BeforeBlock();
+        var hooks = me.BeforeBlock();
         Platform.WaitForExit(me, target);
-        hooks?.AfterBlock();
+        hooks.AfterBlock();
     }
 
     internal void DetachThread(SimThread target)
@@ -282,13 +278,13 @@ public sealed class SimRuntime
     }
 
     /// <summary>
-    /// Records the run's first failure, with its details if any (an exception's stack trace). On real threads it also
+    /// Records the run's first failure. On real threads it also
     /// ends the run (<see cref="EndRun"/>), so that a failure in a thread that holds a lock does not leave the others
     /// blocked until the hang timeout (in controlled mode Coyote ends the iteration).
     /// </summary>
-    internal void RecordFailure(string message, string? details = null)
+    internal void RecordFailure(RecordedFailure failure)
     {
-        if (Interlocked.CompareExchange(ref _failure, new Failure(message, details), null) is null && Controlled is null)
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is null && Controlled is null)
         {
             EndRun();
         }
@@ -323,9 +319,6 @@ public sealed class SimRuntime
 
         return alive.Count(t => !t.OsThread!.Join(grace));
     }
-
-    /// <summary>A run's first failure: its message, and its details if any.</summary>
-    private sealed record Failure(string Message, string? Details);
 }
 
 /// <summary>The scope of a named model operation; disposing it restores the enclosing one.</summary>

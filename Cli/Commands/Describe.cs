@@ -10,7 +10,7 @@ internal static class Describe
     /// <summary>"portfolio, seed 20261125, up to 1,000 iterations, at most 10,000 steps each".</summary>
     public static string Options(ExplorationOptions o)
     {
-        var bound = o.Strategy is Strategy.Portfolio or Strategy.Random or Strategy.QLearning ? string.Empty : $" (bound {o.StrategyBound})";
+        var bound = StrategyRow.Of(o.Strategy).UsesBound ? $" (bound {o.StrategyBound})" : string.Empty;
         var limit = o.TimeLimit is { } t ? $", time limit {Format.Duration(t)}" : string.Empty;
         return $"{o.Strategy.Name()}{bound}, seed {o.Seed}, up to {Format.Count(o.Iterations)} iterations, at most {Format.Count(o.MaxSteps)} steps each{limit}";
     }

@@ -72,7 +72,7 @@ internal static class ExploreCommand
         if (result.Outcome is Outcome.BugFound or Outcome.ScenarioError && result.Steps.Count > 0)
         {
             context.Out.WriteLine();
-            StepsView.Write(console, [.. result.Steps.Select(s => new TraceFileStep(s.Index, s.ThreadId, s.ThreadName, s.Operation, s.Action))], shown);
+            StepsView.Write(console, [.. result.Steps.Select(TraceFileStep.From)], shown);
         }
 
         if (VariantExploration.SaveTrace(target, options, result, outputDirectory) is { } path)

@@ -71,7 +71,7 @@ internal static class ReplayCommand
         context.Out.WriteLine($"Recorded: {recorded.Finding.Kind} in iteration {Format.Count(recorded.Finding.Iteration)} with {Describe.Options(options)}");
         context.Out.WriteLine($"          {recorded.Finding.Message}");
         context.Out.WriteLine();
-        var steps = result.Steps.Select(x => new TraceFileStep(x.Index, x.ThreadId, x.ThreadName, x.Operation, x.Action)).ToList();
+        var steps = result.Steps.Select(TraceFileStep.From).ToList();
         StepsView.Write(console, steps.Count > 0 ? steps : recorded.Steps, shown);
         context.Out.WriteLine();
 

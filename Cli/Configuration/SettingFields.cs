@@ -13,10 +13,10 @@ internal static class SettingFields
     /// <summary>All fields.</summary>
     public static IReadOnlyList<SettingField> All { get; } =
     [
-        new("strategy", JsonShape.String, $"one of {string.Join(", ", StrategyNames.All)} (or pct)",
+        new("strategy", JsonShape.String, $"one of {string.Join(", ", StrategyNames.All)} (or {string.Join(", ", StrategyNames.Aliases)})",
             "The exploration strategy.",
             s => s.Strategy.Name(),
-            (s, v) => s with { Strategy = Strategy(v.Text) }) { Choices = [.. StrategyNames.All, "pct"] },
+            (s, v) => s with { Strategy = Strategy(v.Text) }) { Choices = [.. StrategyNames.All, .. StrategyNames.Aliases] },
         new("strategyBound", JsonShape.Number, "a whole number from 1 to 1000000",
             "The strategy's bound: priority change points (prioritization), delays (delay-bounding), the probability level (probabilistic).",
             s => Show(s.StrategyBound),

@@ -1,3 +1,4 @@
+using Sim.Runtime.Trace;
 using Spectre.Console;
 
 namespace Sim.Cli.Traces;
@@ -29,7 +30,7 @@ internal static class StepsView
             .AddColumn("Action");
         foreach (var s in shown)
         {
-            var colour = s.Action.StartsWith("FAILED", StringComparison.Ordinal) ? Color.Red : Palette(threadIds.IndexOf(s.ThreadId));
+            var colour = s.Kind == AccessKind.Failure ? Color.Red : Palette(threadIds.IndexOf(s.ThreadId));
             timeline.AddRow(
                 new Text($"#{s.Index}"),
                 new Text($"T{s.ThreadId} {s.ThreadName}", new Style(colour)),

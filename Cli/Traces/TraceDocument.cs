@@ -1,4 +1,5 @@
 using Sim.Cli.Output;
+using Sim.Runtime.Trace;
 using System.Text.Json;
 
 namespace Sim.Cli.Traces;
@@ -56,5 +57,15 @@ internal sealed record TraceDocument
 /// <param name="Strategy">The strategy as the harness described it.</param>
 internal sealed record TraceFinding(string Kind, string Message, int Iteration, long Steps, string Strategy);
 
-/// <summary>One readable step: the thread, the model operation it was in, what it did.</summary>
-internal sealed record TraceFileStep(int Index, int ThreadId, string ThreadName, string? Operation, string Action);
+/// <summary>One readable step: the thread, the model operation it was in, what it did, and what kind of step it was.</summary>
+/// <param name="Index">The step's position in the iteration, from 1.</param>
+/// <param name="ThreadId">The simulated thread's id.</param>
+/// <param name="ThreadName">The thread's name.</param>
+/// <param name="Operation">The model operation the thread was in, if any.</param>
+/// <param name="Action">What it did.</param>
+/// <param name="Kind">The step's kind (<c>failure</c> for the failing step); null in traces written before it was recorded.</param>
+internal sealed record TraceFileStep(int Index, int ThreadId, string ThreadName, string? Operation, string Action, AccessKind? Kind = null)
+{
+    /// <summary>The file form of a step the Runtime recorded.</summary>
+    public static TraceFileStep From(TraceStep s) => new(s.Index, s.ThreadId, s.ThreadName, s.Operation, s.Action, s.Kind);
+}

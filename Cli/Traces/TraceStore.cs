@@ -33,7 +33,7 @@ internal static partial class TraceStore
             Finding = new TraceFinding(
                 KindName(result.Kind), result.Message, result.Iterations, result.BugIterationSteps, result.Strategy),
             CoyoteTrace = AsJson(result.CoyoteTrace),
-            Steps = [.. result.Steps.Select(s => new TraceFileStep(s.Index, s.ThreadId, s.ThreadName, s.Operation, s.Action))],
+            Steps = [.. result.Steps.Select(TraceFileStep.From)],
         };
     }
 

@@ -60,7 +60,7 @@ public sealed partial class PyInterpreterState
     {
         var tstate = new PyThreadState(this, thread);
         thread.ModelState = tstate;
-        thread.ParkHooks = tstate;
+        thread.AddParkHooks(tstate);
         HeadLock.LockDontDetach();
         _threads = [.. _threads, tstate];
         HeadLock.Unlock();

@@ -123,7 +123,7 @@ public sealed partial class PyThreadState : IParkHooks
         if (ReferenceEquals(Thread.ModelState, this))
         {
             Thread.ModelState = null;
-            Thread.ParkHooks = null;
+            Thread.RemoveParkHooks(this);
         }
 
         Delete();

@@ -96,23 +96,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.Exchange(ref _value, value);
         }
 
-        return ExchangeHooked(value, order);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private T ExchangeHooked(T value, MemoryOrder order)
-    {
-        if (_ctl is not { } c)
-        {
-            _noise!.Point();
-            return Native.Exchange(ref _value, value);
-        }
-
-        c.Access(this, AccessKind.Exchange, order, value);
-        var old = _value;
-        _value = value;
-        c.Completed(old);
-        return old;
+        return ReadModifyWriteHooked(AccessKind.Exchange, value, order);
     }
 
     /// <summary>
@@ -166,23 +150,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.Add(ref _value, delta) - delta;
         }
 
-        return FetchAddHooked(delta, order);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private T FetchAddHooked(T delta, MemoryOrder order)
-    {
-        if (_ctl is not { } c)
-        {
-            _noise!.Point();
-            return Native.Add(ref _value, delta) - delta;
-        }
-
-        c.Access(this, AccessKind.FetchAdd, order, delta);
-        var old = _value;
-        _value = old + delta;
-        c.Completed(old);
-        return old;
+        return ReadModifyWriteHooked(AccessKind.FetchAdd, delta, order);
     }
 
     /// <summary>Atomically ORs <paramref name="bits"/> in and returns the previous value (<c>_Py_atomic_or_*</c>).</summary>
@@ -193,23 +161,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.Or(ref _value, bits);
         }
 
-        return FetchOrHooked(bits, order);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private T FetchOrHooked(T bits, MemoryOrder order)
-    {
-        if (_ctl is not { } c)
-        {
-            _noise!.Point();
-            return Native.Or(ref _value, bits);
-        }
-
-        c.Access(this, AccessKind.FetchOr, order, bits);
-        var old = _value;
-        _value = old | bits;
-        c.Completed(old);
-        return old;
+        return ReadModifyWriteHooked(AccessKind.FetchOr, bits, order);
     }
 
     /// <summary>Atomically ANDs <paramref name="bits"/> in and returns the previous value (<c>_Py_atomic_and_*</c>).</summary>
@@ -220,21 +172,42 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return Native.And(ref _value, bits);
         }
 
-        return FetchAndHooked(bits, order);
+        return ReadModifyWriteHooked(AccessKind.FetchAnd, bits, order);
     }
 
+    /// <summary>
+    /// The hooked path of every read-modify-write (<see cref="Exchange"/>, <see cref="FetchAdd"/>, <see cref="FetchOr"/>,
+    /// <see cref="FetchAnd"/>). In a stress run: the run's noise, then the hardware operation. In controlled mode: a
+    /// scheduling point and a step, then the update, then the previous value as the step's result; only one simulated
+    /// thread runs between scheduling points, so the plain read and write are atomic here. Kept out of line so that the
+    /// production paths stay one test plus the hardware operation.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T FetchAndHooked(T bits, MemoryOrder order)
+    private T ReadModifyWriteHooked(AccessKind kind, T operand, MemoryOrder order)
     {
         if (_ctl is not { } c)
         {
             _noise!.Point();
-            return Native.And(ref _value, bits);
+            return kind switch
+            {
+                AccessKind.Exchange => Native.Exchange(ref _value, operand),
+                AccessKind.FetchAdd => Native.Add(ref _value, operand) - operand,
+                AccessKind.FetchOr => Native.Or(ref _value, operand),
+                AccessKind.FetchAnd => Native.And(ref _value, operand),
+                _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a read-modify-write"),
+            };
         }
 
-        c.Access(this, AccessKind.FetchAnd, order, bits);
+        c.Access(this, kind, order, operand);
         var old = _value;
-        _value = old & bits;
+        _value = kind switch
+        {
+            AccessKind.Exchange => operand,
+            AccessKind.FetchAdd => old + operand,
+            AccessKind.FetchOr => old | operand,
+            AccessKind.FetchAnd => old & operand,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a read-modify-write"),
+        };
         c.Completed(old);
         return old;
     }

@@ -11,7 +11,7 @@ public sealed record ExplorationOptions
 
     /// <summary>
     /// The strategy's bound: the probability level of <see cref="Strategy.Probabilistic"/>, the priority change points of
-    /// PCT, the delays of delay bounding. Ignored by the others. Default 10.
+    /// PCT, the delays of delay bounding (<see cref="StrategyRow.Bound"/>). Ignored by the others. Default 10.
     /// </summary>
     public uint StrategyBound { get; init; } = 10;
 
@@ -50,6 +50,11 @@ public sealed record ExplorationOptions
     /// <summary>Checks the settings; returns the first problem, or null.</summary>
     public string? Validate()
     {
+        if (StrategyRow.TryOf(Strategy) is null)
+        {
+            return $"strategy {(int)Strategy} is not one of {string.Join(", ", StrategyNames.All)}";
+        }
+
         if (Iterations == 0)
         {
             return "iterations must be at least 1";

@@ -21,16 +21,16 @@ public enum Outcome
 /// <summary>What kind of bug was found.</summary>
 public enum FindingKind
 {
-    /// <summary>An invariant check failed.</summary>
+    /// <summary>An invariant check failed (<see cref="SimRuntime.Check"/>, <see cref="SimRuntime.Fail"/>).</summary>
     Assertion,
 
-    /// <summary>A simulated thread threw.</summary>
+    /// <summary>An exception escaped a simulated thread's body.</summary>
     Exception,
 
-    /// <summary>Every thread was blocked.</summary>
+    /// <summary>Every thread was blocked (Coyote found no operation it could schedule).</summary>
     Deadlock,
 
-    /// <summary>The scheduling-step bound was reached.</summary>
+    /// <summary>The scheduling-step bound was reached: a livelock, or a spin loop that never lets its awaited thread run.</summary>
     Livelock,
 }
 
@@ -73,6 +73,9 @@ public sealed record ExplorationResult
 
     /// <summary>The failing iteration's steps: which thread did what, in order.</summary>
     public IReadOnlyList<TraceStep> Steps { get; init; } = [];
+
+    /// <summary>Coyote's own report of the failing iteration, verbatim (what the deadlock and step-bound findings are read from).</summary>
+    internal string? EngineReport { get; init; }
 
     /// <summary>True if a bug was found.</summary>
     public bool FoundBug => Outcome == Outcome.BugFound;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Coyote;
+using Microsoft.Coyote.Logging;
 using Microsoft.Coyote.SystematicTesting;
 using Sim.Runtime.Threads;
 
@@ -19,9 +20,14 @@ public static class Explorer
 {
     private static readonly Lock s_engineGate = new();
 
-    private const string DeadlockPrefix = "Deadlock detected";
-    private const string PotentialDeadlockPrefix = "Potential deadlock";
-    private const string BoundPrefix = "Scheduling steps bound";
+    /// <summary>How Coyote 1.7.11's report of a deadlock (every controlled operation paused) begins.</summary>
+    internal const string DeadlockPrefix = "Deadlock detected";
+
+    /// <summary>How Coyote's report of an operation that reached no scheduling point within the hang timeout begins.</summary>
+    internal const string PotentialDeadlockPrefix = "Potential deadlock";
+
+    /// <summary>How Coyote's report of an iteration that reached the scheduling-step bound begins.</summary>
+    internal const string BoundPrefix = "Scheduling steps bound";
 
     /// <summary>Explores schedules of <paramref name="program"/> until a bug or the budget runs out.</summary>
     /// <param name="program">The body of the simulated main thread.</param>
@@ -64,7 +70,7 @@ public static class Explorer
                     rt.Fail(UncontrolledMessage(why));
                 }
             }
-            catch (Exception ex) when (IsUnwinding(ex))
+            catch (Exception ex) when (Unwinding.Stops(ex))
             {
                 rt.MainThread.MarkUnwound();
             }
@@ -78,8 +84,7 @@ public static class Explorer
             }
         }
 
-        using var engine = TestingEngine.Create(config, Body);
-        engine.SetLogger(new SilentLogger());
+        using var engine = CreateEngine(config, Body);
         engine.RegisterStartIterationCallBack(_ =>
         {
             state.Iterations++;
@@ -141,6 +146,7 @@ public static class Explorer
             Steps = outcome is Outcome.BugFound or Outcome.ScenarioError && rt?.Controlled is { } c
                 ? [.. c.Steps.Select(s => s.ToStep())]
                 : [],
+            EngineReport = bug,
         };
 
         if (rt?.UncontrolledReason is { } why)
@@ -184,9 +190,21 @@ public static class Explorer
                 $"(bound {options.MaxSteps}, fair strategies x10). " + string.Join("; ", threads.Select(t => t.Describe())));
         }
 
-        var message = rt?.FailureMessage ?? bug;
-        var kind = message.Contains(" threw ", StringComparison.Ordinal) ? FindingKind.Exception : FindingKind.Assertion;
-        return Result(Outcome.BugFound, kind, message);
+        return rt?.Failure is { } failure
+            ? Result(Outcome.BugFound, failure.Kind, failure.Message)
+            : Result(Outcome.ScenarioError, null, $"the exploration engine reported a failure that no simulated thread recorded: {bug}");
+    }
+
+    /// <summary>
+    /// Coyote's engine for <paramref name="test"/>, with its own logger pointed at <see cref="TextWriter.Null"/>: the engine
+    /// prints progress even with console logging off, and the harness reports results itself. Internal so that the
+    /// benchmark's baseline runs under the same engine setup.
+    /// </summary>
+    internal static TestingEngine CreateEngine(Configuration config, Action test)
+    {
+        var engine = TestingEngine.Create(config, test);
+        engine.SetLogger(new TextWriterLogger(TextWriter.Null, VerbosityLevel.None));
+        return engine;
     }
 
     /// <summary>The Coyote configuration of an exploration (internal so that the benchmark's baseline runs under the same one).</summary>
@@ -206,36 +224,18 @@ public static class Explorer
             config = config.WithRandomGeneratorSeed(seed);
         }
 
-        config = o.Strategy switch
-        {
-            Strategy.Random => config.WithRandomStrategy(),
-            Strategy.Probabilistic => config.WithProbabilisticStrategy(o.StrategyBound),
-            Strategy.Prioritization => config.WithPrioritizationStrategy(false, o.StrategyBound),
-            Strategy.FairPrioritization => config.WithPrioritizationStrategy(true, o.StrategyBound),
-            Strategy.DelayBounding => config.WithDelayBoundingStrategy(false, o.StrategyBound),
-            Strategy.FairDelayBounding => config.WithDelayBoundingStrategy(true, o.StrategyBound),
-            Strategy.QLearning => config.WithQLearningStrategy(),
-            _ => config,
-        };
-
+        config = StrategyRow.Of(o.Strategy).Configure(config, o.StrategyBound);
         return trace is null ? config : config.WithReproducibleTrace(trace);
     }
 
     private static string Describe(ExplorationOptions o)
     {
-        var bound = o.Strategy is Strategy.Probabilistic or Strategy.Prioritization or Strategy.FairPrioritization
-            or Strategy.DelayBounding or Strategy.FairDelayBounding
-            ? $"({o.StrategyBound})"
-            : string.Empty;
+        var bound = StrategyRow.Of(o.Strategy).UsesBound ? $"({o.StrategyBound})" : string.Empty;
         var seed = o.Seed is { } s ? $", seed {s}" : string.Empty;
         return $"{o.Strategy.Name()}{bound}{seed}";
     }
 
     private static string UncontrolledMessage(string why) => $"Uncontrolled concurrency: {why}";
-
-    private static bool IsUnwinding(Exception ex) =>
-        ex is ThreadInterruptedException or RunEndedException or ThreadGoneException
-        || ex.GetBaseException() is ThreadInterruptedException;
 
     private sealed class RunState
     {

@@ -1,9 +1,12 @@
 namespace Sim.Runtime.Exploration;
 
-/// <summary>Coyote's exploration strategies, as the harness offers them.</summary>
+/// <summary>
+/// Coyote's exploration strategies, as the harness offers them. Everything else about a strategy (its name, aliases,
+/// what its bound means, how it configures Coyote) is its row in <see cref="StrategyRow.Table"/>.
+/// </summary>
 public enum Strategy
 {
-    /// <summary>Coyote's portfolio (the default when no strategy is named): a different strategy each iteration.</summary>
+    /// <summary>Coyote's portfolio (the default): a different strategy each iteration.</summary>
     Portfolio,
 
     /// <summary>Uniformly random choice at every scheduling point.</summary>
@@ -26,48 +29,4 @@ public enum Strategy
 
     /// <summary>Q-learning over the program state (Mukherjee et al., OOPSLA 2020).</summary>
     QLearning,
-}
-
-/// <summary>Names of strategies as the CLI and the configuration file spell them.</summary>
-public static class StrategyNames
-{
-    private static readonly (string Name, Strategy Strategy)[] s_names =
-    [
-        ("portfolio", Strategy.Portfolio),
-        ("random", Strategy.Random),
-        ("probabilistic", Strategy.Probabilistic),
-        ("prioritization", Strategy.Prioritization),
-        ("fair-prioritization", Strategy.FairPrioritization),
-        ("delay-bounding", Strategy.DelayBounding),
-        ("fair-delay-bounding", Strategy.FairDelayBounding),
-        ("q-learning", Strategy.QLearning),
-    ];
-
-    /// <summary>Every accepted name, in order.</summary>
-    public static IReadOnlyList<string> All { get; } = [.. s_names.Select(n => n.Name)];
-
-    /// <summary>The kebab-case name of a strategy.</summary>
-    public static string Name(this Strategy strategy) => s_names.First(n => n.Strategy == strategy).Name;
-
-    /// <summary>Parses a strategy name (kebab-case; "pct" is accepted for prioritization).</summary>
-    public static bool TryParse(string? text, out Strategy strategy)
-    {
-        var key = text?.Trim().ToLowerInvariant();
-        if (key == "pct")
-        {
-            key = "prioritization";
-        }
-
-        foreach (var (name, s) in s_names)
-        {
-            if (name == key)
-            {
-                strategy = s;
-                return true;
-            }
-        }
-
-        strategy = default;
-        return false;
-    }
 }

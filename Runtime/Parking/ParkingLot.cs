@@ -40,7 +40,7 @@ public sealed class ParkingLot
     /// <param name="expected">The value the word must hold for the thread to park.</param>
     /// <param name="timeoutNanos">The timeout in nanoseconds; negative waits forever, as in CPython.</param>
     /// <param name="parkArg">Handed to the unparker's callback (<c>park_arg</c>).</param>
-    /// <param name="detach">Detach the thread state while blocked (the thread's <see cref="SimThread.ParkHooks"/>).</param>
+    /// <param name="detach">Detach the thread state while blocked (runs the thread's park hooks, <see cref="SimThread.AddParkHooks"/>).</param>
     public ParkResult Park(IParkAddress address, long expected, long timeoutNanos = -1, object? parkArg = null, bool detach = true)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -61,8 +61,7 @@ public sealed class ParkingLot
             bucket.Add(wait);
         }
 
-        var hooks = detach ? me.ParkHooks : null;
-        hooks?.BeforeBlock();
+        var hooks = detach ? me.BeforeBlock() : default;
         var result = ParkResult.Ok;
         if (!platform.WaitForWake(me, wait, timeoutNanos, address.Name))
         {
@@ -97,7 +96,7 @@ public sealed class ParkingLot
             throw new RunEndedException();
         }
 
-        hooks?.AfterBlock();
+        hooks.AfterBlock();
         platform.Note(AccessKind.Unparked, address.Name, result == ParkResult.Ok ? "woken (Py_PARK_OK)" : "timed out (Py_PARK_TIMEOUT)");
         return result;
     }
@@ -188,16 +187,6 @@ public sealed class ParkingLot
             {
                 _runtime.Platform.Wake(w);
             }
-        }
-    }
-
-    /// <summary>The threads parked on <paramref name="address"/>, for invariant checks and reports.</summary>
-    public IReadOnlyList<SimThread> WaitersOn(IParkAddress address)
-    {
-        var bucket = BucketFor(address);
-        lock (bucket)
-        {
-            return bucket.Where(w => ReferenceEquals(w.Address, address)).Select(w => w.Thread).ToList();
         }
     }
 

@@ -188,7 +188,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     [DoesNotReturn]
     public override void Fail(string message)
     {
-        Runtime.RecordFailure(message);
+        Runtime.RecordFailure(RecordedFailure.Check(message));
         throw new InvariantViolationException(message);
     }
 
@@ -196,7 +196,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     {
         if (exception is not InvariantViolationException)
         {
-            Runtime.RecordFailure($"{thread} threw {exception.GetType().Name}: {exception.Message}", exception.ToString());
+            Runtime.RecordFailure(RecordedFailure.ThreadThrew(thread, exception));
         }
     }
 
@@ -294,7 +294,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     {
         if (!Runtime.HasEnded)
         {
-            Runtime.RecordFailure("Deadlock: no thread can run. " + DescribeThreads());
+            Runtime.RecordFailure(RecordedFailure.Deadlock(DescribeThreads()));
         }
     }
 

@@ -137,7 +137,7 @@ public static class StressRunner
             }
             catch (Exception ex)
             {
-                rt.RecordFailure($"{rt.MainThread} threw {ex.GetType().Name}: {ex.Message}", ex.ToString());
+                rt.Platform.ReportThreadException(rt.MainThread, ex);
             }
             finally
             {
@@ -193,9 +193,9 @@ public static class StressRunner
             return new Outcome(null, null, Hung: false, Interrupted: true, abandoned, threads);
         }
 
-        if (rt?.FailureMessage is { } failure)
+        if (rt?.Failure is { } failure)
         {
-            return new Outcome(failure, rt.FailureDetails, Hung: false, Interrupted: false, abandoned, threads);
+            return new Outcome(failure.Message, failure.Details, Hung: false, Interrupted: false, abandoned, threads);
         }
 
         return snapshot is null && platform is not null

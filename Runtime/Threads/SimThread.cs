@@ -13,10 +13,12 @@ public sealed class SimThread
     private static SimThread? s_current;
 
     private readonly Action? _body;
+    private readonly Lock _parkHooksLock = new();
     private int _joinedOrDetached;
     private volatile bool _completed;
     private volatile bool _gone;
     private volatile bool _started;
+    private volatile IParkHooks[] _parkHooks = [];
 
     internal SimThread(SimRuntime runtime, int id, string name, Action? body)
     {
@@ -42,10 +44,43 @@ public sealed class SimThread
     public object? ModelState { get; set; }
 
     /// <summary>
-    /// Called around a parking-lot wait that asks to detach, as <c>_PyParkingLot_Park</c> detaches and re-attaches the
-    /// thread state. Set by the Model; null means nothing to do.
+    /// Registers callbacks around the thread's detaching parking-lot waits and OS joins, as <c>_PyParkingLot_Park</c>
+    /// detaches and re-attaches the thread state. Several parties may register (the Model's thread state, a scenario,
+    /// later stop-the-world or critical sections); before a wait they run in registration order, after it in reverse
+    /// order, so that the first to detach is the last to re-attach. Registering the same hooks twice is an error.
     /// </summary>
-    public IParkHooks? ParkHooks { get; set; }
+    /// <exception cref="InvalidOperationException"><paramref name="hooks"/> is already registered.</exception>
+    public void AddParkHooks(IParkHooks hooks)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        lock (_parkHooksLock)
+        {
+            if (Array.IndexOf(_parkHooks, hooks) >= 0)
+            {
+                throw new InvalidOperationException($"these park hooks are already registered on {this}");
+            }
+
+            _parkHooks = [.. _parkHooks, hooks];
+        }
+    }
+
+    /// <summary>Unregisters hooks added with <see cref="AddParkHooks"/>; later waits no longer call them.</summary>
+    /// <returns>False if <paramref name="hooks"/> was not registered.</returns>
+    public bool RemoveParkHooks(IParkHooks hooks)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        lock (_parkHooksLock)
+        {
+            var i = Array.IndexOf(_parkHooks, hooks);
+            if (i < 0)
+            {
+                return false;
+            }
+
+            _parkHooks = [.. _parkHooks[..i], .. _parkHooks[(i + 1)..]];
+            return true;
+        }
+    }
 
     /// <summary>True once the thread's body has returned or thrown (the OS thread has exited).</summary>
     public bool HasExited => _completed;
@@ -70,8 +105,6 @@ public sealed class SimThread
 
     /// <summary>The thread's state in production mode (its random streams, what it waits for); null in controlled mode.</summary>
     internal ProductionThread? Production { get; set; }
-
-    internal ulong? OperationId { get; set; }
 
     /// <summary>What the thread is blocked on, in controlled mode; null while it can run.</summary>
     internal BlockInfo? Blocked { get; set; }
@@ -108,9 +141,9 @@ public sealed class SimThread
 
     /// <summary>
     /// Waits for the thread to exit: the OS join (<c>PyThread_join_thread</c>). Like a parking-lot wait, the join runs the
-    /// calling thread's <see cref="ParkHooks"/> around the wait (it detaches its thread state). Joining a thread twice,
-    /// joining a detached thread, joining a thread that does not exist in this process, or joining oneself is an
-    /// invariant violation, as each is undefined behaviour for <c>pthread_join</c>.
+    /// calling thread's park hooks (<see cref="AddParkHooks"/>) around the wait (it detaches its thread state). Joining a
+    /// thread twice, joining a detached thread, joining a thread that does not exist in this process, or joining oneself
+    /// is an invariant violation, as each is undefined behaviour for <c>pthread_join</c>.
     /// </summary>
     public void Join() => Runtime.JoinThread(this);
 
@@ -123,6 +156,18 @@ public sealed class SimThread
     /// <inheritdoc/>
     public override string ToString() => $"T{Id}({Name})";
 
+    /// <summary>Runs the registered hooks' <see cref="IParkHooks.BeforeBlock"/> in registration order; the returned set runs their <see cref="IParkHooks.AfterBlock"/>.</summary>
+    internal ParkHookSet BeforeBlock()
+    {
+        var hooks = _parkHooks;
+        foreach (var h in hooks)
+        {
+            h.BeforeBlock();
+        }
+
+        return new ParkHookSet(hooks);
+    }
+
     internal void MarkCompleted() => _completed = true;
 
     internal void MarkGone() => _gone = true;
@@ -134,14 +179,4 @@ public sealed class SimThread
 
     /// <summary>Claims the one join or detach a thread allows; returns the previous claim (0 = none, 1 = join, 2 = detach).</summary>
     internal int ClaimJoinOrDetach(int how) => Interlocked.CompareExchange(ref _joinedOrDetached, how, 0);
-}
-
-/// <summary>Callbacks around a detaching park or an OS join, set per thread by the Model.</summary>
-public interface IParkHooks
-{
-    /// <summary>Called after the thread is queued and before it blocks (<c>_PyThreadState_Detach</c>).</summary>
-    void BeforeBlock();
-
-    /// <summary>Called after the thread resumes (<c>_PyThreadState_Attach</c>).</summary>
-    void AfterBlock();
 }

@@ -32,7 +32,7 @@ internal sealed class StepRecord
 
     public bool? Success { get; set; }
 
-    public TraceStep ToStep() => new(Index, Thread.Id, Thread.Name, Operation, Describe());
+    public TraceStep ToStep() => new(Index, Thread.Id, Thread.Name, Operation, Kind, Describe());
 
     private string Describe()
     {

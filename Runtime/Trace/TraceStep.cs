@@ -5,8 +5,9 @@ namespace Sim.Runtime.Trace;
 /// <param name="ThreadId">The simulated thread's small, stable id (the main thread is 1).</param>
 /// <param name="ThreadName">The thread's name.</param>
 /// <param name="Operation">The innermost model operation the thread was in (for example <c>PyMutex_Lock</c>), if any.</param>
+/// <param name="Kind">What kind of step it was (<see cref="AccessKind.Failure"/> for the failing one).</param>
 /// <param name="Action">What it did: <c>cas m._bits 0→1 seq_cst: ok</c>.</param>
-public sealed record TraceStep(int Index, int ThreadId, string ThreadName, string? Operation, string Action)
+public sealed record TraceStep(int Index, int ThreadId, string ThreadName, string? Operation, AccessKind Kind, string Action)
 {
     /// <summary>Formats the step as one line of a timeline.</summary>
     public override string ToString()

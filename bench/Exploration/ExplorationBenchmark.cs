@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Coyote.SystematicTesting;
 using Sim.Runtime;
 using Sim.Runtime.Exploration;
 
@@ -125,8 +124,7 @@ internal static class ExplorationBenchmark
     {
         Settle();
         var clock = Stopwatch.StartNew();
-        using var engine = TestingEngine.Create(CoyoteSettings.For(options), test);
-        engine.SetLogger(new SilentLogger());
+        using var engine = Explorer.CreateEngine(CoyoteSettings.For(options), test);
         engine.Run();
         clock.Stop();
         var report = engine.TestReport;

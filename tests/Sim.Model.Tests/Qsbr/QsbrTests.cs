@@ -55,7 +55,7 @@ public class QsbrTests
         var main = interp.MainThreadState;
         var other = interp.NewThreadState(rt.MainThread); // a second state, as for a sub-interpreter or a C thread
         rt.MainThread.ModelState = main;
-        rt.MainThread.ParkHooks = main;
+        rt.MainThread.RemoveParkHooks(other);
         other.State.Reinitialize(ThreadStateStatus.Attached);
         other.Qsbr!.Attach();
 

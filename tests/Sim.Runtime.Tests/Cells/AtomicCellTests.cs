@@ -1,4 +1,5 @@
 using Sim.Runtime.Cells;
+using Sim.Runtime.Trace;
 using Sim.Testing;
 
 namespace Sim.Runtime.Tests.Cells;
@@ -97,10 +98,14 @@ public class AtomicCellTests
             rt.Fail($"done with {cell.Load(MemoryOrder.Relaxed)}");
         }, "done with 2");
 
-        var actions = result.Steps.Select(s => s.Action).ToList();
-        Assert.Contains("cas flag 0→1 acq_rel: ok", actions);
-        Assert.Contains("store flag ← 2 release", actions);
-        Assert.Contains("load flag relaxed → 2", actions);
+        Assert.Equal(
+            [
+                (AccessKind.CompareExchange, "cas flag 0→1 acq_rel: ok"),
+                (AccessKind.Store, "store flag ← 2 release"),
+                (AccessKind.Load, "load flag relaxed → 2"),
+                (AccessKind.Failure, "FAILED: done with 2"),
+            ],
+            result.Steps.Select(s => (s.Kind, s.Action)));
         Assert.All(result.Steps, s => Assert.Equal(1, s.ThreadId));
     }
 }

@@ -1,5 +1,6 @@
 using Sim.Runtime.Cells;
 using Sim.Runtime.Exploration;
+using Sim.Runtime.Trace;
 using Sim.Testing;
 
 namespace Sim.Runtime.Tests.Exploration;
@@ -24,6 +25,24 @@ public class ExplorerTests
         Assert.Equal(FindingKind.Livelock, result.Kind);
         Assert.Contains("T2(spinner) runnable", result.Message, StringComparison.Ordinal);
         Assert.NotNull(result.CoyoteTrace);
+        Assert.StartsWith(Explorer.BoundPrefix, result.EngineReport, StringComparison.Ordinal); // what Coyote itself wrote
+    }
+
+    [Fact]
+    public void AFailedCheck_IsAnAssertion_WhateverItsMessageSays()
+    {
+        var result = Exploring.FindsBug(rt => rt.Fail("T2(t) threw nothing: it only says so"), "it only says so");
+
+        Assert.Equal(FindingKind.Assertion, result.Kind);
+    }
+
+    [Fact]
+    public void AnExceptionInTheMainThread_IsAnExceptionFinding()
+    {
+        var result = Exploring.FindsBug(_ => throw new InvalidOperationException("boom"), "T1(main) threw InvalidOperationException: boom");
+
+        Assert.Equal(FindingKind.Exception, result.Kind);
+        Assert.Equal(AccessKind.Failure, result.Steps[^1].Kind);
     }
 
     [Theory]
@@ -146,5 +165,6 @@ public class UncontrolledBlockingTests
 
         Assert.Equal(Outcome.ScenarioError, result.Outcome);
         Assert.Contains("blocked outside the Runtime", result.Message, StringComparison.Ordinal);
+        Assert.StartsWith(Explorer.PotentialDeadlockPrefix, result.EngineReport, StringComparison.Ordinal); // what Coyote itself wrote
     }
 }

@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using Sim.Runtime.Cells;
+using Sim.Runtime.Exploration;
 using Sim.Runtime.Parking;
 using Sim.Testing;
 
@@ -36,8 +38,10 @@ public class ParkingLotTests
             rt.StartThread("sleeper", () => rt.ParkingLot.Park(word, 0)).Join();
         }, "Deadlock");
 
+        Assert.Equal(FindingKind.Deadlock, result.Kind);
         Assert.Contains("T2(sleeper) parked on word", result.Message, StringComparison.Ordinal);
         Assert.Contains("T1(main) waits for T2(sleeper) to exit", result.Message, StringComparison.Ordinal);
+        Assert.StartsWith(Explorer.DeadlockPrefix, result.EngineReport, StringComparison.Ordinal); // what Coyote itself wrote
     }
 
     [Fact]
@@ -114,16 +118,29 @@ public class ParkingLotTests
         }, iterations: 100);
 
     [Fact]
-    public void TimedPark_CanTimeOutBeforeTheWakeup_AsAControlledChoice() =>
-        Exploring.FindsBug(rt =>
+    public void TimedPark_WithAWakeupComing_EndsEitherWoken_OrTimedOutEarlyAsAControlledChoice()
+    {
+        var outcomes = Reachable.Outcomes(rt =>
         {
             var word = new AtomicInt(rt, "word");
-            var waiter = rt.StartThread("w", () =>
-                rt.Check(rt.ParkingLot.Park(word, 0, timeoutNanos: 1_000_000_000) == ParkResult.Ok, "timed out although a wake-up was coming"));
-            rt.Yield("let the waiter park");
-            rt.ParkingLot.UnparkAll(word);
+            var result = ParkResult.Interrupted;
+            var waiter = rt.StartThread("w", () => result = rt.ParkingLot.Park(word, 0, timeoutNanos: 1_000_000_000, parkArg: "w"));
+
+            // Unpark until the waiter is dequeued or gone: while this thread can run, the virtual clock never makes the
+            // timeout fire, so a timeout can only be the controlled choice to let it fire early.
+            var dequeued = new StrongBox<bool>();
+            while (!dequeued.Value && !waiter.HasExited)
+            {
+                rt.ParkingLot.Unpark(word, dequeued, static (d, arg, _) => d.Value = arg is not null);
+                rt.Yield("waiting for the waiter to park");
+            }
+
             waiter.Join();
-        }, "timed out although a wake-up was coming");
+            return result;
+        });
+
+        Assert.Equal(new HashSet<ParkResult> { ParkResult.Ok, ParkResult.Timeout }, outcomes);
+    }
 
     [Fact]
     public void TimedPark_OnRealThreads_TimesOut()

@@ -39,7 +39,8 @@ public class ProductionPlatformTests
 
         Assert.Throws<RunEndedException>(() => rt.ParkingLot.Park(word, 0));
 
-        Assert.Equal("Deadlock: no thread can run. T1(main) parked on word", rt.FailureMessage);
+        Assert.Equal("Deadlock: no thread can run. T1(main) parked on word", rt.Failure?.Message);
+        Assert.Equal(Sim.Runtime.Exploration.FindingKind.Deadlock, rt.Failure?.Kind);
     }
 
     [Fact]
@@ -51,7 +52,7 @@ public class ProductionPlatformTests
 
         Assert.Throws<RunEndedException>(parked.Join);
 
-        Assert.Equal("Deadlock: no thread can run. T1(main) waits for T2(parked) to exit (join); T2(parked) parked on word", rt.FailureMessage);
+        Assert.Equal("Deadlock: no thread can run. T1(main) waits for T2(parked) to exit (join); T2(parked) parked on word", rt.Failure?.Message);
     }
 
     [Fact]
@@ -63,6 +64,6 @@ public class ProductionPlatformTests
 
         waiter.Join();
 
-        Assert.Null(rt.FailureMessage);
+        Assert.Null(rt.Failure?.Message);
     }
 }

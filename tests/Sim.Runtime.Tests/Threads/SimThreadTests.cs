@@ -108,7 +108,15 @@ public class SimThreadTests
         }, iterations: 300);
 
     [Fact]
-    public void Choices_AreExplored_BothWays() =>
+    public void Choices_ReachEveryValue_AndNoOther()
+    {
+        var outcomes = Reachable.Outcomes(rt => rt.ChooseBool("pick one?") ? rt.ChooseInt("which", 3) : -1, iterations: 200);
+
+        Assert.Equal(new HashSet<int> { -1, 0, 1, 2 }, outcomes);
+    }
+
+    [Fact]
+    public void AFailureThatDependsOnChoices_Replays_BecauseTheTraceRecordsThem() =>
         Exploring.FindsBug(rt =>
         {
             if (rt.ChooseBool("fail?") && rt.ChooseInt("which", 3) == 2)

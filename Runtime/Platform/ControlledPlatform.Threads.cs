@@ -1,0 +1,69 @@
+using Microsoft.Coyote.Runtime;
+using Sim.Runtime.Threads;
+using Sim.Runtime.Trace;
+
+namespace Sim.Runtime.Platform;
+
+/// <summary>Threads: each simulated thread is a Coyote operation on an OS thread of its own; its exit is what a join waits for.</summary>
+internal sealed partial class ControlledPlatform
+{
+    public override void StartThread(SimThread thread)
+    {
+        var id = Operation.CreateNext()
+            ?? throw new InvalidOperationException("controlled mode needs a Coyote testing iteration; use Explorer to run a program");
+        var os = new Thread(() => Run(thread, id)) { IsBackground = true, Name = $"sim {thread}" };
+        thread.OsThread = os;
+        Record(AccessKind.Spawn, thread.ToString());
+        Operation.Start(id);
+        os.Start();
+    }
+
+    public override void WaitForExit(SimThread me, SimThread target)
+    {
+        Step(AccessKind.Join, target.ToString());
+        Block(new BlockInfo(me, $"waits for {target} to exit (join)", () => target.HasExited, BlockInfo.Never, earlyTimeout: false));
+    }
+
+    private void Run(SimThread thread, ulong id)
+    {
+        try
+        {
+            Operation.OnStarted(id);
+            SimThread.Current = thread;
+            if (Runtime.HasEnded)
+            {
+                return;
+            }
+
+            thread.Body();
+        }
+        catch (Exception ex) when (Unwinding.Stops(ex))
+        {
+            thread.MarkUnwound();
+        }
+        catch (Exception ex)
+        {
+            try
+            {
+                ReportThreadException(thread, ex);
+            }
+            catch (Exception inner) when (Unwinding.Stops(inner))
+            {
+            }
+        }
+        finally
+        {
+            thread.MarkCompleted();
+            try
+            {
+                Operation.OnCompleted();
+                Operation.ScheduleNext();
+            }
+            catch (Exception ex) when (Unwinding.Stops(ex))
+            {
+            }
+
+            SimThread.Current = null;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+namespace Sim.Runtime.Threads;
+
+/// <summary>The exceptions that stop a simulated thread without being a finding.</summary>
+internal static class Unwinding
+{
+    /// <summary>
+    /// True if <paramref name="ex"/> stops the thread because its run ended (<see cref="RunEndedException"/>, or Coyote
+    /// interrupting the thread at the end of an iteration) or because it vanished in a fork (<see cref="ThreadGoneException"/>).
+    /// </summary>
+    public static bool Stops(Exception ex) =>
+        ex is ThreadInterruptedException or RunEndedException or ThreadGoneException
+        || ex.GetBaseException() is ThreadInterruptedException;
+}
