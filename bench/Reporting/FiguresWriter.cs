@@ -126,6 +126,17 @@ internal static class FiguresWriter
             lines.Add($"| `{v.Name}` | {string.Join(" | ", v.Rows.Select((r, i) => i == 0 ? Fmt(r.RunsPerSecond, "N0") : $"{Fmt(r.RunsPerSecond, "N0")} ({Fmt(r.RunsPerSecond / baseline, "0.0")}x)"))} |");
         }
 
+        lines.Add(string.Empty);
+        lines.Add($"The store-buffering litmus test (pool and start gate, no noise; {Fmt(StoreBufferingLitmus.Slots, "N0")} pairs of variables per run, the two threads meeting before each): " +
+            "both loads reading 0 is forbidden with sequentially consistent stores and allowed with release stores. A count above zero for release stores shows that the unit test of seq_cst stores could fail.");
+        lines.Add(string.Empty);
+        lines.Add("| Stores | Runs | Runs where both loads read 0 in some slot | Slots where both read 0 |");
+        lines.Add("|---|---:|---:|---:|");
+        foreach (var (order, (runs, runsWithBoth, slots)) in f.Litmus)
+        {
+            lines.Add($"| {order} | {Fmt(runs, "N0")} | {Fmt(runsWithBoth, "N0")} | **{Fmt(slots, "N0")}** |");
+        }
+
         return string.Join('\n', lines);
     }
 

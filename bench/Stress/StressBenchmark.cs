@@ -1,3 +1,4 @@
+using Sim.Runtime.Cells;
 using Sim.Runtime.Stress;
 using Sim.Scenarios.Catalog;
 
@@ -77,7 +78,26 @@ internal static class StressBenchmark
             variants.Add(new VariantFigures($"{scenarioName}/{variantName}", [.. Settings.Select((s, i) => (s, runs[i] / elapsed[i].TotalSeconds))]));
         }
 
-        return new StressFigures(rounds, slice, probes, variants);
+        log.WriteLine("  store-buffering litmus test, release and seq_cst stores");
+        var litmus = new[] { new StoreBufferingLitmus(MemoryOrder.Release), new StoreBufferingLitmus(MemoryOrder.SeqCst) };
+        for (var r = 0; r < rounds; r++)
+        {
+            foreach (var l in r % 2 == 0 ? litmus : litmus.Reverse())
+            {
+                var result = StressRunner.Run(l.Program, Options(Settings[2], slice));
+                if (result.FoundBug || result.Runs == 0)
+                {
+                    throw new HarnessException($"the store-buffering litmus test ({l.StoreOrder}): {string.Join("; ", result.Messages.Keys)}");
+                }
+            }
+        }
+
+        if (litmus[1].Counts.SlotsWithBoth > 0)
+        {
+            throw new HarnessException($"the store-buffering litmus test saw both loads read 0 with seq_cst stores in {litmus[1].Counts.SlotsWithBoth} slots");
+        }
+
+        return new StressFigures(rounds, slice, probes, variants, [.. litmus.Select(l => (l.StoreOrder, l.Counts))]);
     }
 
     private static StressOptions Options(StressSetting s, TimeSpan slice) => new()
@@ -111,4 +131,9 @@ internal sealed record ProbeFigures(int Operations, IReadOnlyList<(StressSetting
 internal sealed record VariantFigures(string Name, IReadOnlyList<(StressSetting Setting, double RunsPerSecond)> Rows);
 
 /// <summary>Everything the stress section measured.</summary>
-internal sealed record StressFigures(int Rounds, TimeSpan Slice, IReadOnlyList<ProbeFigures> Probes, IReadOnlyList<VariantFigures> Variants);
+internal sealed record StressFigures(
+    int Rounds,
+    TimeSpan Slice,
+    IReadOnlyList<ProbeFigures> Probes,
+    IReadOnlyList<VariantFigures> Variants,
+    IReadOnlyList<(MemoryOrder StoreOrder, (long Runs, long RunsWithBoth, long SlotsWithBoth) Counts)> Litmus);

@@ -107,26 +107,15 @@ public class MemoryOrderTests
         AssertClean(result);
     }
 
+    /// <remarks>
+    /// With release stores the same test does see both loads read 0 on this hardware (x64 and Arm64 both allow it), so
+    /// this test could fail: bench/README.md, "Stress", counts those outcomes (`dotnet run -c Release --project bench --
+    /// stress`). The count is a measurement rather than an assertion here, since it needs the two threads on two cores at
+    /// once, which a busy machine does not always give.
+    /// </remarks>
     [Fact]
     public void SeqCstStores_AreFullFences_SoStoreBufferingIsImpossible() =>
         AssertClean(StressRunner.Run(rt => StoreBuffering(rt, MemoryOrder.SeqCst), s_runs with { Runs = 200 }), 200);
-
-    [Fact]
-    public void ReleaseStores_AllowStoreBuffering_SoTheSeqCstTestCanFail()
-    {
-        // The control of the test above: the same litmus test without the fence does show the reordering (x64 and Arm64
-        // both allow it), so the test above could fail. The runs stop at the first run that shows it.
-        using var found = new CancellationTokenSource();
-        var result = StressRunner.Run(rt => StoreBuffering(rt, MemoryOrder.Release), s_runs with { Runs = 2000 }, (_, failed) =>
-        {
-            if (failed)
-            {
-                found.Cancel();
-            }
-        }, found.Token);
-
-        Assert.True(result.Failures > 0, $"no store buffering seen in {result.Runs} runs of {Slots} slots");
-    }
 
     /// <summary>
     /// The store-buffering litmus test: each thread stores 1 to its variable, then loads the other's. With
