@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using System.IO.Enumeration;
 using Sim.Scenarios.Catalog;
 
 namespace Sim.Cli;
@@ -69,9 +69,8 @@ internal static class Catalog
         var selected = new HashSet<VariantRef>();
         foreach (var pattern in patterns)
         {
-            var regex = Glob(pattern);
             var bySlash = pattern.Contains('/', StringComparison.Ordinal);
-            var matches = all.Where(v => regex.IsMatch(bySlash ? v.Name : v.Scenario.Name)).ToList();
+            var matches = all.Where(v => FileSystemName.MatchesSimpleExpression(pattern, bySlash ? v.Name : v.Scenario.Name, ignoreCase: false)).ToList();
             if (matches.Count == 0)
             {
                 var names = bySlash ? all.Select(v => v.Name) : All.Select(s => s.Name);
@@ -84,8 +83,4 @@ internal static class Catalog
 
         return [.. all.Where(selected.Contains)];
     }
-
-    private static Regex Glob(string pattern) =>
-        new("^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
-            RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 }

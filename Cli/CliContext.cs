@@ -65,6 +65,10 @@ internal sealed class CliContext
         };
     }
 
+    /// <summary>Runs <paramref name="work"/>, under a spinner with <paramref name="status"/> when a person is watching.</summary>
+    public T Busy<T>(string status, Func<T> work) =>
+        Interactive ? Console.Status().Start(status, _ => work()) : work();
+
     /// <summary>A path given by the user, made absolute against <see cref="WorkingDirectory"/>.</summary>
     public string FullPath(string path) => Path.GetFullPath(path, WorkingDirectory);
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sim.Cli.Commands;
+using Sim.Cli.Output;
 
 namespace Sim.Cli;
 
@@ -28,13 +29,13 @@ internal static class SimCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
             var command = parse.CommandResult.Command;
             var path = command == root ? "sim" : $"sim {command.Name}";
-            var hint = error.Message.StartsWith("Unrecognized command or argument '", StringComparison.Ordinal)
-                ? Suggest.DidYouMean(error.Message.Split('\'')[1], command.Subcommands.Select(c => c.Name).Concat(command.Options.Select(o => o.Name)))
-                : string.Empty;
-            context.Error.WriteLine($"sim: {CommandRunner.OneLine(error.Message).TrimEnd('.')}{hint}; run '{path} --help' for usage");
+            var problem = parse.UnmatchedTokens is [var token, ..]
+                ? $"unrecognized command or argument '{token}'" +
+                    Suggest.DidYouMean(token, command.Subcommands.Select(c => c.Name).Concat(command.Options.Select(o => o.Name)))
+                : Format.OneLine(parse.Errors[0].Message).TrimEnd('.');
+            context.Error.WriteLine($"sim: {problem}; run '{path} --help' for usage");
             return ExitCodes.BadInput;
         }
 

@@ -1,3 +1,5 @@
+using Sim.Cli.Output;
+
 namespace Sim.Cli.Commands;
 
 /// <summary>
@@ -15,16 +17,13 @@ internal static class CommandRunner
         }
         catch (UsageException ex)
         {
-            context.Error.WriteLine($"sim: {OneLine(ex.Message)}");
+            context.Error.WriteLine($"sim: {Format.OneLine(ex.Message)}");
             return ExitCodes.BadInput;
         }
         catch (Exception ex)
         {
-            context.Error.WriteLine($"sim: internal error: {OneLine((ex.GetBaseException() ?? ex).Message)} ({ex.GetType().Name}); please report it");
+            context.Error.WriteLine($"sim: internal error: {Format.OneLine((ex.GetBaseException() ?? ex).Message)} ({ex.GetType().Name}); please report it");
             return ExitCodes.ScenarioError;
         }
     }
-
-    /// <summary>Folds a message onto one line.</summary>
-    public static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 }

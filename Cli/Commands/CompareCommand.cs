@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using Sim.Cli.Configuration;
+using Sim.Cli.Hunting;
 using Sim.Cli.Output;
 using Sim.Runtime.Exploration;
 using Sim.Runtime.Stress;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Cli.Commands;
 
@@ -36,9 +38,9 @@ internal static class CompareCommand
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
             var targets = Targets(parse.GetValue(scenario), parse.GetValue(variant));
-            var chosen = ParseList(parse.GetValue(strategies), "--strategies", SettingParsers.Strategy, $"a strategy ({string.Join(", ", StrategyNames.All)})") ?? s_defaultStrategies;
-            var seedList = ParseList(parse.GetValue(seeds), "--seeds", t => (uint)SettingParsers.WholeNumber(t, 0, uint.MaxValue), "a whole number from 0 to 4294967295") ?? s_defaultSeeds;
-            var stress = parse.GetValue(stressSeconds) is { } text ? TimeSpan.FromSeconds(ParseList(text, "--stress-seconds", t => SettingParsers.Seconds(t, 0.1), "a number of seconds, at least 0.1")![0]) : (TimeSpan?)null;
+            var chosen = ParseList(parse.GetValue(strategies), "--strategies", SettingTypes.Strategy, $"a strategy ({string.Join(", ", StrategyNames.All)})") ?? s_defaultStrategies;
+            var seedList = ParseList(parse.GetValue(seeds), "--seeds", SettingTypes.Whole(0, uint.MaxValue), "a whole number from 0 to 4294967295")?.Select(s => (uint)s).ToArray() ?? s_defaultSeeds;
+            var stress = parse.GetValue(stressSeconds) is { } text ? TimeSpan.FromSeconds(ParseList(text, "--stress-seconds", SettingTypes.Seconds(0.1), "a number of seconds, at least 0.1")![0]) : (TimeSpan?)null;
             var resolved = settings.Resolve(parse, context);
             var plan = new Plan(resolved.Settings, chosen, seedList, stress);
             var measured = targets.Select(t => Measure(context.Out, t, plan)).ToList();
@@ -77,18 +79,18 @@ internal static class CompareCommand
 
     private static Measured Measure(TextWriter output, VariantRef target, Plan plan)
     {
-        output.WriteLine($"{target.Name} (expected: {target.Variant.Expected}): up to {Format.Count(plan.Settings.Iterations)} iterations per run");
+        output.WriteLine($"{target.Name} (expected: {target.Variant.Expected}): up to {Format.Count(plan.Settings.Exploration.Iterations)} iterations per run");
         var rows = new List<Row>();
         foreach (var strategy in plan.Strategies)
         {
             var runs = new List<Attempt>();
             foreach (var seed in plan.Seeds)
             {
-                var options = (plan.Settings with { Strategy = strategy }).ToExplorationOptions(seed);
+                var options = plan.Settings.ToExplorationOptions(seed) with { Strategy = strategy };
                 var result = VariantExploration.Run(target, options);
-                var met = target.Variant.Expected.IsMetBy(result.FoundBug ? result.Message : null);
+                var met = Verdict.Judge(target.Variant.Expected, result, options.Iterations).IsMet;
                 runs.Add(new Attempt(seed, met, result.Iterations, result.Elapsed));
-                var what = result.FoundBug ? $"bug in iteration {Format.Count(result.Iterations)}{(met ? string.Empty : " (not the expected one)")}" : $"{result.Outcome.ToString().ToLowerInvariant()} after {Format.Count(result.Iterations)}";
+                var what = result.FoundBug ? $"bug in iteration {Format.Count(result.Iterations)}{(met ? string.Empty : " (not the expected one)")}" : $"{Json.Name(result.Outcome)} after {Format.Count(result.Iterations)}";
                 output.WriteLine($"  {strategy.Name(),-20} seed {seed,-10} {what,-40} {Format.Duration(result.Elapsed)}");
             }
 
@@ -98,7 +100,7 @@ internal static class CompareCommand
         // Stress gets the wall time the first strategy's explorations took. A hung run is noticed only after the hang
         // timeout, so keep that well inside the budget: these programs take microseconds per run when they do not hang.
         var budget = plan.StressTime ?? TimeSpan.FromSeconds(Math.Max(1, rows[0].Runs.Sum(r => r.Elapsed.TotalSeconds)));
-        var configured = plan.Settings.ToStressOptions();
+        var configured = plan.Settings.Stress;
         var hangTimeout = TimeSpan.FromTicks(Math.Min(configured.HangTimeout.Ticks, Math.Max(TimeSpan.FromMilliseconds(250).Ticks, budget.Ticks / 4)));
         output.WriteLine($"  stress on real threads for {Format.Duration(budget)} (the same wall time)...");
         var stress = StressRunner.Run(target.Scenario.Program(target.Variant), configured with { Runs = null, Duration = budget, HangTimeout = hangTimeout });
@@ -108,7 +110,7 @@ internal static class CompareCommand
     private static void WriteMarkdown(TextWriter output, Plan plan, List<Measured> measured, string commandTarget)
     {
         output.WriteLine(
-            $"Each cell: seeds that found the expected bug within {Format.Count(plan.Settings.Iterations)} iterations · iterations to the bug, median (min–max) · " +
+            $"Each cell: seeds that found the expected bug within {Format.Count(plan.Settings.Exploration.Iterations)} iterations · iterations to the bug, median (min–max) · " +
             $"seconds to the bug, median (max). Seeds {string.Join(", ", plan.Seeds)}. Stress: runs on real threads for the total wall time of the first " +
             "strategy's explorations (at least 1 s).");
         output.WriteLine();
@@ -120,13 +122,13 @@ internal static class CompareCommand
         }
 
         output.WriteLine();
-        output.WriteLine($"Command: `dotnet run -c Release --project Cli -- compare{commandTarget} --iterations {plan.Settings.Iterations} --markdown`");
+        output.WriteLine($"Command: `dotnet run -c Release --project Cli -- compare{commandTarget} --iterations {plan.Settings.Exploration.Iterations} --markdown`");
     }
 
     private static string Stress(StressResult s) =>
         $"{(s.FoundBug ? "found" : "not found")}: {Format.Count(s.Failures)} failures, {Format.Count(s.Hangs)} hangs in {Format.Count(s.Runs)} runs ({Format.Duration(s.Elapsed)})";
 
-    private static T[]? ParseList<T>(string? text, string flag, Func<string, T> parse, string expected)
+    private static T[]? ParseList<T>(string? text, string flag, SettingType<T> type, string expected)
     {
         if (text is null)
         {
@@ -144,7 +146,7 @@ internal static class CompareCommand
         {
             try
             {
-                parsed[i] = parse(items[i]);
+                parsed[i] = type.Parse(new SettingInput(items[i], string.Empty));
             }
             catch (FormatException)
             {

@@ -14,13 +14,7 @@ internal static class ConfigCommand
     public static Command Create(CliContext context)
     {
         var json = new Option<bool>("--json") { Description = "Print the resolved settings as JSON." };
-        var settings = SettingOptions.Exploration()
-            .Add("--stress-runs", "stress.runs", "N")
-            .Add("--stress-seconds", "stress.seconds", "SECONDS")
-            .Add("--stress-hang-timeout", "stress.hangTimeoutSeconds", "SECONDS")
-            .Add("--stress-max-hangs", "stress.maxHangs", "N")
-            .Add("--stress-noise", "stress.noise", "RATE")
-            .Add("--stress-seed", "stress.seed", "N|random");
+        var settings = SettingOptions.Every();
         var command = new Command("config", "Show the resolved settings and where each comes from (flag > environment > file > built-in).") { json };
         settings.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>

@@ -20,19 +20,10 @@ internal static class Describe
     {
         var file = settings.File is { } f ? context.Show(f.FullPath) : "no config file (built-in defaults)";
         var overrides = settings.Origins
-            .Where(o => !o.Key.StartsWith("stress.", StringComparison.Ordinal) && o.Value.Source is SettingSource.Environment or SettingSource.Flag)
+            .Where(o => SettingFields.Get(o.Key).Scope != SettingScope.Stress && o.Value.Source is SettingSource.Environment or SettingSource.Flag)
             .Select(o => o.Value.Where)
             .Distinct()
             .ToList();
         return overrides.Count == 0 ? file : $"{file}, overridden by {string.Join(", ", overrides)}";
     }
-
-    /// <summary>The outcome as one word or two: "bug (deadlock)", "clean", "scenario error".</summary>
-    public static string Outcome(ExplorationResult r) => r.Outcome switch
-    {
-        Runtime.Exploration.Outcome.BugFound => $"bug ({r.Kind?.ToString().ToLowerInvariant()})",
-        Runtime.Exploration.Outcome.Clean => "clean",
-        Runtime.Exploration.Outcome.ReplayFailed => "replay failed",
-        _ => "scenario error",
-    };
 }

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using Sim.Cli.Output;
-using Sim.Cli.Reports;
+using Sim.Cli.Hunting;
 using Sim.Cli.Traces;
 using Sim.Runtime.Exploration;
+using Sim.Scenarios.Catalog;
 using Spectre.Console;
 
 namespace Sim.Cli.Commands;
@@ -42,15 +43,13 @@ internal static class ExploreCommand
         context.Out.WriteLine($"Config:   {source}");
         context.Out.WriteLine();
 
-        var result = context.Interactive
-            ? console.Status().Start($"Exploring {target.Name}...", _ => VariantExploration.Run(target, options))
-            : VariantExploration.Run(target, options);
+        var result = context.Busy($"Exploring {target.Name}...", () => VariantExploration.Run(target, options));
         var verdict = Verdict.Judge(target.Variant.Expected, result, options.Iterations);
 
         switch (result.Outcome)
         {
             case Outcome.BugFound:
-                console.MarkupLineInterpolated($"[bold red]BUG FOUND[/] ({result.Kind?.ToString().ToLowerInvariant()}) in iteration {Format.Count(result.Iterations)}");
+                console.MarkupLineInterpolated($"[bold red]BUG FOUND[/] ({(result.Kind is { } kind ? Json.Name(kind) : null)}) in iteration {Format.Count(result.Iterations)}");
                 context.Out.WriteLine(result.Message ?? string.Empty);
                 break;
             case Outcome.Clean:
@@ -72,7 +71,7 @@ internal static class ExploreCommand
         if (result.Outcome is Outcome.BugFound or Outcome.ScenarioError && result.Steps.Count > 0)
         {
             context.Out.WriteLine();
-            StepsView.Write(console, [.. result.Steps.Select(TraceFileStep.From)], shown);
+            StepsView.Write(console, TraceFileStep.Of(result), shown);
         }
 
         if (VariantExploration.SaveTrace(target, options, result, outputDirectory) is { } path)

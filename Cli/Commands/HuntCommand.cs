@@ -1,27 +1,21 @@
 using System.CommandLine;
-using System.Globalization;
-using Sim.Cli.Configuration;
+using Sim.Cli.Hunting;
 using Sim.Cli.Output;
 using Sim.Cli.Reports;
 using Sim.Runtime.Exploration;
+using Sim.Scenarios.Catalog;
 using Spectre.Console;
 
 namespace Sim.Cli.Commands;
 
 /// <summary>
 /// <c>sim hunt</c>: explores every scenario variant (or those <c>--scenario</c> selects) with the same settings and
-/// checks each against its expected outcome. Prints progress and a summary table; writes the trace of every bug found,
-/// <c>hunt.json</c> and <c>hunt.junit.xml</c> to the output folder. Exit 0 only if every expectation held; 1 otherwise;
-/// 2 for bad input.
+/// checks each against its expected outcome (<see cref="HuntLoop"/>), under a live or a plain view. Prints a summary
+/// table; the loop writes the trace of every bug found, <c>hunt.json</c> and <c>hunt.junit.xml</c> to the output
+/// folder. Exit 0 only if every expectation held; 1 otherwise; 2 for bad input.
 /// </summary>
 internal static class HuntCommand
 {
-    /// <summary>The JSON report's file name in the output folder.</summary>
-    public const string JsonReportName = "hunt.json";
-
-    /// <summary>The JUnit report's file name in the output folder.</summary>
-    public const string JUnitReportName = "hunt.junit.xml";
-
     public static Command Create(CliContext context)
     {
         var scenarios = new Option<string[]>("--scenario")
@@ -40,118 +34,34 @@ internal static class HuntCommand
         settings.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
-            var (k, n) = ParseShard(parse.GetValue(shard));
-            var selected = Catalog.Select(parse.GetValue(scenarios) ?? []).Where((_, i) => i % n == k - 1).ToList();
+            var part = Shard.Parse(parse.GetValue(shard));
+            var selected = part.Select(Catalog.Select(parse.GetValue(scenarios) ?? []));
             var resolved = settings.Resolve(parse, context);
-            return Run(context, selected, resolved, $"{k}/{n}");
+            var plan = new HuntPlan(selected, resolved.Settings.ToExplorationOptions(resolved.Seed), resolved.Settings.OutputDirectory, part, resolved.File?.FullPath);
+            context.Out.WriteLine($"Hunting {selected.Count} variants of {selected.Select(v => v.Scenario).Distinct().Count()} scenarios{(part == Shard.Whole ? string.Empty : $" (shard {part})")}");
+            context.Out.WriteLine($"Settings: {Describe.Options(plan.Options)}");
+            context.Out.WriteLine($"Config:   {Describe.Source(resolved, context)}");
+            context.Out.WriteLine($"Output:   {context.Show(plan.OutputDirectory)}");
+            context.Out.WriteLine();
+            var report = HuntView.For(context, plan).Show(progress => HuntLoop.Run(plan, progress));
+            WriteSummary(context, report, plan.OutputDirectory);
+            return report.Passed ? ExitCodes.Ok : ExitCodes.Finding;
         }));
         return command;
     }
 
-    private static int Run(CliContext context, List<VariantRef> selected, ResolvedSettings resolved, string shard)
+    private static void WriteSummary(CliContext context, HuntReport report, string output)
     {
         var console = context.Console;
-        var options = resolved.Settings.ToExplorationOptions(resolved.Seed);
-        var output = resolved.Settings.OutputDirectory;
-        var started = DateTimeOffset.UtcNow;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        context.Out.WriteLine($"Hunting {selected.Count} variants of {selected.Select(v => v.Scenario).Distinct().Count()} scenarios{(shard == "1/1" ? string.Empty : $" (shard {shard})")}");
-        context.Out.WriteLine($"Settings: {Describe.Options(options)}");
-        context.Out.WriteLine($"Config:   {Describe.Source(resolved, context)}");
-        context.Out.WriteLine($"Output:   {context.Show(output)}");
         context.Out.WriteLine();
-
-        var entries = new List<HuntEntry>();
-        void Hunt(Action<int, VariantRef> starting, Action<HuntEntry> finished, Action<int>? onIteration = null)
+        console.Write(SummaryTable(report.Results));
+        foreach (var e in report.Results.Where(e => e.Verdict != VerdictKind.Met))
         {
-            for (var i = 0; i < selected.Count; i++)
-            {
-                var target = selected[i];
-                starting(i, target);
-                var result = VariantExploration.Run(target, options, onIteration);
-                var verdict = Verdict.Judge(target.Variant.Expected, result, options.Iterations);
-                var trace = VariantExploration.SaveTrace(target, options, result, output);
-                var entry = Entry(target, result, verdict, trace is null ? null : Path.GetRelativePath(output, trace).Replace('\\', '/'));
-                entries.Add(entry);
-                finished(entry);
-            }
-        }
-
-        var width = selected.Count.ToString(CultureInfo.InvariantCulture).Length;
-        string Counter(int i) => $"[{(i + 1).ToString(CultureInfo.InvariantCulture).PadLeft(width)}/{selected.Count}]";
-        if (context.Interactive && selected.Count > 0)
-        {
-            console.Progress()
-                .AutoClear(true)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
-                .Start(progress =>
-                {
-                    var task = progress.AddTask("hunt", maxValue: selected.Count);
-                    var iterations = progress.AddTask("iterations", maxValue: options.Iterations);
-                    Hunt(
-                        (i, v) =>
-                        {
-                            task.Description = Markup.Escape($"{Counter(i)} {v.Name}");
-                            iterations.Value = 0;
-                        },
-                        e =>
-                        {
-                            console.MarkupLine($"{VerdictMarkup(e.Verdict)} {Markup.Escape($"{e.Scenario}/{e.Variant}: {e.Explanation} ({Format.Duration(TimeSpan.FromSeconds(e.ElapsedSeconds))})")}");
-                            task.Increment(1);
-                        },
-                        n => iterations.Value = n);
-                });
-        }
-        else
-        {
-            var index = 0;
-            Hunt(
-                (i, v) =>
-                {
-                    index = i;
-                    context.Out.WriteLine($"{Counter(i)} {v.Name} (expected: {v.Variant.Expected}) ...");
-                },
-                e => context.Out.WriteLine($"{Counter(index)} {e.Scenario}/{e.Variant}: {VerdictWord(e.Verdict)}: {e.Explanation} ({Format.Duration(TimeSpan.FromSeconds(e.ElapsedSeconds))})"));
-        }
-
-        clock.Stop();
-        var report = new HuntReport
-        {
-            Tool = ToolInfo.NameAndVersion,
-            StartedAt = started,
-            ElapsedSeconds = clock.Elapsed.TotalSeconds,
-            ConfigFile = resolved.File?.FullPath,
-            Settings = SettingsRecord.From(options),
-            Shard = shard,
-            Passed = entries.All(e => e.Verdict == VerdictKind.Met),
-            Total = entries.Count,
-            Met = entries.Count(e => e.Verdict == VerdictKind.Met),
-            NotMet = entries.Count(e => e.Verdict == VerdictKind.NotMet),
-            Errors = entries.Count(e => e.Verdict == VerdictKind.Error),
-            Results = entries,
-        };
-
-        context.Out.WriteLine();
-        console.Write(SummaryTable(entries));
-        foreach (var e in entries.Where(e => e.Verdict != VerdictKind.Met))
-        {
-            context.Out.WriteLine($"{VerdictWord(e.Verdict)}: {e.Scenario}/{e.Variant}: {e.Explanation}" + (e.Trace is null ? string.Empty : $" (trace: {context.Show(Path.Combine(output, e.Trace))})"));
-        }
-
-        var json = Path.Combine(output, JsonReportName);
-        var junit = Path.Combine(output, JUnitReportName);
-        try
-        {
-            AtomicFile.WriteAllText(json, Json.Serialize(report));
-            AtomicFile.WriteAllText(junit, JUnitWriter.Render(report));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"cannot write the reports to {context.Show(output)}: {ex.Message}; set another outputDirectory (--output or SIM_OUTPUT_DIRECTORY)");
+            context.Out.WriteLine($"{HuntView.Word(e.Verdict)}: {e.Scenario}/{e.Variant}: {e.Explanation}" + (e.Trace is null ? string.Empty : $" (trace: {context.Show(Path.Combine(output, e.Trace))})"));
         }
 
         context.Out.WriteLine();
-        var summary = $"{report.Total} variants: {report.Met} met, {report.NotMet} not met, {report.Errors} errors in {Format.Duration(clock.Elapsed)}";
+        var summary = $"{report.Total} variants: {report.Met} met, {report.NotMet} not met, {report.Errors} errors in {Format.Duration(TimeSpan.FromSeconds(report.ElapsedSeconds))}";
         if (report.Passed)
         {
             console.MarkupLineInterpolated($"[bold green]PASSED[/]: {summary}");
@@ -161,25 +71,9 @@ internal static class HuntCommand
             console.MarkupLineInterpolated($"[bold red]FAILED[/]: {summary}");
         }
 
-        context.Out.WriteLine($"Reports: {context.Show(json)}, {context.Show(junit)}");
-        return report.Passed ? ExitCodes.Ok : ExitCodes.Finding;
+        var files = new HuntReportFiles(output);
+        context.Out.WriteLine($"Reports: {context.Show(files.JsonPath)}, {context.Show(files.JUnitPath)}");
     }
-
-    private static HuntEntry Entry(VariantRef target, ExplorationResult result, Verdict verdict, string? trace) => new(
-        target.Scenario.Name,
-        target.Variant.Name,
-        target.Variant.Expected.ToString(),
-        target.Variant.Expected.ExpectsBug,
-        JsonNamingPolicyCamel(result.Outcome.ToString()),
-        result.Kind?.ToString().ToLowerInvariant(),
-        result.Message,
-        verdict.Kind,
-        verdict.Explanation,
-        result.Iterations,
-        result.SchedulingSteps,
-        result.Elapsed.TotalSeconds,
-        result.Strategy,
-        trace);
 
     private static Table SummaryTable(IReadOnlyList<HuntEntry> entries)
     {
@@ -194,11 +88,11 @@ internal static class HuntCommand
         string? previous = null;
         foreach (var e in entries)
         {
-            var outcome = e.Kind is null ? e.Outcome : $"bug ({e.Kind})";
+            var outcome = e.Kind is { } kind ? $"bug ({Json.Name(kind)})" : Json.Name(e.Outcome);
             var iterations = e.Outcome switch
             {
-                "bugFound" => $"{Format.Count(e.Iterations)} to bug",
-                "clean" => $"{Format.Count(e.Iterations)} clean",
+                Outcome.BugFound => $"{Format.Count(e.Iterations)} to bug",
+                Outcome.Clean => $"{Format.Count(e.Iterations)} clean",
                 _ => Format.Count(e.Iterations),
             };
             table.AddRow(
@@ -207,43 +101,11 @@ internal static class HuntCommand
                 new Text(e.Expected),
                 new Text(outcome),
                 new Text(iterations),
-                new Text(Format.Duration(TimeSpan.FromSeconds(e.ElapsedSeconds))),
-                new Markup(VerdictMarkup(e.Verdict)));
+                new Text(HuntView.Elapsed(e)),
+                new Markup(HuntView.Markup(e.Verdict)));
             previous = e.Scenario;
         }
 
         return table;
     }
-
-    private static (int K, int N) ParseShard(string? text)
-    {
-        if (text is null)
-        {
-            return (1, 1);
-        }
-
-        var parts = text.Split('/');
-        return parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var k)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-            && n >= 1 && k >= 1 && k <= n
-                ? (k, n)
-                : throw new UsageException($"--shard \"{text}\" is not valid: give K/N with 1 <= K <= N, for example --shard 2/4");
-    }
-
-    private static string VerdictWord(VerdictKind kind) => kind switch
-    {
-        VerdictKind.Met => "met",
-        VerdictKind.NotMet => "NOT MET",
-        _ => "ERROR",
-    };
-
-    private static string VerdictMarkup(VerdictKind kind) => kind switch
-    {
-        VerdictKind.Met => "[green]met[/]",
-        VerdictKind.NotMet => "[bold red]NOT MET[/]",
-        _ => "[bold yellow]ERROR[/]",
-    };
-
-    private static string JsonNamingPolicyCamel(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
 }

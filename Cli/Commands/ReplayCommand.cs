@@ -49,13 +49,11 @@ internal static class ReplayCommand
         ExplorationResult result;
         try
         {
-            result = context.Interactive
-                ? context.Console.Status().Start($"Replaying {target.Name}...", _ => Explorer.Replay(target.Scenario.Program(target.Variant), recorded.CoyoteTraceText(), options))
-                : Explorer.Replay(target.Scenario.Program(target.Variant), recorded.CoyoteTraceText(), options);
+            result = context.Busy($"Replaying {target.Name}...", () => Explorer.Replay(target.Scenario.Program(target.Variant), recorded.CoyoteTraceText(), options));
         }
         catch (Exception ex)
         {
-            throw new UsageException($"{display}: its Coyote trace cannot be replayed ({CommandRunner.OneLine((ex.GetBaseException() ?? ex).Message)}); record a new trace with 'sim explore {target.Scenario.Name} --variant {target.Variant.Name}'");
+            throw new UsageException($"{display}: its Coyote trace cannot be replayed ({Format.OneLine((ex.GetBaseException() ?? ex).Message)}); record a new trace with 'sim explore {target.Scenario.Name} --variant {target.Variant.Name}'");
         }
 
         if (result.Outcome is Outcome.ReplayFailed or Outcome.Clean)
@@ -68,10 +66,10 @@ internal static class ReplayCommand
         var console = context.Console;
         context.Out.WriteLine($"Trace:    {display} ({recorded.Tool}, {recorded.RecordedAt:yyyy-MM-dd HH:mm:ss} UTC)");
         context.Out.WriteLine($"Scenario: {target.Name} (expected: {target.Variant.Expected})");
-        context.Out.WriteLine($"Recorded: {recorded.Finding.Kind} in iteration {Format.Count(recorded.Finding.Iteration)} with {Describe.Options(options)}");
+        context.Out.WriteLine($"Recorded: {Json.Name(recorded.Finding.Kind)} in iteration {Format.Count(recorded.Finding.Iteration)} with {Describe.Options(options)}");
         context.Out.WriteLine($"          {recorded.Finding.Message}");
         context.Out.WriteLine();
-        var steps = result.Steps.Select(TraceFileStep.From).ToList();
+        var steps = TraceFileStep.Of(result);
         StepsView.Write(console, steps.Count > 0 ? steps : recorded.Steps, shown);
         context.Out.WriteLine();
 
@@ -81,8 +79,8 @@ internal static class ReplayCommand
             return ExitCodes.ScenarioError;
         }
 
-        var kind = TraceStore.KindName(result.Kind);
-        if (result.Message == recorded.Finding.Message && kind == recorded.Finding.Kind)
+        var kind = result.Kind is { } k ? Json.Name(k) : "no kind";
+        if (result.Message == recorded.Finding.Message && result.Kind == recorded.Finding.Kind)
         {
             var same = steps.SequenceEqual(recorded.Steps)
                 ? $"the same {Format.Count(steps.Count)} steps as recorded"

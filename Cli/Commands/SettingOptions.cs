@@ -5,12 +5,20 @@ namespace Sim.Cli.Commands;
 
 /// <summary>
 /// The flags of a command that override settings (<c>--iterations</c> over <c>SIM_ITERATIONS</c> over Coyote.config),
-/// plus <c>--config</c>. Each flag is read as text and checked by the same parser as the file and the environment, so
-/// a bad value gets the same one-line message wherever it comes from.
+/// plus <c>--config</c>, made from the rows of <see cref="SettingFields"/>. Each flag is read as text and checked by the
+/// same parser as the file and the environment, so a bad value gets the same one-line message wherever it comes from.
 /// </summary>
 internal sealed class SettingOptions
 {
-    private readonly List<(Option<string> Option, string Key)> _flags = [];
+    private readonly List<(Option<string> Option, SettingField Field)> _flags;
+
+    private SettingOptions(IEnumerable<SettingField> fields, Func<SettingField, string> flag) =>
+        _flags = [.. fields.Select(f => (new Option<string>(flag(f))
+        {
+            Description = $"{f.Description} [config: {f.Key}; env: {f.EnvironmentVariable}]" +
+                (f.FlagClears is { } other ? $" Giving it sets {other} to none." : string.Empty),
+            HelpName = f.HelpName,
+        }, f))];
 
     /// <summary><c>--config PATH</c>: the config file to read instead of the nearest Coyote.config.</summary>
     public Option<string> Config { get; } = new("--config")
@@ -19,30 +27,15 @@ internal sealed class SettingOptions
         HelpName = "PATH",
     };
 
-    /// <summary>The flags of every exploration setting (explore, hunt, config).</summary>
-    public static SettingOptions Exploration() => new SettingOptions()
-        .Add("--strategy", "strategy", "NAME")
-        .Add("--strategy-bound", "strategyBound", "N")
-        .Add("--iterations", "iterations", "N")
-        .Add("--max-steps", "maxSteps", "N")
-        .Add("--seed", "seed", "N|random")
-        .Add("--time-limit", "timeLimitSeconds", "SECONDS")
-        .Add("--virtual-nanos-per-step", "virtualNanosPerStep", "NS")
-        .Add("--yield-fairness", "yieldFairness", "N")
-        .Add("--hang-timeout", "hangTimeoutSeconds", "SECONDS")
-        .Add("--output", "outputDirectory", "DIR");
+    /// <summary>The flags of the exploration commands (explore, hunt, compare): exploration and output settings.</summary>
+    public static SettingOptions Exploration() =>
+        new(SettingFields.All.Where(f => f.Scope is SettingScope.Exploration or SettingScope.Output), f => f.Flag);
 
-    /// <summary>Adds a flag for the setting <paramref name="key"/>.</summary>
-    public SettingOptions Add(string flag, string key, string helpName)
-    {
-        var field = SettingFields.Get(key);
-        _flags.Add((new Option<string>(flag)
-        {
-            Description = $"{field.Description} [config: {field.Key}; env: {field.EnvironmentVariable}]",
-            HelpName = helpName,
-        }, key));
-        return this;
-    }
+    /// <summary>The flags of <c>sim stress</c>.</summary>
+    public static SettingOptions Stress() => new(SettingFields.All.Where(f => f.Scope == SettingScope.Stress), f => f.Flag);
+
+    /// <summary>The flags of <c>sim config</c>: every setting (the stress ones prefixed <c>--stress-</c>).</summary>
+    public static SettingOptions Every() => new(SettingFields.All, f => f.ConfigFlag);
 
     /// <summary>Adds the flags and <c>--config</c> to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -55,16 +48,36 @@ internal sealed class SettingOptions
         command.Add(Config);
     }
 
-    /// <summary>The flags given on this command line.</summary>
-    public IEnumerable<FlagValue> Given(ParseResult parse) =>
-        _flags.Select(f => (f.Key, f.Option.Name, Text: parse.GetValue(f.Option)))
-            .Where(f => f.Text is not null)
-            .Select(f => new FlagValue(f.Key, f.Name, f.Text!));
+    /// <summary>
+    /// The flags given on this command line, and the settings they clear (<c>--runs</c> replaces the stress time limit
+    /// too); two flags that clear each other are bad input.
+    /// </summary>
+    public IReadOnlyList<FlagValue> Given(ParseResult parse)
+    {
+        var given = _flags.Select(f => (f.Field, f.Option.Name, Text: parse.GetValue(f.Option))).Where(f => f.Text is not null).ToList();
+        var values = new List<FlagValue>();
+        foreach (var (field, flag, text) in given)
+        {
+            if (field.FlagClears is { } cleared)
+            {
+                if (given.FirstOrDefault(g => g.Field.Key == cleared) is { Field: not null } both)
+                {
+                    throw new UsageException($"give {flag} or {both.Name}, not both");
+                }
+
+                values.Add(new FlagValue(cleared, flag, "none"));
+            }
+
+            values.Add(new FlagValue(field.Key, flag, text!));
+        }
+
+        return values;
+    }
 
     /// <summary>Resolves the settings (flag &gt; environment &gt; file &gt; built-in); warns about unknown <c>SIM_*</c> variables.</summary>
-    public ResolvedSettings Resolve(ParseResult parse, CliContext context, IEnumerable<FlagValue>? extra = null)
+    public ResolvedSettings Resolve(ParseResult parse, CliContext context)
     {
-        var resolved = SettingsResolver.Resolve(context, parse.GetValue(Config), Given(parse).Concat(extra ?? []));
+        var resolved = SettingsResolver.Resolve(context, parse.GetValue(Config), Given(parse));
         foreach (var warning in SettingsResolver.UnknownVariables(context))
         {
             context.Error.WriteLine($"sim: warning: {warning}");

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Sim.Cli.Configuration;
 using Sim.Cli.Output;
 using Sim.Cli.Reports;
 using Sim.Runtime.Stress;
@@ -22,46 +21,28 @@ internal static class StressCommand
     {
         var scenario = new Argument<string>("scenario") { Description = "The scenario to run (see 'sim list')." };
         var variant = new Option<string>("--variant") { Description = "The variant; default: the scenario's first (the fixed design).", HelpName = "NAME" };
-        var settings = new SettingOptions()
-            .Add("--hang-timeout", "stress.hangTimeoutSeconds", "SECONDS")
-            .Add("--max-hangs", "stress.maxHangs", "N")
-            .Add("--noise", "stress.noise", "RATE")
-            .Add("--seed", "stress.seed", "N|random");
-        var runs = new Option<string>("--runs") { Description = $"Run this many times (instead of --seconds). {Field("stress.runs")}", HelpName = "N" };
-        var seconds = new Option<string>("--seconds") { Description = $"Run for this long (instead of --runs). {Field("stress.seconds")}", HelpName = "SECONDS" };
         var repeat = new Option<bool>("--repeat-seed") { Description = "Every run uses the seed of --seed (to run a failing run's choices and noise again)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (runs, failures by message, runs/s, settings) instead of text." };
+        var settings = SettingOptions.Stress();
         var command = new Command("stress", "Run one scenario variant on real threads (production mode), many times; report failures and hangs.")
         {
-            scenario, variant, runs, seconds, repeat, json,
+            scenario, variant, repeat, json,
         };
         settings.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
             var s = Catalog.Scenario(parse.GetValue(scenario)!);
             var target = new VariantRef(s, Catalog.Variant(s, parse.GetValue(variant)));
-            var (runsText, secondsText) = (parse.GetValue(runs), parse.GetValue(seconds));
-            if (runsText is not null && secondsText is not null)
-            {
-                throw new UsageException("give --runs or --seconds, not both");
-            }
-
-            // A flag for one limit replaces both limits of the lower layers.
-            List<FlagValue> limits = runsText is not null
-                ? [new("stress.runs", "--runs", runsText), new("stress.seconds", "--runs", "none")]
-                : secondsText is not null
-                    ? [new("stress.seconds", "--seconds", secondsText), new("stress.runs", "--seconds", "none")]
-                    : [];
-            var resolved = settings.Resolve(parse, context, limits);
-            if (resolved.Settings.StressRuns is null && resolved.Settings.StressSeconds is null)
+            var resolved = settings.Resolve(parse, context);
+            var options = resolved.Settings.Stress;
+            if (options is { Runs: null, Duration: null })
             {
                 throw new UsageException("stress.runs and stress.seconds are both none: give --runs N or --seconds N (or set one in Coyote.config)");
             }
 
-            var options = resolved.Settings.ToStressOptions();
             if (parse.GetValue(repeat))
             {
-                options = options.Seed is { } seed
+                options = options.Seed is not null
                     ? options with { RepeatSeed = true }
                     : throw new UsageException("--repeat-seed needs a seed: give --seed N (the seed a failure printed)");
             }
@@ -86,7 +67,7 @@ internal static class StressCommand
 
         context.Out.WriteLine($"Stress: {target.Name} (expected under exploration: {target.Variant.Expected})");
         context.Out.WriteLine($"Production mode, real threads: {Limits(options)}, hang timeout {Format.Duration(options.HangTimeout)}, stop after {options.MaxHangs} hangs");
-        context.Out.WriteLine($"Noise {Format.Plain(options.NoiseRate)} per Runtime point; {Seeds(options)}");
+        context.Out.WriteLine($"Noise {Invariant(options.NoiseRate)} per Runtime point; {Seeds(options)}");
         context.Out.WriteLine();
 
         var result = context.Interactive
@@ -145,7 +126,7 @@ internal static class StressCommand
                 .AddColumn("Message");
             foreach (var f in result.Findings)
             {
-                table.AddRow(new Text(Format.Count(f.Runs)), new Text(Format.Count(f.FirstRun)), new Text(Format.Plain(f.Seed)), new Text(f.Message));
+                table.AddRow(new Text(Format.Count(f.Runs)), new Text(Format.Count(f.FirstRun)), new Text(Invariant(f.Seed)), new Text(f.Message));
             }
 
             console.Write(table);
@@ -220,16 +201,12 @@ internal static class StressCommand
     private static string RerunCommand(VariantRef target, StressOptions options, uint seed)
     {
         var limit = options.Duration is { } d ? $"--seconds {d.TotalSeconds.ToString(CultureInfo.InvariantCulture)}" : $"--runs {options.Runs}";
-        return $"sim stress {target.Scenario.Name} --variant {target.Variant.Name} --seed {seed} --repeat-seed --noise {Format.Plain(options.NoiseRate)} {limit}";
+        return $"sim stress {target.Scenario.Name} --variant {target.Variant.Name} --seed {seed} --repeat-seed --noise {Invariant(options.NoiseRate)} {limit}";
     }
 
     private static string ExploreCommand(VariantRef target) => $"sim explore {target.Scenario.Name} --variant {target.Variant.Name}";
 
-    private static string Short(string message) => message.Length <= 80 ? message : message[..77] + "...";
+    private static string Invariant(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
 
-    private static string Field(string key)
-    {
-        var field = SettingFields.Get(key);
-        return $"[config: {field.Key}; env: {field.EnvironmentVariable}]";
-    }
+    private static string Short(string message) => message.Length <= 80 ? message : message[..77] + "...";
 }

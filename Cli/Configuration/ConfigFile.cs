@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Sim.Cli.Output;
 
 namespace Sim.Cli.Configuration;
 
@@ -104,7 +105,7 @@ internal sealed class ConfigFile
         }
         catch (JsonException ex)
         {
-            throw new UsageException($"{displayName} is not valid JSON: {OneLine(ex.Message)} Fix the file (comments and trailing commas are allowed).");
+            throw new UsageException($"{displayName} is not valid JSON: {Format.OneLine(ex.Message)} Fix the file (comments and trailing commas are allowed).");
         }
 
         return entries;
@@ -143,13 +144,13 @@ internal sealed class ConfigFile
             }
 
             var token = reader.TokenType;
-            var fits = token == JsonTokenType.Null || field.Shape switch
+            if (!field.Fits(token switch
             {
-                JsonShape.Number => token == JsonTokenType.Number,
-                JsonShape.String => token == JsonTokenType.String,
-                _ => token is JsonTokenType.Number or JsonTokenType.String,
-            };
-            if (!fits)
+                JsonTokenType.Null => JsonValueKind.Null,
+                JsonTokenType.Number => JsonValueKind.Number,
+                JsonTokenType.String => JsonValueKind.String,
+                _ => JsonValueKind.Undefined,
+            }))
             {
                 if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 {
@@ -192,6 +193,4 @@ internal sealed class ConfigFile
 
         return line;
     }
-
-    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 }

@@ -49,7 +49,7 @@ internal static class SettingsResolver
             origins[field.Key] = new SettingOrigin(SettingSource.Flag, flag.Flag);
         }
 
-        if (settings.ToExplorationOptions(0).Validate() is { } problem)
+        if (settings.Exploration.Validate() is { } problem)
         {
             throw new UsageException($"the settings do not fit together: {problem}; change them in Coyote.config, SIM_* variables or flags");
         }

@@ -20,6 +20,6 @@ internal static class Format
     public static string Rate(long events, TimeSpan t) =>
         t.TotalSeconds <= 0 ? "-" : (events / t.TotalSeconds).ToString(events / t.TotalSeconds >= 100 ? "N0" : "0.0", CultureInfo.InvariantCulture);
 
-    /// <summary>A number as configured values show it (no grouping).</summary>
-    public static string Plain(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
+    /// <summary>Folds a message onto one line.</summary>
+    public static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 }

@@ -21,6 +21,13 @@ internal static class Json
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>An enum value as the JSON files spell it, and as the tool shows it (<c>deadlock</c>, <c>bugFound</c>).</summary>
+    public static string Name(Enum value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+    }
+
     /// <summary>Serializes <paramref name="value"/> with <see cref="Options"/>, ending with a newline.</summary>
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options) + "\n";
 }

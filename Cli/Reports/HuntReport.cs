@@ -1,4 +1,7 @@
-using Sim.Cli.Output;
+using System.Text.Json.Nodes;
+using Sim.Runtime.Exploration;
+using Sim.Scenarios.Catalog;
+
 namespace Sim.Cli.Reports;
 
 /// <summary>
@@ -21,8 +24,8 @@ internal sealed record HuntReport
     /// <summary>The config file read, if any.</summary>
     public required string? ConfigFile { get; init; }
 
-    /// <summary>The exploration settings every variant ran with.</summary>
-    public required SettingsRecord Settings { get; init; }
+    /// <summary>The exploration settings every variant ran with (<see cref="Configuration.RecordedSettings"/>).</summary>
+    public required JsonObject Settings { get; init; }
 
     /// <summary>The shard run (<c>1/1</c> when not sharded).</summary>
     public required string Shard { get; init; }
@@ -46,8 +49,8 @@ internal sealed record HuntReport
 /// <param name="Variant">The variant.</param>
 /// <param name="Expected">The expectation: <c>clean</c> or <c>bug: "fragment"</c>.</param>
 /// <param name="ExpectsBug">True if a bug is expected.</param>
-/// <param name="Outcome">clean, bugFound, scenarioError.</param>
-/// <param name="Kind">The bug's kind (assertion, exception, deadlock, livelock), if one was found.</param>
+/// <param name="Outcome">How the exploration ended (JSON: clean, bugFound, scenarioError).</param>
+/// <param name="Kind">The bug's kind (JSON: assertion, exception, deadlock, livelock), if one was found.</param>
 /// <param name="Message">The bug's or the error's message.</param>
 /// <param name="Verdict">met, notMet or error.</param>
 /// <param name="Explanation">Why, in a sentence.</param>
@@ -61,8 +64,8 @@ internal sealed record HuntEntry(
     string Variant,
     string Expected,
     bool ExpectsBug,
-    string Outcome,
-    string? Kind,
+    Outcome Outcome,
+    FindingKind? Kind,
     string? Message,
     VerdictKind Verdict,
     string Explanation,

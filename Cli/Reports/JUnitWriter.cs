@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
+using Sim.Cli.Output;
+using Sim.Scenarios.Catalog;
 
 namespace Sim.Cli.Reports;
 
@@ -28,17 +30,13 @@ internal static class JUnitWriter
                 g.Select(Case)));
         var root = new XElement("testsuites",
             new XAttribute("name", "sim hunt"),
-            new XAttribute("tests", report.Total),
+            new XAttribute("tests", report.Results.Count),
             new XAttribute("failures", report.NotMet),
             new XAttribute("errors", report.Errors),
             new XAttribute("time", Seconds(report.ElapsedSeconds)),
             new XElement("properties",
                 Property("tool", report.Tool),
-                Property("strategy", report.Settings.Strategy),
-                Property("strategyBound", report.Settings.StrategyBound),
-                Property("iterations", report.Settings.Iterations),
-                Property("maxSteps", report.Settings.MaxSteps),
-                Property("seed", report.Settings.Seed),
+                report.Settings.Select(s => Property(s.Key, s.Value?.ToString() ?? "none")),
                 Property("shard", report.Shard)),
             suites);
 
@@ -59,7 +57,7 @@ internal static class JUnitWriter
             new XAttribute("name", r.Variant),
             new XAttribute("time", Seconds(r.ElapsedSeconds)));
         var details = Clean(
-            $"expected: {r.Expected}\noutcome: {r.Outcome}{(r.Kind is null ? string.Empty : $" ({r.Kind})")}\n" +
+            $"expected: {r.Expected}\noutcome: {Json.Name(r.Outcome)}{(r.Kind is { } kind ? $" ({Json.Name(kind)})" : string.Empty)}\n" +
             $"iterations: {r.Iterations}\nstrategy: {r.Strategy}\n" +
             (r.Message is null ? string.Empty : $"message: {r.Message}\n") +
             (r.Trace is null ? string.Empty : $"trace: {r.Trace}\n"));
@@ -79,8 +77,8 @@ internal static class JUnitWriter
         return element;
     }
 
-    private static XElement Property(string name, object value) =>
-        new("property", new XAttribute("name", name), new XAttribute("value", Clean(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty)));
+    private static XElement Property(string name, string value) =>
+        new("property", new XAttribute("name", name), new XAttribute("value", Clean(value)));
 
     private static string Seconds(double seconds) => seconds.ToString("0.000", CultureInfo.InvariantCulture);
 

@@ -1,6 +1,7 @@
-using Sim.Cli.Output;
-using Sim.Runtime.Trace;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sim.Runtime.Exploration;
+using Sim.Runtime.Trace;
 
 namespace Sim.Cli.Traces;
 
@@ -32,8 +33,8 @@ internal sealed record TraceDocument
     /// <summary>When it was recorded (UTC).</summary>
     public required DateTimeOffset RecordedAt { get; init; }
 
-    /// <summary>The exploration settings used; a replay runs with the same ones.</summary>
-    public required SettingsRecord Options { get; init; }
+    /// <summary>The exploration settings used (<see cref="Configuration.RecordedSettings"/>); a replay runs with the same ones.</summary>
+    public required JsonObject Options { get; init; }
 
     /// <summary>The failure.</summary>
     public required TraceFinding Finding { get; init; }
@@ -50,12 +51,12 @@ internal sealed record TraceDocument
 }
 
 /// <summary>The failure a trace records.</summary>
-/// <param name="Kind">assertion, exception, deadlock or livelock.</param>
+/// <param name="Kind">What kind of bug (assertion, exception, deadlock, livelock).</param>
 /// <param name="Message">The bug's message.</param>
 /// <param name="Iteration">The iteration (from 1) that failed.</param>
 /// <param name="Steps">Scheduling steps of the failing iteration.</param>
 /// <param name="Strategy">The strategy as the harness described it.</param>
-internal sealed record TraceFinding(string Kind, string Message, int Iteration, long Steps, string Strategy);
+internal sealed record TraceFinding(FindingKind Kind, string Message, int Iteration, long Steps, string Strategy);
 
 /// <summary>One readable step: the thread, the model operation it was in, what it did, and what kind of step it was.</summary>
 /// <param name="Index">The step's position in the iteration, from 1.</param>
@@ -66,6 +67,7 @@ internal sealed record TraceFinding(string Kind, string Message, int Iteration, 
 /// <param name="Kind">The step's kind (<c>failure</c> for the failing step); null in traces written before it was recorded.</param>
 internal sealed record TraceFileStep(int Index, int ThreadId, string ThreadName, string? Operation, string Action, AccessKind? Kind = null)
 {
-    /// <summary>The file form of a step the Runtime recorded.</summary>
-    public static TraceFileStep From(TraceStep s) => new(s.Index, s.ThreadId, s.ThreadName, s.Operation, s.Action, s.Kind);
+    /// <summary>The steps of an exploration's failing iteration, as trace files and the step views hold them.</summary>
+    public static IReadOnlyList<TraceFileStep> Of(ExplorationResult result) =>
+        [.. result.Steps.Select(s => new TraceFileStep(s.Index, s.ThreadId, s.ThreadName, s.Operation, s.Action, s.Kind))];
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
+using Sim.Cli.Configuration;
 using Sim.Cli.Output;
 using Sim.Runtime.Exploration;
 
@@ -16,7 +18,7 @@ internal static partial class TraceStore
     /// <summary>The trace of a bug that <see cref="Explorer.Explore"/> found.</summary>
     public static TraceDocument FromResult(VariantRef variant, ExplorationOptions options, ExplorationResult result)
     {
-        if (!result.FoundBug || result.CoyoteTrace is null || result.Message is null)
+        if (!result.FoundBug || result.Kind is not { } kind || result.CoyoteTrace is null || result.Message is null)
         {
             throw new ArgumentException("only a found bug with a reproducible trace makes a trace file", nameof(result));
         }
@@ -29,35 +31,27 @@ internal static partial class TraceStore
             Expected = variant.Variant.Expected.ToString(),
             Tool = ToolInfo.NameAndVersion,
             RecordedAt = DateTimeOffset.UtcNow,
-            Options = SettingsRecord.From(options),
+            Options = RecordedSettings.Of(options),
             Finding = new TraceFinding(
-                KindName(result.Kind), result.Message, result.Iterations, result.BugIterationSteps, result.Strategy),
+                kind, result.Message, result.Iterations, result.BugIterationSteps, result.Strategy),
             CoyoteTrace = AsJson(result.CoyoteTrace),
-            Steps = [.. result.Steps.Select(TraceFileStep.From)],
+            Steps = TraceFileStep.Of(result),
         };
     }
 
-    /// <summary>The options a replay of <paramref name="trace"/> runs with: those it was recorded with.</summary>
+    /// <summary>The options a replay of <paramref name="trace"/> runs with: those it was recorded with, without a time limit.</summary>
     public static ExplorationOptions ReplayOptions(TraceDocument trace, string displayName)
     {
-        var o = trace.Options;
-        if (!StrategyNames.TryParse(o.Strategy, out var strategy))
+        ExplorationOptions options;
+        try
         {
-            throw new UsageException($"{displayName} names strategy '{o.Strategy}', which this sim does not know; record a new trace with 'sim explore'");
+            options = RecordedSettings.Read(trace.Options) with { TimeLimit = null };
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException($"{displayName} has invalid options ({ex.Message}); record a new trace with 'sim explore'");
         }
 
-        var options = new ExplorationOptions
-        {
-            Strategy = strategy,
-            StrategyBound = o.StrategyBound,
-            Iterations = o.Iterations,
-            MaxSteps = o.MaxSteps,
-            Seed = o.Seed,
-            TimeLimit = null,
-            VirtualNanosPerStep = o.VirtualNanosPerStep,
-            YieldFairness = o.YieldFairness,
-            HangTimeout = TimeSpan.FromSeconds(o.HangTimeoutSeconds),
-        };
         return options.Validate() is { } problem
             ? throw new UsageException($"{displayName} has invalid options ({problem}); record a new trace with 'sim explore'")
             : options;
@@ -96,6 +90,11 @@ internal static partial class TraceStore
                 {
                     throw new UsageException($"{displayName} is in format '{format.GetString()}', but this sim reads '{TraceDocument.CurrentFormat}'; {Advice}");
                 }
+
+                if (Missing(root, Json.Options.GetTypeInfo(typeof(TraceDocument)), string.Empty) is { } missing)
+                {
+                    throw new UsageException($"{displayName} is not a valid sim trace: it has no \"{missing}\"; {Advice}");
+                }
             }
 
             var trace = JsonSerializer.Deserialize<TraceDocument>(text, Json.Options)
@@ -104,12 +103,51 @@ internal static partial class TraceStore
         }
         catch (JsonException ex)
         {
-            throw new UsageException($"{displayName} is not a valid sim trace: {Describe(ex)}; {Advice}");
+            var line = ex.LineNumber is { } n ? $" (line {n + 1})" : string.Empty;
+            var problem = ex.Path is { Length: > 2 } at ? $"its \"{at[2..]}\" is not of the right kind{line}" : $"it is not well-formed JSON{line}";
+            throw new UsageException($"{displayName} is not a valid sim trace: {problem}; {Advice}");
         }
     }
 
-    /// <summary>The name of a finding kind as traces spell it.</summary>
-    public static string KindName(FindingKind? kind) => kind?.ToString().ToLowerInvariant() ?? "none";
+    /// <summary>
+    /// The first field (a dotted path) that <paramref name="element"/> lacks although the contract of its type requires
+    /// it, or null. Read from the serializer's contract, so that the message names the field.
+    /// </summary>
+    private static string? Missing(JsonElement element, JsonTypeInfo info, string path)
+    {
+        if (info.Kind == JsonTypeInfoKind.Object && element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in info.Properties)
+            {
+                var name = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+                if (!element.TryGetProperty(property.Name, out var value))
+                {
+                    if (property.IsRequired || property.AssociatedParameter is { HasDefaultValue: false })
+                    {
+                        return name;
+                    }
+                }
+                else if (Missing(value, Json.Options.GetTypeInfo(property.PropertyType), name) is { } missing)
+                {
+                    return missing;
+                }
+            }
+        }
+        else if (info.Kind == JsonTypeInfoKind.Enumerable && element.ValueKind == JsonValueKind.Array && info.ElementType is { } itemType)
+        {
+            var itemInfo = Json.Options.GetTypeInfo(itemType);
+            var i = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                if (Missing(item, itemInfo, $"{path}[{i++}]") is { } missing)
+                {
+                    return missing;
+                }
+            }
+        }
+
+        return null;
+    }
 
     private static TraceDocument Check(TraceDocument trace, string displayName, string advice)
     {
@@ -152,16 +190,7 @@ internal static partial class TraceStore
         }
     }
 
-    private static string Describe(JsonException ex)
-    {
-        var message = TypeName().Replace(ex.Message.ReplaceLineEndings(" "), string.Empty).Trim().TrimEnd('.');
-        return ex.LineNumber is { } line ? $"{message} (line {line + 1})" : message;
-    }
-
     private static string Safe(string name) => Unsafe().Replace(name, "_");
-
-    [GeneratedRegex(@" ?for type '[^']*'|'Sim\.Cli\.[^']*'|( Path: \$[^ ]* \|)? LineNumber: \d+ \| BytePositionInLine: \d+\.?")]
-    private static partial Regex TypeName();
 
     [GeneratedRegex(@"[^A-Za-z0-9._-]")]
     private static partial Regex Unsafe();

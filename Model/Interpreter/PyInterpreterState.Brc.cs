@@ -7,8 +7,8 @@ namespace Sim.Model.Interpreter;
 public sealed partial class PyInterpreterState
 {
     /// <summary><c>interp-&gt;brc</c>: the table of thread states that objects are queued to.</summary>
-    public BrcState Brc { get; private set; } = null!;
+    public BrcState Brc { get; }
 
     /// <summary><c>Py_INCREF</c>, <c>Py_DECREF</c>, the merges and the conditional increments.</summary>
-    public PyRefcount Refcount { get; private set; } = null!;
+    public PyRefcount Refcount { get; }
 }

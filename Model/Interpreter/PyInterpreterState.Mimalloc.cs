@@ -7,13 +7,13 @@ namespace Sim.Model.Interpreter;
 public sealed partial class PyInterpreterState
 {
     /// <summary><c>interp-&gt;mimalloc</c>: the abandoned pool, plus the arena and the heap checker.</summary>
-    public MimallocInterpState Mimalloc { get; private set; } = null!;
+    public MimallocInterpState Mimalloc { get; }
 
     /// <summary><c>PyObject_New</c> and <c>_Py_Dealloc</c>.</summary>
-    public PyObjectAllocator Objects { get; private set; } = null!;
+    public PyObjectAllocator Objects { get; }
 
     /// <summary><c>PyMem_Malloc</c> and <c>PyMem_Free</c>.</summary>
-    public PyMem Mem { get; private set; } = null!;
+    public PyMem Mem { get; }
 
     /// <summary>
     /// The end-of-iteration check: every block still allocated is reported as a leak (with its header and true count),

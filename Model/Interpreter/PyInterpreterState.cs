@@ -1,4 +1,8 @@
+using Sim.Model.Brc;
 using Sim.Model.Locks;
+using Sim.Model.Mimalloc;
+using Sim.Model.Objects;
+using Sim.Model.Qsbr;
 using Sim.Runtime;
 using Sim.Runtime.Threads;
 
@@ -6,9 +10,9 @@ namespace Sim.Model.Interpreter;
 
 /// <summary>
 /// <c>PyInterpreterState</c> (<c>Include/internal/pycore_interp.h</c>, 3.13), reduced to what the modelled mechanisms use:
-/// the list of thread states under <c>HEAD_LOCK</c>, and the per-mechanism state each mechanism adds in its own partial
-/// file (<c>PyInterpreterState.&lt;Mechanism&gt;.cs</c>). It is the root of the model's object graph for one iteration:
-/// created by the scenario inside the iteration, it holds no statics.
+/// the list of thread states under <c>HEAD_LOCK</c>, and the per-mechanism state each mechanism declares in its own
+/// partial file (<c>PyInterpreterState.&lt;Mechanism&gt;.cs</c>) and the constructor creates. It is the root of the model's
+/// object graph for one iteration: created by the scenario inside the iteration, it holds no statics.
 /// </summary>
 /// <remarks>
 /// Deviation: one interpreter, and the runtime-wide state (<c>_PyRuntime</c>) lives here too; <c>HEAD_LOCK</c> is
@@ -19,13 +23,27 @@ public sealed partial class PyInterpreterState
     /// <summary>The linked thread states: replaced whole under <c>HEAD_LOCK</c>, so readers without the lock see a consistent list.</summary>
     private volatile PyThreadState[] _threads = [];
 
-    /// <summary>Creates the interpreter and the main thread's state, attached, on the runtime's main thread.</summary>
+    /// <summary>
+    /// Creates the interpreter and the main thread's state, attached, on the runtime's main thread. The mechanisms'
+    /// interpreter state is created in CPython's order: what <c>_PyInterpreterState_INIT</c> initialises statically
+    /// (<c>interp-&gt;mimalloc</c>, <c>interp-&gt;qsbr</c>), then what <c>init_interpreter</c> (<c>Python/pystate.c</c>, 3.13)
+    /// initialises; the model's allocation and refcount operations come last.
+    /// </summary>
     public PyInterpreterState(SimRuntime runtime, ModelConfig? config = null)
     {
         Runtime = runtime;
         Config = config ?? ModelConfig.Cpython313;
         HeadLock = new PyMutex(runtime, "HEAD_LOCK", Config.Locks);
-        InitializeMechanisms();
+        Mimalloc = new MimallocInterpState(this); // interp->mimalloc
+        Qsbr = new QsbrShared(this, Config.Qsbr); // interp->qsbr
+
+        // init_interpreter:
+        Brc = new BrcState(this); // _Py_brc_init_state(interp)
+        DelayedFree = new DelayedFree(this); // llist_init(&interp->mem_free_queue.head)
+
+        Objects = new PyObjectAllocator(this);
+        Mem = new PyMem(this);
+        Refcount = new PyRefcount(this);
         MainThreadState = NewThreadState(runtime.MainThread);
         MainThreadState.Attach();
     }
@@ -52,13 +70,21 @@ public sealed partial class PyInterpreterState
 
     /// <summary>
     /// Creates a thread state for <paramref name="thread"/>, binds it to the thread, and links it into the interpreter
-    /// under <c>HEAD_LOCK</c> (<c>_PyThreadState_New</c>, <c>new_threadstate</c>, <c>Python/pystate.c</c>). The state starts
-    /// detached; the thread attaches it when it starts running Python code. Call it from the thread itself, or from its
-    /// creator before the thread starts (as <c>ThreadHandle_start</c> does).
+    /// under <c>HEAD_LOCK</c> (<c>_PyThreadState_NewBound</c>: <c>new_threadstate</c> then <c>bind_tstate</c>,
+    /// <c>Python/pystate.c</c>, 3.13). The state starts detached; the thread attaches it when it starts running Python
+    /// code. Call it from the thread itself, or from its creator before the thread starts (as <c>ThreadHandle_start</c>
+    /// does).
     /// </summary>
+    /// <remarks>
+    /// Deviation: the mechanisms' per-thread state is created before the state is linked. CPython reserves the QSBR slot
+    /// before <c>HEAD_LOCK</c>, registers it after <c>HEAD_UNLOCK</c>, and binds (<see cref="PyThreadState.Bind"/>) after
+    /// <c>new_threadstate</c> returns, on the thread that runs it.
+    /// </remarks>
     public PyThreadState NewThreadState(SimThread thread)
     {
         var tstate = new PyThreadState(this, thread);
+        tstate.Qsbr = Qsbr.Register(tstate); // _Py_qsbr_reserve(interp), _Py_qsbr_register(tstate, interp, qsbr_idx)
+        tstate.Bind(); // bind_tstate(tstate)
         thread.ModelState = tstate;
         thread.AddParkHooks(tstate);
         HeadLock.LockDontDetach();
@@ -69,7 +95,4 @@ public sealed partial class PyInterpreterState
 
     /// <summary>Unlinks a thread state; called by <see cref="PyThreadState.Delete"/> under <c>HEAD_LOCK</c>.</summary>
     internal void Unlink(PyThreadState tstate) => _threads = [.. _threads.Where(t => !ReferenceEquals(t, tstate))];
-
-    /// <summary>Creates the mechanisms' interpreter-wide state; each mechanism's partial file may implement it.</summary>
-    partial void InitializeMechanisms();
 }

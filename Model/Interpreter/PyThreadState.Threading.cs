@@ -2,7 +2,7 @@ using Sim.Model.Threading;
 
 namespace Sim.Model.Interpreter;
 
-/// <summary>The thread-join mechanism's per-thread state.</summary>
+/// <summary>The thread-join mechanism's per-thread state: 3.12's <c>on_delete</c>.</summary>
 public sealed partial class PyThreadState
 {
     private ThreadLock? _onDeleteSentinel;
@@ -15,7 +15,7 @@ public sealed partial class PyThreadState
 
     /// <summary>
     /// <c>tstate-&gt;on_delete(tstate-&gt;on_delete_data)</c>, the last thing 3.12's <c>PyThreadState_Clear</c> does: releases
-    /// <c>_tstate_lock</c> (<c>release_sentinel</c>). 3.13 has no <c>on_delete</c>.
+    /// <c>_tstate_lock</c> (<c>release_sentinel</c>). 3.13 has no <c>on_delete</c>, so nothing sets it there.
     /// </summary>
-    internal void CallOnDelete() => _onDeleteSentinel?.ReleaseSentinel();
+    private void CallOnDelete() => _onDeleteSentinel?.ReleaseSentinel();
 }

@@ -1,3 +1,5 @@
+using Sim.Model.Brc;
+using Sim.Model.Mimalloc;
 using Sim.Runtime.Cells;
 using Sim.Runtime.Threads;
 
@@ -6,12 +8,21 @@ namespace Sim.Model.Interpreter;
 /// <summary>
 /// <c>PyThreadState</c> / <c>_PyThreadStateImpl</c> (<c>Include/cpython/pystate.h</c>, <c>Include/internal/pycore_tstate.h</c>,
 /// <c>Python/pystate.c</c>, 3.13), reduced to what the modelled mechanisms use: the attach state, the eval breaker, the
-/// periodic check of the eval loop, and the exit sequence. Each mechanism keeps its per-thread state and its part of
-/// these transitions in its own partial file (<c>PyThreadState.Brc.cs</c>, <c>PyThreadState.Qsbr.cs</c>, ...) through the
-/// partial methods declared below.
+/// periodic check of the eval loop, and the exit sequence.
 /// </summary>
+/// <remarks>
+/// The lifecycle functions in this file (<see cref="Bind"/>, <see cref="Attach"/>, <see cref="Detach"/>,
+/// <see cref="CheckPeriodic"/>, <see cref="Clear"/>, <see cref="Delete"/>, <see cref="DeleteCurrent"/>) call each mechanism
+/// on its own line, in the order the CPython function does, and name at its place each step that is not modelled yet. A
+/// new mechanism joins a lifecycle function by adding its line there (<c>ThreadStateLifecycleTests</c> checks the
+/// order). Each mechanism's per-thread state lives in its own partial file (<c>PyThreadState.&lt;Mechanism&gt;.cs</c>) and
+/// is created by <see cref="PyInterpreterState.NewThreadState"/>.
+/// </remarks>
 public sealed partial class PyThreadState : IParkHooks
 {
+    private bool _detachedForPark;
+
+    /// <summary><c>alloc_threadstate</c> and <c>init_threadstate</c>: a DETACHED state with an empty eval breaker.</summary>
     internal PyThreadState(PyInterpreterState interp, SimThread thread)
     {
         Interp = interp;
@@ -19,7 +30,6 @@ public sealed partial class PyThreadState : IParkHooks
         var name = $"tstate[T{thread.Id}]";
         State = new AtomicInt(interp.Runtime, $"{name}.state", ThreadStateStatus.Detached);
         EvalBreaker = new AtomicLong(interp.Runtime, $"{name}.eval_breaker");
-        InitializeMechanisms();
     }
 
     /// <summary>The interpreter.</summary>
@@ -40,44 +50,53 @@ public sealed partial class PyThreadState : IParkHooks
     /// <summary><c>eval_breaker</c>: <see cref="EvalBreakerBits"/>, set with atomic OR and cleared with atomic AND.</summary>
     public AtomicLong EvalBreaker { get; }
 
-    /// <summary>True once <see cref="Delete"/> ran: the state is unlinked and must not be used.</summary>
-    public bool IsDeleted { get; private set; }
-
     /// <summary>
-    /// <c>_PyThreadState_Attach</c>: marks the state ATTACHED, then lets the mechanisms resume (QSBR goes online).
+    /// <c>_PyThreadState_Attach</c>: marks the state ATTACHED, then lets the mechanisms resume, in <c>pystate.c</c>'s order.
     /// </summary>
     /// <remarks>Deviation: stop-the-world is not modelled yet, so a SUSPENDED state is never seen here.</remarks>
     public void Attach()
     {
         using var _ = Interp.Runtime.Enter("_PyThreadState_Attach");
-        var expected = ThreadStateStatus.Detached;
-        if (!State.CompareExchange(ref expected, ThreadStateStatus.Attached))
-        {
-            Interp.Runtime.Fail($"{this}: attach from state {ThreadStateStatus.Describe(expected)}");
-        }
 
-        OnAttach();
+        // _PyEval_AcquireLock(tstate): the GIL is not modelled.
+        TryAttach();
+        Qsbr?.Attach(); // _Py_qsbr_attach(tstate->qsbr)
+
+        // _PyCriticalSection_Resume(tstate): critical sections are not modelled.
     }
 
     /// <summary>
-    /// <c>_PyThreadState_Detach</c>: lets the mechanisms suspend (QSBR goes offline), then marks the state DETACHED.
+    /// <c>_PyThreadState_Detach</c> (<c>detach_thread</c>): lets the mechanisms suspend, then marks the state DETACHED, in
+    /// <c>pystate.c</c>'s order.
     /// </summary>
     public void Detach()
     {
         using var _ = Interp.Runtime.Enter("_PyThreadState_Detach");
-        OnDetach();
-        State.Store(ThreadStateStatus.Detached, MemoryOrder.Release);
+
+        // _PyCriticalSection_SuspendAll(tstate): critical sections are not modelled.
+        Qsbr?.Detach(); // _Py_qsbr_detach(tstate->qsbr)
+        State.Store(ThreadStateStatus.Detached, MemoryOrder.Release); // tstate_set_detached(tstate, _Py_THREAD_DETACHED)
+
+        // _PyEval_ReleaseLock(tstate->interp, tstate, 0): the GIL is not modelled.
     }
 
     /// <summary>
-    /// The eval loop's periodic check (<c>_CHECK_PERIODIC</c> / <c>_Py_HandlePending</c>, <c>Python/ceval_gil.c</c>): reports a
-    /// quiescent state and serves the requests set in the eval breaker. Scenario threads call it where Python code would
-    /// pass a periodic check, for example between two operations on objects.
+    /// The eval loop's periodic check (<c>CHECK_EVAL_BREAKER</c>, <c>Python/ceval_macros.h</c>, 3.13): reports a quiescent
+    /// state, then serves the requests set in the eval breaker (<see cref="HandlePending"/>). Scenario threads call it where
+    /// Python code would pass a periodic check, for example between two operations on objects.
     /// </summary>
     public void CheckPeriodic()
     {
         using var _ = Interp.Runtime.Enter("_Py_HandlePending");
-        OnPeriodic();
+        if (Qsbr is { } qsbr)
+        {
+            qsbr.QuiescentState(); // QSBR_QUIESCENT_STATE(tstate)
+            if (Interp.Config.Qsbr.ProcessDelayedAtPeriodicCheck)
+            {
+                Interp.DelayedFree.ProcessDelayed(this); // _PyMem_ProcessDelayed(tstate), a design option
+            }
+        }
+
         var breaker = EvalBreaker.Load(MemoryOrder.Relaxed);
         if (breaker != 0)
         {
@@ -87,28 +106,34 @@ public sealed partial class PyThreadState : IParkHooks
 
     /// <summary>
     /// <c>PyThreadState_Clear</c>: the first half of thread exit, with the state still linked. The mechanisms give up
-    /// their per-thread resources (biased refcounting leaves the thread, the delayed-free queue goes to the interpreter,
-    /// the heaps are abandoned).
+    /// their per-thread resources, in <c>pystate.c</c>'s order: biased refcounting leaves the thread, the delayed-free queue
+    /// goes to the interpreter, the heaps are abandoned; 3.12's <c>on_delete</c> comes last.
     /// </summary>
     public void Clear()
     {
         using var _ = Interp.Runtime.Enter("PyThreadState_Clear");
-        OnClear();
+
+        // _PyObject_ClearFreeLists(freelists, 1): free lists are not modelled.
+        Interp.Brc.RemoveThread(this); // _Py_brc_remove_thread(tstate)
+        Interp.DelayedFree.AbandonDelayed(this); // _PyMem_AbandonDelayed(tstate)
+        Mimalloc.Abandon(); // _PyThreadState_ClearMimallocHeaps(tstate)
+        CallOnDelete(); // 3.12 only: tstate->on_delete(tstate->on_delete_data)
     }
 
     /// <summary>
-    /// <c>tstate_delete_common</c>: unlinks the state under <c>HEAD_LOCK</c>, then lets the mechanisms finish (QSBR
-    /// unregisters). The state must be detached or about to be discarded.
+    /// <c>tstate_delete_common</c>: unlinks the state under <c>HEAD_LOCK</c>, then lets the mechanisms finish, in
+    /// <c>pystate.c</c>'s order. The state must be detached or, from <see cref="DeleteCurrent"/>, offline for QSBR.
+    /// <c>unbind_tstate</c>, <c>clear_datastack</c> and the GIL release are not modelled.
     /// </summary>
     public void Delete()
     {
         using var _ = Interp.Runtime.Enter("tstate_delete_common");
-        Interp.HeadLock.LockDontDetach();
-        Interp.Unlink(this);
-        OnDeleteUnderHeadLock();
-        Interp.HeadLock.Unlock();
-        OnDeleted();
-        IsDeleted = true;
+        Interp.HeadLock.LockDontDetach(); // HEAD_LOCK(runtime)
+        Interp.Unlink(this); // tstate->prev->next = tstate->next, ...
+
+        // decrement_stoptheworld_countdown(&interp->stoptheworld) if one is requested: stop-the-world is not modelled.
+        Interp.HeadLock.Unlock(); // HEAD_UNLOCK(runtime)
+        UnregisterQsbr(); // _Py_qsbr_unregister(tstate)
     }
 
     /// <summary>
@@ -119,18 +144,29 @@ public sealed partial class PyThreadState : IParkHooks
     public void DeleteCurrent()
     {
         using var _ = Interp.Runtime.Enter("_PyThreadState_DeleteCurrent");
-        OnDetach();
+        Qsbr?.Detach(); // _Py_qsbr_detach(tstate->qsbr)
         if (ReferenceEquals(Thread.ModelState, this))
         {
             Thread.ModelState = null;
             Thread.RemoveParkHooks(this);
         }
 
-        Delete();
+        Delete(); // tstate_delete_common(tstate, 1)
     }
 
     /// <inheritdoc/>
     public override string ToString() => $"tstate of {Thread}";
+
+    /// <summary>
+    /// <c>bind_tstate</c> (from <c>_PyThreadState_NewBound</c> or <c>_PyThreadState_Bind</c>): the mechanisms whose
+    /// per-thread state must be set up from the thread that runs it, in <c>pystate.c</c>'s order.
+    /// </summary>
+    internal void Bind()
+    {
+        Brc = new BrcThreadState(this);
+        Interp.Brc.InitThread(this); // _Py_brc_init_thread(tstate)
+        Mimalloc = new MimallocThreadState(Interp.Mimalloc, this); // tstate_mimalloc_bind(tstate)
+    }
 
     void IParkHooks.BeforeBlock()
     {
@@ -151,29 +187,29 @@ public sealed partial class PyThreadState : IParkHooks
         }
     }
 
-    private bool _detachedForPark;
+    /// <summary><c>tstate_try_attach</c>: DETACHED to ATTACHED with a CAS.</summary>
+    private void TryAttach()
+    {
+        var expected = ThreadStateStatus.Detached;
+        if (!State.CompareExchange(ref expected, ThreadStateStatus.Attached))
+        {
+            Interp.Runtime.Fail($"{this}: attach from state {ThreadStateStatus.Describe(expected)}");
+        }
+    }
 
-    /// <summary>Creates the mechanisms' per-thread state.</summary>
-    partial void InitializeMechanisms();
+    /// <summary>
+    /// <c>_Py_HandlePending</c> (<c>Python/ceval_gil.c</c>, 3.13): serves the eval breaker's requests in its order. Only
+    /// the explicit merge is modelled: clear <c>_PY_EVAL_EXPLICIT_MERGE_BIT</c>, then <c>_Py_brc_merge_refcounts</c>.
+    /// </summary>
+    private void HandlePending(long breaker)
+    {
+        // _PY_EVAL_PLEASE_STOP_BIT (stop-the-world), _PY_SIGNALS_PENDING_BIT, _PY_CALLS_TO_DO_BIT: not modelled.
+        if ((breaker & EvalBreakerBits.ExplicitMerge) != 0)
+        {
+            EvalBreaker.FetchAnd(~EvalBreakerBits.ExplicitMerge); // _Py_unset_eval_breaker_bit(tstate, _PY_EVAL_EXPLICIT_MERGE_BIT)
+            Interp.Brc.MergeRefcounts(this); // _Py_brc_merge_refcounts(tstate)
+        }
 
-    /// <summary>Called at the end of <see cref="Attach"/>.</summary>
-    partial void OnAttach();
-
-    /// <summary>Called at the start of <see cref="Detach"/>.</summary>
-    partial void OnDetach();
-
-    /// <summary>Called at the start of <see cref="CheckPeriodic"/> (the quiescent state of QSBR).</summary>
-    partial void OnPeriodic();
-
-    /// <summary>Serves the eval-breaker bits that are set.</summary>
-    partial void HandlePending(long breaker);
-
-    /// <summary>Called by <see cref="Clear"/>.</summary>
-    partial void OnClear();
-
-    /// <summary>Called by <see cref="Delete"/> under <c>HEAD_LOCK</c>, after unlinking.</summary>
-    partial void OnDeleteUnderHeadLock();
-
-    /// <summary>Called by <see cref="Delete"/> after <c>HEAD_LOCK</c> is released.</summary>
-    partial void OnDeleted();
+        // _PY_GC_SCHEDULED_BIT, _PY_GIL_DROP_REQUEST_BIT, _PY_ASYNC_EXCEPTION_BIT: not modelled.
+    }
 }

@@ -39,11 +39,6 @@ public sealed class PyRWMutex
     /// <summary><c>bits</c>: the lock word.</summary>
     public AtomicLong Bits { get; }
 
-    /// <summary>The number of readers holding the lock, read without a scheduling point (for checks).</summary>
-    public long ReadersForCheck => Bits.Peek() >> ReaderShift;
-
-    /// <summary>True if a writer holds the lock, read without a scheduling point (for checks).</summary>
-    public bool IsWriteLockedForCheck => (Bits.Peek() & WriteLocked) != 0;
 
     /// <summary><c>_PyRWMutex_RLock</c>.</summary>
     public void RLock()

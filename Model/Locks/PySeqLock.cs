@@ -52,15 +52,6 @@ public sealed class PySeqLock
         }
     }
 
-    /// <summary><c>_PySeqLock_AbandonWrite</c>: undoes <see cref="LockWrite"/> without publishing a new version.</summary>
-    public void AbandonWrite()
-    {
-        using var _ = _rt.Enter($"_PySeqLock_AbandonWrite({Name})");
-        var newSeq = Sequence.Load(MemoryOrder.Relaxed) - 1;
-        _rt.Check(!IsUpdating(newSeq), $"{Name}: abandoned a write that was not in progress");
-        Sequence.Store(newSeq);
-    }
-
     /// <summary><c>_PySeqLock_UnlockWrite</c>: publishes the write by making the sequence even again.</summary>
     public void UnlockWrite()
     {

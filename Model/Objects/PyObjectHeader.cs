@@ -136,8 +136,4 @@ public readonly struct PyObjectHeader(SimRuntime rt, MiHeapChecker checker, PyOb
         Block.ObGcBits.Store(value, MemoryOrder.Relaxed);
         checker.CheckWrite(Ptr, "ob_gc_bits");
     }
-
-    /// <summary>The header's values, read without scheduling points, for reports.</summary>
-    public string DescribeForCheck() =>
-        $"ob_tid={Block.ObTid.Peek()}, ob_ref_local={Block.ObRefLocal.Peek()}, ob_ref_shared={RefcountBits.Describe(Block.ObRefShared.Peek())}";
 }

@@ -96,25 +96,6 @@ public sealed partial class PyRefcount
         return true;
     }
 
-    /// <summary>
-    /// <c>_Py_XGetRef</c>: loads a pointer from <paramref name="src"/> and takes a reference, retrying until it succeeds or
-    /// the slot is NULL. The writer must have set MAYBE_WEAKREF on the object it stored. While the pointer is borrowed the
-    /// reader holds it (<see cref="Mimalloc.PointerHold"/>).
-    /// </summary>
-    public PyObjectPtr? XGetRef(PySlot src)
-    {
-        using var _ = _rt.Enter($"_Py_XGetRef({src})");
-        for (;;)
-        {
-            if (TryGetRefOnce(src, out var value))
-            {
-                return value;
-            }
-
-            _rt.Yield($"_Py_XGetRef({src}) retries");
-        }
-    }
-
     /// <summary><c>_Py_TryXGetRef</c>: one attempt; null if the slot is NULL or the object could not be taken.</summary>
     public PyObjectPtr? TryXGetRef(PySlot src)
     {

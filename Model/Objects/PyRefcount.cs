@@ -58,13 +58,6 @@ public sealed partial class PyRefcount
         }
     }
 
-    /// <summary><c>Py_NewRef</c>: <see cref="IncRef"/>, returning the object.</summary>
-    public PyObjectPtr NewRef(PyObjectPtr op)
-    {
-        IncRef(op);
-        return op;
-    }
-
     /// <summary>
     /// <c>Py_DECREF</c>: the owner stores local − 1 and, at zero, merges (<see cref="MergeZeroLocalRefcount"/>); anyone else
     /// goes through <see cref="DecRefShared"/>.

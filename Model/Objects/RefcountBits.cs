@@ -56,9 +56,6 @@ public static class RefcountBits
     /// <summary><c>_Py_REF_IS_MERGED</c>.</summary>
     public static bool IsMerged(long shared) => Flags(shared) == Merged;
 
-    /// <summary><c>_Py_REF_IS_QUEUED</c>.</summary>
-    public static bool IsQueued(long shared) => Flags(shared) == Queued;
-
     /// <summary>
     /// The true count: <c>ob_ref_local + (ob_ref_shared &gt;&gt; 2)</c>, as <c>Py_REFCNT</c> computes it; once merged, the shared
     /// count alone (a merge zeroes <c>ob_ref_local</c>, and the merged count already includes it).

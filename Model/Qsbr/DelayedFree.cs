@@ -1,7 +1,6 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Locks;
 using Sim.Model.Mimalloc;
-using Sim.Model.Objects;
 using Sim.Runtime;
 using Sim.Runtime.Cells;
 
@@ -39,14 +38,7 @@ public sealed class DelayedFree
     public void FreeDelayed(MemPtr ptr)
     {
         using var _ = _rt.Enter($"_PyMem_FreeDelayed({ptr})");
-        Queue(ptr, freeAsObject: false);
-    }
-
-    /// <summary><c>_PyObject_FreeDelayed</c>: frees an object's memory with <c>PyObject_Free</c> once concurrent lock-free readers are done.</summary>
-    public void ObjectFreeDelayed(PyObjectPtr ptr)
-    {
-        using var _ = _rt.Enter($"_PyObject_FreeDelayed({ptr})");
-        Queue(ptr, freeAsObject: true);
+        Queue(ptr);
     }
 
     /// <summary>
@@ -101,11 +93,11 @@ public sealed class DelayedFree
         threads.SelectMany(t => t.MemFreeQueue.ToList().SelectMany(c => c.Pending)).Concat(InterpQueue.PendingForCheck);
 
     /// <summary><c>free_delayed</c>.</summary>
-    private void Queue(MiPtr ptr, bool freeAsObject)
+    private void Queue(MiPtr ptr)
     {
         if (Design.DelayedFree == DelayedFreeProtocol.Immediately)
         {
-            FreeWorkItem(new MemWorkItem(ptr, freeAsObject, 0));
+            FreeWorkItem(new MemWorkItem(ptr, 0));
             return;
         }
 
@@ -124,7 +116,7 @@ public sealed class DelayedFree
         }
 
         var seq = tstate.Qsbr!.DeferredAdvance();
-        buf.Items[buf.WrIdx] = new MemWorkItem(ptr, freeAsObject, seq);
+        buf.Items[buf.WrIdx] = new MemWorkItem(ptr, seq);
         buf.WrIdx++;
         _rt.Note($"{ptr} waits in the delayed-free queue of {tstate} for QSBR goal {seq}");
         if (buf.IsFull)

@@ -4,13 +4,16 @@ namespace Sim.Model.Qsbr;
 
 /// <summary>
 /// <c>struct _mem_work_item</c> (<c>Objects/obmalloc.c</c>, 3.13): a pointer to free once the QSBR read sequence reaches
-/// <paramref name="QsbrGoal"/>. In C the lowest bit of the pointer marks memory to free with <c>PyObject_Free</c>
-/// (<c>_PyObject_FreeDelayed</c>); here <paramref name="FreeAsObject"/> does.
+/// <paramref name="QsbrGoal"/>.
 /// </summary>
+/// <remarks>
+/// Deviation: in C the lowest bit of the pointer marks memory to free with <c>PyObject_Free</c>
+/// (<c>_PyObject_FreeDelayed</c>); the model queues raw memory only (<c>_PyMem_FreeDelayed</c>), and both frees are
+/// <c>mi_free</c> here.
+/// </remarks>
 /// <param name="Ptr">The memory.</param>
-/// <param name="FreeAsObject">True for <c>PyObject_Free</c>, false for <c>PyMem_Free</c>.</param>
 /// <param name="QsbrGoal">The goal.</param>
-public sealed record MemWorkItem(MiPtr Ptr, bool FreeAsObject, long QsbrGoal);
+public sealed record MemWorkItem(MiPtr Ptr, long QsbrGoal);
 
 /// <summary>
 /// <c>struct _mem_work_chunk</c>: a fixed-size buffer of work items with a read index and a write index, one node of a

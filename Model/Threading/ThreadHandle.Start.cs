@@ -66,14 +66,16 @@ public sealed partial class ThreadHandle
         var handle = boot.Handle;
         handle.Incref();
 
-        var tstate = ThreadModule.BoundThreadState(_rt);
+        var tstate = _module.Interp.CurrentThreadState;
         tstate.Attach();
         boot.Func();
 
         // thread_bootstate_free(boot, 1)
         handle.Decref();
 
-        ThreadModule.DeleteCurrentThreadState(tstate);
+        // The thread state stays attached until it is unlinked (gh-117303).
+        tstate.Clear();
+        tstate.DeleteCurrent();
 
         // Don't need to wait for this thread anymore.
         _module.RemoveFromShutdownHandles(handle);

@@ -23,7 +23,7 @@ namespace Sim.Model.Threading;
 public sealed partial class ThreadHandle
 {
     private readonly SimRuntime _rt;
-    private readonly ThreadModule _module;
+    private readonly CThreadModule _module;
     private volatile bool _freed;
     private int _osJoins;
 
@@ -31,7 +31,7 @@ public sealed partial class ThreadHandle
     /// <c>ThreadHandle_new</c>: NOT_STARTED, refcount 1, linked into <c>_PyRuntime.threads.handles</c> under
     /// <c>HEAD_LOCK</c>.
     /// </summary>
-    internal ThreadHandle(ThreadModule module, string name)
+    internal ThreadHandle(CThreadModule module, string name)
     {
         _module = module;
         _rt = module.Interp.Runtime;
@@ -88,9 +88,6 @@ public sealed partial class ThreadHandle
 
     /// <summary>How many times the model called <c>PyThread_join_thread</c> on this handle's OS thread (for checks).</summary>
     public int OsJoinsForCheck => Volatile.Read(ref _osJoins);
-
-    /// <summary>The <c>_thread</c> module the handle belongs to.</summary>
-    internal ThreadModule Module => _module;
 
     /// <summary><c>ThreadHandle_incref</c>.</summary>
     internal void Incref()

@@ -34,7 +34,7 @@ public sealed partial class ThreadingModule
         Interp.HeadLock.ReinitializeAfterFork();
         if (Design.AfterForkMarking == AfterForkMarking.InRuntimeBeforePythonCode)
         {
-            Thread.AfterFork();
+            CThreadModule.AfterFork();
         }
 
         // Python code runs from here: a collection may be triggered at any allocation.
@@ -63,7 +63,7 @@ public sealed partial class ThreadingModule
         using var _ = Runtime.Enter("threading._after_fork");
         if (Design.AfterForkMarking == AfterForkMarking.FromPythonAfterFork)
         {
-            Thread.AfterFork();
+            CThreadModule.AfterFork();
         }
     }
 }

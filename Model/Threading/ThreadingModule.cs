@@ -4,7 +4,7 @@ using Sim.Runtime;
 namespace Sim.Model.Threading;
 
 /// <summary>
-/// The <c>threading</c> module (<c>Lib/threading.py</c>) over the <c>_thread</c> module: <c>Thread</c> objects in the
+/// The Python <c>threading</c> module (<c>Lib/threading.py</c>) over the C <c>_thread</c> module (<see cref="CThreadModule"/>): <c>Thread</c> objects in the
 /// configured design, the main thread's <c>Thread</c>, <c>_shutdown</c>, and the fork child's clean-up
 /// (<see cref="ForkAndContinueAsChild"/>). Created once per interpreter by <see cref="Import"/>, on the main thread.
 /// </summary>
@@ -15,18 +15,18 @@ public sealed partial class ThreadingModule
         Interp = interp;
         Runtime = interp.Runtime;
         Design = interp.Config.Threading;
-        Thread = new ThreadModule(interp);
+        CThreadModule = new CThreadModule(interp);
         if (Design.Join == JoinProtocol.ThreadHandle)
         {
             // _MainThread: self._handle = _make_thread_handle(self._ident)
-            var main = new HandleThread(this, "MainThread", null, daemon: false,
-                Thread.MakeThreadHandle(Runtime.CurrentThread.Id, "MainThread"));
+            var main = new ThreadingThread313(this, "MainThread", null, daemon: false,
+                CThreadModule.MakeThreadHandle(Runtime.CurrentThread.Id, "MainThread"));
             main.MarkStartedOnCurrentThread();
             MainThread = main;
         }
         else
         {
-            var main = new TstateLockThread(this, "MainThread", null, daemon: false);
+            var main = new ThreadingThread312(this, "MainThread", null, daemon: false);
             main.InitMainThread();
             MainThread = main;
         }
@@ -38,8 +38,8 @@ public sealed partial class ThreadingModule
     /// <summary>The design the module follows (<c>ModelConfig.Threading</c>).</summary>
     public ThreadingDesign Design { get; }
 
-    /// <summary>The <c>_thread</c> module underneath.</summary>
-    public ThreadModule Thread { get; }
+    /// <summary>The C <c>_thread</c> module underneath (<c>import _thread</c>).</summary>
+    public CThreadModule CThreadModule { get; }
 
     /// <summary><c>_main_thread</c>.</summary>
     public ThreadingThread MainThread { get; }
@@ -64,8 +64,8 @@ public sealed partial class ThreadingModule
     /// <summary><c>threading.Thread(target=target, name=name, daemon=daemon)</c> in the configured design.</summary>
     public ThreadingThread NewThread(string name, Action target, bool daemon = false) => Design.Join switch
     {
-        JoinProtocol.ThreadHandle => new HandleThread(this, name, target, daemon),
-        _ => new TstateLockThread(this, name, target, daemon),
+        JoinProtocol.ThreadHandle => new ThreadingThread313(this, name, target, daemon),
+        _ => new ThreadingThread312(this, name, target, daemon),
     };
 
     /// <summary>
@@ -77,7 +77,7 @@ public sealed partial class ThreadingModule
     /// <exception cref="NotSupportedException">The 3.12 design, whose <c>_shutdown</c> is not modelled.</exception>
     public void Shutdown()
     {
-        if (MainThread is not HandleThread main)
+        if (MainThread is not ThreadingThread313 main)
         {
             throw new NotSupportedException("threading._shutdown is modelled for the 3.13 design only");
         }
@@ -94,6 +94,6 @@ public sealed partial class ThreadingModule
             main.Handle.SetDone();
         }
 
-        Thread.Shutdown();
+        CThreadModule.Shutdown();
     }
 }

@@ -7,8 +7,8 @@ namespace Sim.Model.Threading;
 /// <summary>
 /// <c>threading.Thread</c> (<c>Lib/threading.py</c>): <c>start</c>, <c>join</c>, <c>is_alive</c> and the bootstrap that runs
 /// on the new thread. Two designs derive from it: 3.13's, which joins through the thread's
-/// <see cref="PyThreadHandleObject"/> (<see cref="HandleThread"/>), and 3.12's, which waits on <c>_tstate_lock</c>
-/// (<see cref="TstateLockThread"/>). <see cref="ThreadingModule.NewThread"/> picks one from the configuration.
+/// <see cref="PyThreadHandleObject"/> (<see cref="ThreadingThread313"/>), and 3.12's, which waits on <c>_tstate_lock</c>
+/// (<see cref="ThreadingThread312"/>). <see cref="ThreadingModule.NewThread"/> picks one from the configuration.
 /// </summary>
 /// <remarks>
 /// Deviations: <c>_started</c> is a <c>threading.Event</c> (a <c>Condition</c> over a lock) in CPython and a

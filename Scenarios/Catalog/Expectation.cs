@@ -23,14 +23,14 @@ public abstract record Expectation
     /// <summary>True if this expects a bug.</summary>
     public bool ExpectsBug => this is BugExpectation;
 
-    /// <summary>True if a run that ended with <paramref name="bugMessage"/> (null: no bug) meets the expectation.</summary>
-    public abstract bool IsMetBy(string? bugMessage);
+    /// <summary>True if a run that ended with <paramref name="bugMessage"/> (null: no bug) meets the expectation; <see cref="Verdict.Judge"/> asks it.</summary>
+    internal abstract bool IsMetBy(string? bugMessage);
 
     /// <summary>No bug expected.</summary>
     public sealed record CleanExpectation : Expectation
     {
         /// <inheritdoc/>
-        public override bool IsMetBy(string? bugMessage) => bugMessage is null;
+        internal override bool IsMetBy(string? bugMessage) => bugMessage is null;
 
         /// <inheritdoc/>
         public override string ToString() => "clean";
@@ -44,7 +44,7 @@ public abstract record Expectation
         public string Fragment => Fragments[0];
 
         /// <inheritdoc/>
-        public override bool IsMetBy(string? bugMessage) =>
+        internal override bool IsMetBy(string? bugMessage) =>
             bugMessage is not null && Fragments.Any(f => bugMessage.Contains(f, StringComparison.Ordinal));
 
         /// <inheritdoc/>

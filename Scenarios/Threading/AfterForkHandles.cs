@@ -55,8 +55,8 @@ public sealed class AfterForkHandles : Scenario<ThreadingDesign>
         var threading = ThreadingModule.Import(interp);
         var never = new PyEvent(runtime, "never");
 
-        var t2 = (HandleThread)threading.NewThread("T2", () => { });
-        var t3 = (HandleThread)threading.NewThread("T3", never.Wait, daemon: true);
+        var t2 = (ThreadingThread313)threading.NewThread("T2", () => { });
+        var t3 = (ThreadingThread313)threading.NewThread("T3", never.Wait, daemon: true);
         t2.Start();
         t3.Start();
         while (t2.IsAlive())

@@ -54,7 +54,7 @@ public sealed class ConcurrentHandleJoin : Scenario<ThreadingDesign>
         var interp = new PyInterpreterState(runtime, ModelConfig.Cpython313 with { Threading = design });
         var threading = ThreadingModule.Import(interp);
         var work = new PlainCell<int>(runtime, "target.work");
-        var hobj = threading.Thread.StartJoinableThread(() => work.Write(1), "target", daemon: daemon);
+        var hobj = threading.CThreadModule.StartJoinableThread(() => work.Write(1), "target", daemon: daemon);
 
         var joinerThreads = Enumerable.Range(0, joiners).Select(i => threading.NewThread($"joiner{i}", () =>
         {
@@ -80,7 +80,7 @@ public sealed class ConcurrentHandleJoin : Scenario<ThreadingDesign>
         var handle = hobj.Handle;
         runtime.Check(handle.OsJoinsForCheck == 1, $"the target's OS thread was joined {handle.OsJoinsForCheck} times, not once");
         runtime.Check(handle.State.Peek() == ThreadHandleState.Done && handle.ThreadIsExiting.IsSetForCheck, $"after every join the handle is {handle}");
-        runtime.Check(!threading.Thread.ShutdownHandles.ContainsForCheck(handle), "the target's handle is still in shutdown_handles after it exited");
+        runtime.Check(!threading.CThreadModule.ShutdownHandles.ContainsForCheck(handle), "the target's handle is still in shutdown_handles after it exited");
     }
 
     /// <inheritdoc/>

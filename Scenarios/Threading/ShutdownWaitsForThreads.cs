@@ -83,12 +83,12 @@ public sealed class ShutdownWaitsForThreads : Scenario<ThreadingDesign>
         var live = interp.ThreadStatesForCheck;
         foreach (var t in new[] { w1, w2, w3! }.Where(t => !t.Daemon))
         {
-            var os = ((HandleThread)t).Handle.Handle.OsHandle.Peek();
+            var os = ((ThreadingThread313)t).Handle.Handle.OsHandle.Peek();
             runtime.Check(!live.Any(ts => ReferenceEquals(ts.Thread, os)),
                 $"threading._shutdown returned while non-daemon thread {t.Name} still has its thread state (it may still run Python code)");
         }
 
-        runtime.Check(threading.Thread.ShutdownHandles.ForCheck.Count == 0, $"threading._shutdown returned while non-daemon threads are still linked: {threading.Thread.ShutdownHandles}");
+        runtime.Check(threading.CThreadModule.ShutdownHandles.ForCheck.Count == 0, $"threading._shutdown returned while non-daemon threads are still linked: {threading.CThreadModule.ShutdownHandles}");
 
         // The process exits: daemon threads stop.
         processExit.Notify();

@@ -69,7 +69,7 @@ public sealed class ThreadJoinRace : Scenario<ThreadingDesign>
         b.Join();
         c.Join();
 
-        if (a is HandleThread h)
+        if (a is ThreadingThread313 h)
         {
             runtime.Check(h.Handle.Handle.OsJoinsForCheck == 1, $"A's OS thread was joined {h.Handle.Handle.OsJoinsForCheck} times, not once");
             runtime.Check(h.Handle.Handle.State.Peek() == ThreadHandleState.Done, $"A's handle is {h.Handle.Handle} after both joins");

@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
 
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
-
 namespace Sim.Cli.Tests;
 
 /// <summary>What one in-process run of <c>sim</c> gave.</summary>

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Sim.Cli.Configuration;
+using Sim.Runtime.Exploration;
 
 namespace Sim.Cli.Tests;
 
@@ -129,6 +131,32 @@ public sealed class ConfigurationTests : IDisposable
         {
             Assert.Contains($"portfolio-{seed}.json", result.Out, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void ExplorationSettings_AreRecordedOneFieldPerRow_AndReadBackUnchanged()
+    {
+        var options = new ExplorationOptions
+        {
+            Strategy = Strategy.DelayBounding, StrategyBound = 3, Iterations = 77, MaxSteps = 500, Seed = 9, TimeLimit = TimeSpan.FromSeconds(1.5),
+            VirtualNanosPerStep = 42, YieldFairness = 70, HangTimeout = TimeSpan.FromSeconds(0.3),
+        };
+
+        var record = RecordedSettings.Of(options);
+
+        Assert.Equal(SettingFields.All.Where(f => f.Scope == SettingScope.Exploration).Select(f => f.Key), record.Select(p => p.Key));
+        Assert.Equal("delay-bounding", record["strategy"]!.GetValue<string>());
+        Assert.Equal(options, RecordedSettings.Read(record));
+        Assert.Equal(new ExplorationOptions(), RecordedSettings.Read([]));
+    }
+
+    [Fact]
+    public void RunsFlag_ReplacesTheStressTimeLimit_AndGivingBothIsBadInput()
+    {
+        File.WriteAllText(_cli.PathOf("Coyote.config"), """{ "stress": { "runs": null, "seconds": 4 } }""");
+
+        Assert.Equal(("none", "flag", "--stress-runs"), Setting(_cli.Run("config", "--json", "--stress-runs", "3"), "stress.seconds"));
+        _cli.Run("config", "--stress-runs", "3", "--stress-seconds", "1").AssertBadInput("give --stress-runs or --stress-seconds, not both");
     }
 
     private static (string Value, string Source, string Where) Setting(CliResult result, string key)

@@ -44,6 +44,22 @@ public sealed class DocumentationTests
         }
     }
 
+    [Fact]
+    public void Ci_RunsTheReadmesTwoCommands()
+    {
+        var readme = File.ReadAllText(Path.Combine(s_root, "README.md"));
+        var block = readme[readme.IndexOf("## Two commands", StringComparison.Ordinal)..];
+        block = block[(block.IndexOf("```sh", StringComparison.Ordinal) + 5)..];
+        var commands = block[..block.IndexOf("```", StringComparison.Ordinal)]
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('#')[0].Trim())
+            .ToList();
+        var ci = File.ReadAllLines(Path.Combine(s_root, ".ci", "run")).Select(line => line.Trim()).ToList();
+
+        Assert.Equal(["dotnet run --project Cli -- hunt", "dotnet test"], commands);
+        Assert.All(commands, command => Assert.Contains(ci, line => line == command || line.StartsWith(command + " ", StringComparison.Ordinal)));
+    }
+
     private static string Section(string readme, string name)
     {
         var begin = readme.IndexOf($"<!-- {name}:begin -->", StringComparison.Ordinal);

@@ -1,5 +1,4 @@
-using Sim.Cli.Commands;
-using Sim.Cli.Reports;
+using Sim.Cli.Hunting;
 using Sim.Cli.Traces;
 using Sim.Runtime;
 using Sim.Runtime.Cells;

@@ -62,7 +62,11 @@ public sealed class ReplayCommandTests : IDisposable
     [InlineData("garbage", "is not a valid sim trace")]
     [InlineData("other-json", "is not a sim trace")]
     [InlineData("future-format", "is in format 'sim-trace/99'")]
-    [InlineData("no-coyote-trace", "is not a valid sim trace")]
+    [InlineData("no-coyote-trace", "is not a valid sim trace: it has no \"coyoteTrace\"")]
+    [InlineData("no-finding-kind", "is not a valid sim trace: it has no \"finding.kind\"")]
+    [InlineData("wrong-kind-of-value", "is not a valid sim trace: its \"finding.iteration\" is not of the right kind (line 1)")]
+    [InlineData("invalid-option", "has invalid options (\"maxSteps\" is 5, but it must be a whole number from 10")]
+    [InlineData("unknown-strategy", "has invalid options (\"strategy\" is \"fastest\", but it must be one of portfolio")]
     [InlineData("broken-coyote-trace", "cannot be replayed")]
     [InlineData("missing", "no such trace file")]
     public void Replay_OfACorruptedTrace_ExitsTwoWithOneLine(string corruption, string fragment)
@@ -87,6 +91,22 @@ public sealed class ReplayCommandTests : IDisposable
                 break;
             case "no-coyote-trace":
                 node.AsObject().Remove("coyoteTrace");
+                File.WriteAllText(path, node.ToJsonString());
+                break;
+            case "no-finding-kind":
+                node["finding"]!.AsObject().Remove("kind");
+                File.WriteAllText(path, node.ToJsonString());
+                break;
+            case "wrong-kind-of-value":
+                node["finding"]!["iteration"] = "first";
+                File.WriteAllText(path, node.ToJsonString());
+                break;
+            case "invalid-option":
+                node["options"]!["maxSteps"] = 5;
+                File.WriteAllText(path, node.ToJsonString());
+                break;
+            case "unknown-strategy":
+                node["options"]!["strategy"] = "fastest";
                 File.WriteAllText(path, node.ToJsonString());
                 break;
             case "broken-coyote-trace":

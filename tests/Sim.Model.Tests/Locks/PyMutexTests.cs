@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Sim.Model.Locks;
 using Sim.Runtime;
@@ -50,11 +52,12 @@ public class PyMutexTests
         }, iterations: 300);
 
     [Fact]
-    public void Unlock_HandsTheLockOff_ToAWaiterThatWaitedLongerThanTimeToBeFair()
+    public void Unlock_EitherReleasesTheLock_OrHandsItOffToAWaiterThatWaitedLongerThanTimeToBeFair()
     {
-        // The hand-off path is reachable: right after the holder's unlock returns, the byte is still LOCKED although
-        // no thread is inside the critical section, because the waiter was made the owner (mutex_unpark).
-        var result = Exploring.FindsBug(rt =>
+        // Right after the holder's unlock returns, either the byte is unlocked, or it is still LOCKED although no thread
+        // is inside the critical section: the waiter, parked for more than TIME_TO_BE_FAIR_NS, was made the owner
+        // (mutex_unpark). Exploration sees both.
+        var seen = Outcomes.Observed<string>((rt, observe) =>
         {
             var m = new PyMutex(rt, "m");
             var inside = new AtomicInt(rt, "inside");
@@ -72,24 +75,19 @@ public class PyMutexTests
             }
 
             m.Unlock();
-            if (m.IsLockedForCheck && inside.Peek() == 0)
-            {
-                rt.Fail("handed off");
-            }
-
+            observe(!m.IsLockedForCheck ? "released" : inside.Peek() == 0 ? "handed off" : "taken by the waiter");
             waiter.Join();
-        }, "handed off", Exploring.Options with { Strategy = Sim.Runtime.Exploration.Strategy.Prioritization });
+        }, options: Exploring.Options with { Strategy = Sim.Runtime.Exploration.Strategy.Prioritization });
 
-        Assert.Contains(result.Steps, s => s.Operation == "PyMutex_Unlock(m)" && s.Action.StartsWith("store m._bits ← 1", StringComparison.Ordinal));
+        Assert.Contains("released", seen);
+        Assert.Contains("handed off", seen);
     }
 
-    [Property(MaxTest = 8)]
-    public bool KeepsMutualExclusion_AndEveryWaiterGetsTheLock_ForAnyThreadAndRoundCount(byte threadSeed, byte roundSeed)
+    [Property(MaxTest = 8, Arbitrary = [typeof(Workloads)])]
+    public bool KeepsMutualExclusion_AndEveryWaiterGetsTheLock_ForAnyThreadAndRoundCount(MutexWorkload load)
     {
-        var threads = 1 + (threadSeed % 4);
-        var rounds = 1 + (roundSeed % 3);
         var result = Sim.Runtime.Exploration.Explorer.Explore(
-            rt => CountUnderMutex(rt, LockDesign.Cpython313, threads, rounds),
+            rt => CountUnderMutex(rt, LockDesign.Cpython313, load.Threads, load.Rounds),
             Exploring.Options with { Iterations = 60 });
         return result.Outcome == Sim.Runtime.Exploration.Outcome.Clean;
     }
@@ -113,5 +111,15 @@ public class PyMutexTests
         })).ToList();
         workers.ForEach(w => w.Join());
         rt.Check(counter.Peek() == threads * rounds, $"counter is {counter.Peek()}, expected {threads * rounds}");
+    }
+
+    /// <summary>1 to 4 threads, each taking the mutex 1 to 3 times.</summary>
+    public sealed record MutexWorkload(int Threads, int Rounds);
+
+    /// <summary>The generators of the workloads.</summary>
+    public static class Workloads
+    {
+        public static Arbitrary<MutexWorkload> Any() =>
+            Arb.From(from threads in Gen.Choose(1, 4) from rounds in Gen.Choose(1, 3) select new MutexWorkload(threads, rounds));
     }
 }

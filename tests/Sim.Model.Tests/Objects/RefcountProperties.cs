@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Sim.Model.Interpreter;
 using Sim.Model.Objects;
@@ -11,46 +13,64 @@ namespace Sim.Model.Tests.Objects;
 
 /// <summary>
 /// For any number of threads (the owner plus one to three others) and any sequence of increments, decrements and periodic
-/// checks in each (generated from the seeds), explored for 60 schedules: the object is freed exactly once, when its
+/// checks in each (<see cref="RefcountWorkload"/>), explored for 60 schedules: the object is freed exactly once, when its
 /// true count reaches zero (the heap reports a double free, a free with a non-zero true count, a write after the free,
 /// or a leak at the end), and no count goes negative.
 /// </summary>
 public class RefcountProperties
 {
-    [Property(MaxTest = 10)]
-    public bool AnyIncrefDecrefInterleaving_FreesTheObjectExactlyOnce_AtZero(byte threadsSeed, ulong opsSeed, uint seed)
+    [Property(MaxTest = 10, Arbitrary = [typeof(Workloads)])]
+    public bool AnyIncrefDecrefInterleaving_FreesTheObjectExactlyOnce_AtZero(RefcountWorkload load, uint seed)
     {
-        var others = 1 + (threadsSeed % 3);
-        var result = Explorer.Explore(rt => Run(rt, others, opsSeed), Exploring.Options with { Iterations = 60, Seed = seed });
-        return result.Outcome == Outcome.Clean;
+        var result = Explorer.Explore(rt => Run(rt, load), Exploring.Options with { Iterations = 60, Seed = seed });
+        return result.Outcome == Sim.Runtime.Exploration.Outcome.Clean;
     }
 
-    [Property(MaxTest = 5)]
-    public bool AnyIncrefDecrefInterleaving_FreesTheObjectExactlyOnce_OnRealThreads(byte threadsSeed, ulong opsSeed)
+    [Property(MaxTest = 5, Arbitrary = [typeof(Workloads)])]
+    public bool AnyIncrefDecrefInterleaving_FreesTheObjectExactlyOnce_OnRealThreads(RefcountWorkload load)
     {
-        var others = 1 + (threadsSeed % 3);
-        var result = Sim.Runtime.Stress.StressRunner.Run(rt => Run(rt, others, opsSeed), new Sim.Runtime.Stress.StressOptions { Runs = 30 });
+        var result = Sim.Runtime.Stress.StressRunner.Run(rt => Run(rt, load), new Sim.Runtime.Stress.StressOptions { Runs = 30 });
         return !result.FoundBug;
     }
 
     /// <summary>
-    /// Thread <c>t</c> reads 8 bits of <paramref name="opsSeed"/>: 1 takes a reference, 0 drops one it took (or takes one if
-    /// it holds none beyond the one it was given), every third operation passes a periodic check; then it drops what it
-    /// holds, the given reference last.
+    /// Eight operations for each thread, the owner's first: true takes a reference, false drops one the thread took (or
+    /// takes one if it holds none beyond the one it was given).
     /// </summary>
-    private static void Run(SimRuntime rt, int others, ulong opsSeed)
+    public sealed record RefcountWorkload(bool[][] Ops)
     {
+        /// <inheritdoc/>
+        public override string ToString() => string.Join(" | ", Ops.Select(ops => string.Concat(ops.Select(op => op ? '+' : '-'))));
+    }
+
+    /// <summary>The owner and one to three other threads, eight operations each.</summary>
+    public static class Workloads
+    {
+        public static Arbitrary<RefcountWorkload> Any() =>
+            Arb.From(
+                from others in Gen.Choose(1, 3)
+                from ops in Gen.ArrayOf(Gen.ArrayOf(Gen.Elements(true, false), 8), 1 + others)
+                select new RefcountWorkload(ops));
+    }
+
+    /// <summary>
+    /// Thread <c>t</c> plays its operations (<see cref="RefcountWorkload"/>), passing a periodic check after every third;
+    /// then it drops what it holds, the given reference last.
+    /// </summary>
+    private static void Run(SimRuntime rt, RefcountWorkload load)
+    {
+        var others = load.Ops.Length - 1;
         var interp = MemoryKit.Interp(rt);
         var refs = interp.Refcount;
         var threads = new SimThread[others];
 
         void Play(PyThreadState ts, PyObjectPtr o, int index)
         {
-            var bits = (int)((opsSeed >> (8 * index)) & 0xFF);
+            var ops = load.Ops[index];
             var extra = 0;
-            for (var k = 0; k < 8; k++)
+            for (var k = 0; k < ops.Length; k++)
             {
-                if (((bits >> k) & 1) == 1 || extra == 0)
+                if (ops[k] || extra == 0)
                 {
                     refs.IncRef(o);
                     extra++;

@@ -17,7 +17,7 @@ public class AfterForkTests
     {
         var threading = Py.Import(rt);
         var never = new PyEvent(rt, "never");
-        var t = (HandleThread)threading.NewThread("T", never.Wait, daemon: true);
+        var t = (ThreadingThread313)threading.NewThread("T", never.Wait, daemon: true);
         t.Start();
         var handle = t.Handle.Handle;
         var j = threading.NewThread("J", () =>
@@ -33,10 +33,10 @@ public class AfterForkTests
 
         threading.ForkAndContinueAsChild();
 
-        var mainHandle = ((HandleThread)threading.MainThread).Handle.Handle;
+        var mainHandle = ((ThreadingThread313)threading.MainThread).Handle.Handle;
         rt.Check(mainHandle.State.Peek() == ThreadHandleState.Running && threading.Interp.ThreadHandles.ContainsForCheck(mainHandle),
             $"the forking thread's own handle was marked: {mainHandle}");
-        foreach (var h in new[] { handle, ((HandleThread)j).Handle.Handle })
+        foreach (var h in new[] { handle, ((ThreadingThread313)j).Handle.Handle })
         {
             rt.Check(h.State.Peek() == ThreadHandleState.Done && h.Once.IsInitializedForCheck && h.ThreadIsExiting.IsSetForCheck && !h.Mutex.IsLockedForCheck,
                 $"inherited {h} is not marked");

@@ -12,7 +12,7 @@ public class ThreadHandleTests
     {
         var threading = Py.Import(rt);
         var work = new PlainCell<int>(rt, "work");
-        var hobj = threading.Thread.StartJoinableThread(() => work.Write(1), "t", daemon: false);
+        var hobj = threading.CThreadModule.StartJoinableThread(() => work.Write(1), "t", daemon: false);
         rt.Check(hobj.Join(), "an untimed join returned without joining");
         rt.Check(work.Read() == 1, "join returned before the target ran");
         rt.Check(hobj.IsDone(), "join returned but is_done() is False");
@@ -24,7 +24,7 @@ public class ThreadHandleTests
     private static void SequentialJoins(SimRuntime rt)
     {
         var threading = Py.Import(rt);
-        var hobj = threading.Thread.StartJoinableThread(() => { }, "t");
+        var hobj = threading.CThreadModule.StartJoinableThread(() => { }, "t");
         for (var i = 0; i < 3; i++)
         {
             rt.Check(hobj.Join(), $"join #{i + 1} returned without joining");
@@ -37,7 +37,7 @@ public class ThreadHandleTests
     {
         var threading = Py.Import(rt);
         var release = new PyEvent(rt, "release");
-        var hobj = threading.Thread.StartJoinableThread(release.Wait, "t");
+        var hobj = threading.CThreadModule.StartJoinableThread(release.Wait, "t");
         rt.Check(!hobj.Join(1_000_000), "a 1 ms join returned as joined while the thread waits for release");
         rt.Check(!hobj.IsDone(), "is_done() is True while the thread waits for release");
         release.Notify();
@@ -48,9 +48,9 @@ public class ThreadHandleTests
     private static void SelfJoin(SimRuntime rt)
     {
         var threading = Py.Import(rt);
-        var hobj = threading.Thread.NewThreadHandle("t");
+        var hobj = threading.CThreadModule.NewThreadHandle("t");
         var message = new PlainCell<string?>(rt, "message");
-        threading.Thread.StartJoinableThread(() =>
+        threading.CThreadModule.StartJoinableThread(() =>
         {
             try
             {
@@ -68,7 +68,7 @@ public class ThreadHandleTests
     private static void DroppedWhileRunning(SimRuntime rt)
     {
         var threading = Py.Import(rt);
-        var hobj = threading.Thread.StartJoinableThread(() => { }, "t");
+        var hobj = threading.CThreadModule.StartJoinableThread(() => { }, "t");
         var handle = hobj.Handle;
 
         // The last Python reference goes while the thread may still run: thread_run's own reference keeps the handle
@@ -88,13 +88,13 @@ public class ThreadHandleTests
     {
         var threading = Py.Import(rt);
         var exit = new PyEvent(rt, "process_exit");
-        var worker = threading.Thread.StartJoinableThread(() => { }, "worker", daemon: false);
-        var daemon = threading.Thread.StartJoinableThread(exit.Wait, "daemon", daemon: true);
-        rt.Check(!threading.Thread.ShutdownHandles.ContainsForCheck(daemon.Handle), "a daemon thread's handle is in shutdown_handles");
+        var worker = threading.CThreadModule.StartJoinableThread(() => { }, "worker", daemon: false);
+        var daemon = threading.CThreadModule.StartJoinableThread(exit.Wait, "daemon", daemon: true);
+        rt.Check(!threading.CThreadModule.ShutdownHandles.ContainsForCheck(daemon.Handle), "a daemon thread's handle is in shutdown_handles");
 
-        threading.Thread.Shutdown();
+        threading.CThreadModule.Shutdown();
         rt.Check(!threading.HasLinkedThreadState(worker.Handle.OsHandle.Peek()), "_thread._shutdown returned while the non-daemon thread has its thread state");
-        rt.Check(threading.Thread.ShutdownHandles.ForCheck.Count == 0, $"_thread._shutdown returned with {threading.Thread.ShutdownHandles}");
+        rt.Check(threading.CThreadModule.ShutdownHandles.ForCheck.Count == 0, $"_thread._shutdown returned with {threading.CThreadModule.ShutdownHandles}");
         rt.Check(!daemon.IsDone(), "the daemon thread ended before it was released");
         exit.Notify();
     }
@@ -149,7 +149,7 @@ public class ThreadHandleTests
     public void Join_BeforeStart_RaisesThreadNotStarted()
     {
         var rt = SimRuntime.CreateProduction();
-        var hobj = Py.Import(rt).Thread.NewThreadHandle("t");
+        var hobj = Py.Import(rt).CThreadModule.NewThreadHandle("t");
         var e = Assert.Throws<ThreadError>(() => hobj.Join());
         Assert.Equal("thread not started", e.Message);
     }
@@ -159,8 +159,8 @@ public class ThreadHandleTests
     {
         var rt = SimRuntime.CreateProduction();
         var threading = Py.Import(rt);
-        var hobj = threading.Thread.StartJoinableThread(() => { }, "t");
-        var e = Assert.Throws<ThreadError>(() => threading.Thread.StartJoinableThread(() => { }, "t", hobj));
+        var hobj = threading.CThreadModule.StartJoinableThread(() => { }, "t");
+        var e = Assert.Throws<ThreadError>(() => threading.CThreadModule.StartJoinableThread(() => { }, "t", hobj));
         Assert.Equal("thread already started", e.Message);
         hobj.Join();
     }
@@ -170,7 +170,7 @@ public class ThreadHandleTests
     {
         var rt = SimRuntime.CreateProduction();
         var threading = Py.Import(rt);
-        var hobj = threading.Thread.MakeThreadHandle(rt.CurrentThread.Id, "main");
+        var hobj = threading.CThreadModule.MakeThreadHandle(rt.CurrentThread.Id, "main");
         Assert.Equal(ThreadHandleState.Running, hobj.Handle.State.Peek());
         Assert.Null(hobj.Handle.OsHandle.Peek());
         Assert.False(hobj.IsDone());

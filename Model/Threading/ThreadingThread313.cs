@@ -7,11 +7,11 @@ namespace Sim.Model.Threading;
 /// <c>self._started.is_set() and not self._handle.is_done()</c>. No Python-level state is shared between joiners: the
 /// handle serialises them (gh-114271).
 /// </summary>
-public sealed class HandleThread : ThreadingThread
+public sealed class ThreadingThread313 : ThreadingThread
 {
-    internal HandleThread(ThreadingModule threading, string name, Action? target, bool daemon, PyThreadHandleObject? handle = null)
+    internal ThreadingThread313(ThreadingModule threading, string name, Action? target, bool daemon, PyThreadHandleObject? handle = null)
         : base(threading, name, target, daemon) =>
-        Handle = handle ?? threading.Thread.NewThreadHandle(name);
+        Handle = handle ?? threading.CThreadModule.NewThreadHandle(name);
 
     /// <summary><c>_handle</c>.</summary>
     public PyThreadHandleObject Handle { get; }
@@ -25,7 +25,7 @@ public sealed class HandleThread : ThreadingThread
             throw new ThreadError("threads can only be started once");
         }
 
-        Threading.Thread.StartJoinableThread(Bootstrap, Name, Handle, Daemon);
+        Threading.CThreadModule.StartJoinableThread(Bootstrap, Name, Handle, Daemon);
         Started.Wait();
     }
 

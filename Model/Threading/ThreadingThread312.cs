@@ -16,12 +16,12 @@ namespace Sim.Model.Threading;
 /// access is a separate bytecode. Deviation: the <c>_shutdown_locks</c> bookkeeping (<c>_set_tstate_lock</c> adds
 /// non-daemon locks, <c>_stop</c> prunes them) is not modelled, and neither is 3.12's <c>threading._shutdown</c>.
 /// </remarks>
-public sealed class TstateLockThread : ThreadingThread
+public sealed class ThreadingThread312 : ThreadingThread
 {
     private readonly PlainCell<ThreadLock?> _tstateLock;
     private readonly PlainCell<bool> _isStopped;
 
-    internal TstateLockThread(ThreadingModule threading, string name, Action? target, bool daemon)
+    internal ThreadingThread312(ThreadingModule threading, string name, Action? target, bool daemon)
         : base(threading, name, target, daemon)
     {
         _tstateLock = new PlainCell<ThreadLock?>(Runtime, $"{name}._tstate_lock", null);
@@ -43,7 +43,7 @@ public sealed class TstateLockThread : ThreadingThread
             throw new ThreadError("threads can only be started once");
         }
 
-        Threading.Thread.StartNewThreadDetached(Bootstrap, Name);
+        Threading.CThreadModule.StartNewThreadDetached(Bootstrap, Name);
         Started.Wait();
     }
 

@@ -1,11 +1,10 @@
 using System.Globalization;
 using Sim.Runtime.Exploration;
-using Sim.Scenarios.Catalog;
 
-namespace Sim.Cli.Reports;
+namespace Sim.Scenarios.Catalog;
 
 /// <summary>Whether an exploration met the variant's expectation.</summary>
-internal enum VerdictKind
+public enum VerdictKind
 {
     /// <summary>The expected bug was found, or a clean variant stayed clean.</summary>
     Met,
@@ -17,15 +16,25 @@ internal enum VerdictKind
     Error,
 }
 
-/// <summary>The verdict on one variant and why.</summary>
-internal sealed record Verdict(VerdictKind Kind, string Explanation)
+/// <summary>
+/// The verdict on one variant and why: the one place that decides whether an exploration met a variant's
+/// <see cref="Expectation"/> (<c>sim hunt</c>, <c>sim explore</c>, <c>sim compare</c> and the tests all ask it).
+/// </summary>
+/// <param name="Kind">Met, not met, or an error of the scenario.</param>
+/// <param name="Explanation">Why, in a sentence.</param>
+public sealed record Verdict(VerdictKind Kind, string Explanation)
 {
+    /// <summary>True if the expectation was met.</summary>
+    public bool IsMet => Kind == VerdictKind.Met;
+
     /// <summary>Judges <paramref name="result"/> against <paramref name="expected"/>.</summary>
     /// <param name="expected">The variant's expectation.</param>
     /// <param name="result">The exploration's result.</param>
     /// <param name="budget">The iterations the settings allowed (to tell a time limit from a full run).</param>
     public static Verdict Judge(Expectation expected, ExplorationResult result, uint budget)
     {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(result);
         var iterations = result.Iterations.ToString("N0", CultureInfo.InvariantCulture);
         switch (result.Outcome)
         {

@@ -5,16 +5,17 @@ using Sim.Runtime.Threads;
 namespace Sim.Model.Threading;
 
 /// <summary>
-/// The <c>_thread</c> module (<c>Modules/_threadmodule.c</c>, 3.13) as far as thread join and shutdown go: starting
+/// The C <c>_thread</c> module (<c>Modules/_threadmodule.c</c>, 3.13), which the Python <c>threading</c> module
+/// (<see cref="ThreadingModule"/>) is built on, as far as thread join and shutdown go: starting
 /// joinable threads (<c>start_joinable_thread</c>, <c>do_start_new_thread</c>), the module's <c>shutdown_handles</c>
 /// list of non-daemon threads, <c>_shutdown</c>, <c>_make_thread_handle</c> and <c>_PyThread_AfterFork</c>; plus 3.12's
 /// detached <c>start_new_thread</c> and <c>thread_run</c>, which the 3.12 join design runs on.
 /// </summary>
-public sealed class ThreadModule
+public sealed class CThreadModule
 {
     private readonly SimRuntime _rt;
 
-    internal ThreadModule(PyInterpreterState interp)
+    internal CThreadModule(PyInterpreterState interp)
     {
         Interp = interp;
         _rt = interp.Runtime;
@@ -158,23 +159,6 @@ public sealed class ThreadModule
         return os;
     }
 
-    /// <summary>The thread state bound to the calling thread by its starter (<c>_PyThreadState_New</c>) before the thread started.</summary>
-    internal static PyThreadState BoundThreadState(SimRuntime rt) =>
-        rt.CurrentThread.ModelState as PyThreadState
-        ?? throw new InvalidOperationException($"{rt.CurrentThread} was started without a thread state");
-
-    /// <summary>
-    /// <c>PyThreadState_Clear</c> then <c>_PyThreadState_DeleteCurrent</c> on the calling thread's state, which stays
-    /// attached until it is unlinked (gh-117303); then the thread has no current state (<c>current_fast_clear</c>).
-    /// <paramref name="onDelete"/> runs where 3.12's <c>PyThreadState_Clear</c> ends: <c>tstate-&gt;on_delete</c>.
-    /// </summary>
-    internal static void DeleteCurrentThreadState(PyThreadState tstate, Action? onDelete = null)
-    {
-        tstate.Clear();
-        onDelete?.Invoke();
-        tstate.DeleteCurrent();
-    }
-
     /// <summary>
     /// <c>do_start_new_thread</c>: a non-daemon thread's handle enters <c>shutdown_handles</c> before
     /// <c>ThreadHandle_start</c>, "to avoid adding a handle to a thread that has already finished".
@@ -223,9 +207,10 @@ public sealed class ThreadModule
     private void ThreadRun312(Action function)
     {
         using var _ = _rt.Enter("thread_run (3.12)");
-        var tstate = BoundThreadState(_rt);
+        var tstate = Interp.CurrentThreadState;
         tstate.Attach();
         function();
-        DeleteCurrentThreadState(tstate, tstate.CallOnDelete);
+        tstate.Clear();
+        tstate.DeleteCurrent();
     }
 }

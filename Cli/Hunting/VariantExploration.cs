@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using Sim.Cli.Output;
 using Sim.Cli.Traces;
 using Sim.Runtime.Exploration;
 
-namespace Sim.Cli.Commands;
+namespace Sim.Cli.Hunting;
 
-/// <summary>Explores one variant and saves the trace of a bug; shared by <c>explore</c> and <c>hunt</c>.</summary>
+/// <summary>Explores one variant and saves the trace of a bug; shared by <c>explore</c>, <c>compare</c> and the hunt loop.</summary>
 internal static class VariantExploration
 {
     /// <summary>
@@ -23,7 +24,7 @@ internal static class VariantExploration
             return new ExplorationResult
             {
                 Outcome = Outcome.ScenarioError,
-                Message = $"the exploration failed: {ex.GetType().Name}: {CommandRunner.OneLine((ex.GetBaseException() ?? ex).Message)}",
+                Message = $"the exploration failed: {ex.GetType().Name}: {Format.OneLine((ex.GetBaseException() ?? ex).Message)}",
                 Iterations = 0,
                 SchedulingSteps = 0,
                 Elapsed = clock.Elapsed,

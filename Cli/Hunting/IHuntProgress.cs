@@ -1,0 +1,16 @@
+using Sim.Cli.Reports;
+
+namespace Sim.Cli.Hunting;
+
+/// <summary>What the hunt loop tells as it goes; the views (live progress, plain lines) listen.</summary>
+internal interface IHuntProgress
+{
+    /// <summary>Variant <paramref name="index"/> (from 0) of the plan starts.</summary>
+    void VariantStarting(int index, VariantRef variant);
+
+    /// <summary>An iteration of the current variant starts (1-based).</summary>
+    void IterationStarting(int iteration);
+
+    /// <summary>Variant <paramref name="index"/> finished; its entry is in the reports on disk already.</summary>
+    void VariantFinished(int index, HuntEntry entry);
+}
