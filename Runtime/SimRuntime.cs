@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Sim.Runtime.Parking;
 using Sim.Runtime.Platform;
 using Sim.Runtime.Scheduling;
+using Sim.Runtime.Stress;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -24,10 +25,11 @@ public sealed class SimRuntime
     private string? _uncontrolled;
     private string? _divergence;
 
-    private SimRuntime(ControlledSettings? controlled)
+    private SimRuntime(ControlledSettings? controlled, StressRun? stress = null)
     {
         Controlled = controlled is null ? null : new ControlledPlatform(this, controlled);
-        Platform = Controlled ?? (ExecutionPlatform)new ProductionPlatform(this);
+        Production = controlled is null ? new ProductionPlatform(this, stress) : null;
+        Platform = Controlled ?? (ExecutionPlatform)Production!;
         ParkingLot = new ParkingLot(this);
         MainThread = new SimThread(this, 1, "main", body: null);
         _threads.Add(MainThread);
@@ -87,6 +89,12 @@ public sealed class SimRuntime
     /// <summary>The controlled platform, or null in production mode; cells cache it.</summary>
     internal ControlledPlatform? Controlled { get; }
 
+    /// <summary>The production platform, or null in controlled mode.</summary>
+    internal ProductionPlatform? Production { get; }
+
+    /// <summary>The noise of a stress run, or null; cells cache it.</summary>
+    internal StressNoise? Noise => Production?.Noise;
+
     internal bool HasEnded => _ended;
 
     /// <summary>The first invariant violation or thread exception of this run, if any.</summary>
@@ -100,6 +108,9 @@ public sealed class SimRuntime
 
     /// <summary>Creates a runtime that runs on real threads (production mode).</summary>
     public static SimRuntime CreateProduction() => new(controlled: null);
+
+    /// <summary>Creates the runtime of one stress run; only the stress runner does this, on the run's main thread.</summary>
+    internal static SimRuntime CreateProduction(StressRun run) => new(controlled: null, run);
 
     /// <summary>Creates a runtime for one controlled iteration; only the harness does this, inside the iteration.</summary>
     internal static SimRuntime CreateControlled(ControlledSettings settings) => new(settings);
@@ -285,17 +296,27 @@ public sealed class SimRuntime
     }
 
     /// <summary>
-    /// Records the run's first failure. On real threads it also ends the run: every parked thread is woken and unwinds,
-    /// as does every thread at its next park, unpark, join or yield, so that a failure in a thread that holds a lock does
-    /// not leave the others blocked until the hang timeout (in controlled mode Coyote ends the iteration).
+    /// Records the run's first failure. On real threads it also
+    /// ends the run (<see cref="EndRun"/>), so that a failure in a thread that holds a lock does not leave the others
+    /// blocked until the hang timeout (in controlled mode Coyote ends the iteration).
     /// </summary>
     internal void RecordFailure(RecordedFailure failure)
     {
         if (Interlocked.CompareExchange(ref _failure, failure, null) is null && Controlled is null)
         {
-            _ended = true;
-            ParkingLot.WakeAll();
+            EndRun();
         }
+    }
+
+    /// <summary>
+    /// Ends a run on real threads: every parked or joining thread is woken and unwinds, as does every thread at its next
+    /// Runtime point (in a stress run, every cell access is one).
+    /// </summary>
+    internal void EndRun()
+    {
+        _ended = true;
+        ParkingLot.WakeAll();
+        Production?.ReleaseAll();
     }
 
     internal void ReportUncontrolled(string reason) => Interlocked.CompareExchange(ref _uncontrolled, reason, null);
