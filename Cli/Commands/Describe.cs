@@ -38,7 +38,8 @@ internal static class Describe
         return cli is null ? $"sim replay {Quote(trace)}" : $"dotnet run --project {Quote(cli)} -- replay {Quote(trace)}";
     }
 
-    private static string Quote(string path) => path.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$' or '&' or ';' or '|') ? $"'{path.Replace("'", "'\\''", StringComparison.Ordinal)}'" : path;
+    /// <summary>A path quoted for a POSIX shell when it needs it.</summary>
+    public static string Quote(string path) => path.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$' or '&' or ';' or '|') ? $"'{path.Replace("'", "'\\''", StringComparison.Ordinal)}'" : path;
 
     /// <summary>Where the settings came from: the config file, or the built-in defaults.</summary>
     public static string Source(ResolvedSettings settings, CliContext context)
