@@ -47,14 +47,16 @@ internal static class ScenarioSources
     {
         try
         {
-            AssemblyName.GetAssemblyName(path);
+            _ = AssemblyName.GetAssemblyName(path);
         }
         catch (BadImageFormatException)
         {
             throw new UsageException($"--assembly {shown} is not a .NET assembly; give the .dll that building your scenario project produced (bin/Debug/net10.0/NAME.dll), or its project with --project");
         }
 
-        var assembly = new ScenarioLoadContext(path).LoadFromAssemblyPath(path);
+        // Sim's own assemblies are the tool's (a second copy would have its own Scenario type): take the loaded one.
+        var name = AssemblyName.GetAssemblyName(path);
+        var assembly = ScenarioLoadContext.IsShared(name.Name) ? Assembly.Load(name.Name!) : new ScenarioLoadContext(path).LoadFromAssemblyPath(path);
         CheckVersions(assembly, shown);
         ScenarioCatalog catalog;
         try
