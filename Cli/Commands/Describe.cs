@@ -14,7 +14,8 @@ internal static class Describe
     {
         var bound = StrategyRow.Of(o.Strategy).UsesBound ? $" (bound {o.StrategyBound})" : string.Empty;
         var limit = o.TimeLimit is { } t ? $", time limit {Format.Duration(t)}" : string.Empty;
-        return $"{o.Strategy.Name()}{bound}, seed {o.Seed}, up to {Format.Count(o.Iterations)} iterations, at most {Format.Count(o.MaxSteps)} steps each{limit}";
+        var all = o.RunToCompletion ? " (all of them: run to completion)" : string.Empty;
+        return $"{o.Strategy.Name()}{bound}, seed {o.Seed}, up to {Format.Count(o.Iterations)} iterations{all}, at most {Format.Count(o.MaxSteps)} steps each{limit}";
     }
 
     /// <summary>"40 steps, 1 preemption (shrunk from 118 steps, 3 preemptions in 23 candidate schedules)".</summary>
