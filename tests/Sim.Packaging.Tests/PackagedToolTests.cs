@@ -6,7 +6,7 @@ namespace Sim.Packaging.Tests;
 
 /// <summary>
 /// The path of a new user, offline but for the machine's NuGet registry: <c>dotnet pack</c> the repository's packages
-/// into a temporary folder, install the <c>sim</c> tool into a temporary tool path and the template into a temporary
+/// (from the builds this test project's references made) into a temporary folder, install the <c>sim</c> tool into a temporary tool path and the template into a temporary
 /// template hive, create a scenario project from the template outside the repository, and hunt it with the installed
 /// tool. Nothing lands in the user's global package cache, tool folder or template hive: packages restore into a
 /// temporary <c>NUGET_PACKAGES</c>. One test, since every step needs the one before (about two minutes on two cores).
@@ -27,8 +27,10 @@ public sealed class PackagedToolTests : IDisposable
         var work = Path.Combine(_root, "work");
         Directory.CreateDirectory(work);
 
-        // The repository's own restore uses the machine's package cache, as any build of it does (its lock files pin it).
-        Run(RepositoryRoot(), "dotnet", ["pack", Path.Combine(RepositoryRoot(), "Sim.Packages.slnf"), "-o", artifacts, "--artifacts-path", Path.Combine(_root, "build")], expectedExit: 0, ownCache: false);
+        // Packs the builds of this test's configuration (its project references build them), with the machine's package
+        // cache, as any build of the repository uses (its lock files pin it).
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Parent!.Name;
+        Run(RepositoryRoot(), "dotnet", ["pack", Path.Combine(RepositoryRoot(), "Sim.Packages.slnf"), "-c", configuration, "--no-build", "--no-restore", "-o", artifacts], expectedExit: 0, ownCache: false);
         foreach (var id in new[] { "Sim.Runtime", "Sim.Model", "Sim.Scenarios", "Sim.Cli", "Sim.Templates" })
         {
             Assert.Single(Directory.GetFiles(artifacts, $"{id}.*.nupkg"));
