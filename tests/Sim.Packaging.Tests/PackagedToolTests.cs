@@ -29,7 +29,7 @@ public sealed class PackagedToolTests : IDisposable
 
         // Packs the builds of this test's configuration (its project references build them), with the machine's package
         // cache, as any build of the repository uses (its lock files pin it).
-        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Parent!.Name;
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
         Run(RepositoryRoot(), "dotnet", ["pack", Path.Combine(RepositoryRoot(), "Sim.Packages.slnf"), "-c", configuration, "--no-build", "--no-restore", "-o", artifacts], expectedExit: 0, ownCache: false);
         foreach (var id in new[] { "Sim.Runtime", "Sim.Model", "Sim.Scenarios", "Sim.Cli", "Sim.Templates" })
         {
