@@ -15,11 +15,12 @@ public sealed class MiAbandonedPool
     private readonly AtomicRef<MiStack<MiPage>>[] _pages;
     private readonly AtomicRef<MiStack<MiSlice>> _freeSlices;
 
-    internal MiAbandonedPool(SimRuntime runtime)
+    internal MiAbandonedPool(SimRuntime runtime, long interpId)
     {
+        var name = interpId == 0 ? "abandoned_pool" : $"interp{interpId}.abandoned_pool";
         _pages = [.. Enumerable.Range(0, MiHeapTags.Count)
-            .Select(t => new AtomicRef<MiStack<MiPage>>(runtime, $"abandoned_pool[{((MiHeapTag)t).Describe()}]", new MiStack<MiPage>()))];
-        _freeSlices = new AtomicRef<MiStack<MiSlice>>(runtime, "abandoned_pool.free_slices", new MiStack<MiSlice>());
+            .Select(t => new AtomicRef<MiStack<MiPage>>(runtime, $"{name}[{((MiHeapTag)t).Describe()}]", new MiStack<MiPage>()))];
+        _freeSlices = new AtomicRef<MiStack<MiSlice>>(runtime, $"{name}.free_slices", new MiStack<MiSlice>());
     }
 
     /// <summary>Every abandoned page (for checks and reports).</summary>

@@ -131,7 +131,7 @@ public sealed class MiHeap
     private MiPage NewPage(int blockSize)
     {
         var slice = Owner.FreeSlices.Count > 0 ? Owner.FreeSlices.Pop() : Interp.Abandoned.TryPopFreeSlice() ?? Interp.Arena.NewSlice();
-        var page = new MiPage(Interp.Runtime, slice, slice.NextVersion(), blockSize, Tag, Interp.Design.PageCapacity, Interp.Locks);
+        var page = new MiPage(Interp, slice, slice.NextVersion(), blockSize, Tag);
         slice.Assign(page);
         page.SetHeap(this);
         Queue(blockSize).Add(page);

@@ -1,5 +1,3 @@
-using Sim.Model.Locks;
-using Sim.Runtime;
 using Sim.Runtime.Cells;
 
 namespace Sim.Model.Mimalloc;
@@ -22,8 +20,12 @@ public sealed class MiPage
     private volatile MiHeap? _heap;
     private volatile string? _freedBy;
 
-    internal MiPage(SimRuntime runtime, MiSlice slice, int version, int blockSize, MiHeapTag tag, int capacity, LockDesign locks)
+    internal MiPage(MimallocInterpState interp, MiSlice slice, int version, int blockSize, MiHeapTag tag)
     {
+        var runtime = interp.Runtime;
+        var locks = interp.Locks;
+        var capacity = interp.Design.PageCapacity;
+        Interp = interp;
         Slice = slice;
         Version = version;
         Name = $"{slice.Name}v{version}";
@@ -34,6 +36,9 @@ public sealed class MiPage
         _free = new Stack<MiBlock>(Blocks.Reverse());
         ThreadFree = new AtomicRef<MiStack<MiBlock>>(runtime, $"{Name}.xthread_free", new MiStack<MiBlock>());
     }
+
+    /// <summary>The interpreter whose heap created the page.</summary>
+    public MimallocInterpState Interp { get; }
 
     /// <summary>The slice the page occupies.</summary>
     public MiSlice Slice { get; }

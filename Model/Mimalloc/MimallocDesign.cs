@@ -26,6 +26,9 @@ public sealed record MimallocDesign
     /// <summary>What abandoning a thread's heaps does to an empty page that still waits for its QSBR goal.</summary>
     public AbandonedEmptyPages AbandonedEmptyPages { get; init; } = AbandonedEmptyPages.KeepGoal;
 
+    /// <summary>Whose abandoned pool an exiting thread's pages go to: its interpreter's (gh-112532) or the process's.</summary>
+    public AbandonedPoolScope AbandonedPool { get; init; } = AbandonedPoolScope.PerInterpreter;
+
     /// <summary>Which heap may reclaim an abandoned page.</summary>
     public ReclaimPolicy Reclaim { get; init; } = ReclaimPolicy.SameTagOnly;
 
@@ -82,6 +85,22 @@ public enum AbandonedEmptyPages
     /// the goal is cleared when the page is abandoned, so the reclaiming thread frees the empty page at once.
     /// </summary>
     ClearGoal,
+}
+
+/// <summary>Where abandoned segments go (<c>tld-&gt;segments.abandoned</c>, set by <c>tstate_mimalloc_bind</c>).</summary>
+public enum AbandonedPoolScope
+{
+    /// <summary>
+    /// CPython 3.13 (gh-112532, "Isolate abandoned segments by interpreter"): <c>interp-&gt;mimalloc.abandoned_pool</c>, so
+    /// a thread reclaims only pages of its own interpreter and a heap holds objects of one interpreter only.
+    /// </summary>
+    PerInterpreter,
+
+    /// <summary>
+    /// Broken (<c>process-wide-pool</c>, mimalloc's global <c>abandoned</c> list before gh-112532): a thread of one
+    /// interpreter can reclaim another interpreter's page, whose objects its interpreter's GC would then find and free.
+    /// </summary>
+    ProcessWide,
 }
 
 /// <summary>Which heap reclaims an abandoned page.</summary>

@@ -13,17 +13,22 @@ public sealed class MimallocInterpState
 {
     private readonly PyInterpreterState _interp;
 
-    internal MimallocInterpState(PyInterpreterState interp)
+    internal MimallocInterpState(PyInterpreterState interp, MimallocInterpState? main)
     {
         _interp = interp;
         Runtime = interp.Runtime;
         Arena = new MiArena(Runtime);
-        Abandoned = new MiAbandonedPool(Runtime);
+        Abandoned = main is not null && Design.AbandonedPool == AbandonedPoolScope.ProcessWide
+            ? main.Abandoned
+            : new MiAbandonedPool(Runtime, interp.Id);
         Checker = new MiHeapChecker(Runtime, IsCurrentThreadQsbrOnline);
     }
 
     /// <summary>The runtime.</summary>
     public SimRuntime Runtime { get; }
+
+    /// <summary>The interpreter's id (<c>interp-&gt;id</c>), for reports.</summary>
+    public long InterpId => _interp.Id;
 
     /// <summary>The heap's design (read once per decision).</summary>
     public MimallocDesign Design => _interp.Config.Mimalloc;
