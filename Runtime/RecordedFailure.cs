@@ -1,17 +1,24 @@
 using Sim.Runtime.Exploration;
+using Sim.Runtime.Races;
 using Sim.Runtime.Threads;
 
 namespace Sim.Runtime;
 
 /// <summary>The first failure of a run, with its kind as the Runtime saw it happen (not as a message reads).</summary>
-/// <param name="Kind"><see cref="FindingKind.Assertion"/> for a failed check, <see cref="FindingKind.Exception"/> for a thread that threw.</param>
+/// <param name="Kind"><see cref="FindingKind.Assertion"/> for a failed check, <see cref="FindingKind.Exception"/> for a thread that threw, <see cref="FindingKind.DataRace"/> for a race.</param>
 /// <param name="Message">The message a report shows.</param>
 internal sealed record RecordedFailure(FindingKind Kind, string Message)
 {
+    /// <summary>The race, for a <see cref="FindingKind.DataRace"/>.</summary>
+    public DataRace? Race { get; init; }
+
     /// <summary>A failed invariant check.</summary>
     public static RecordedFailure Check(string message) => new(FindingKind.Assertion, message);
 
     /// <summary>An exception that escaped a simulated thread's body.</summary>
     public static RecordedFailure ThreadThrew(SimThread thread, Exception exception) =>
         new(FindingKind.Exception, $"{thread} threw {exception.GetType().Name}: {exception.Message}");
+
+    /// <summary>A data race the happens-before detector found.</summary>
+    public static RecordedFailure OfRace(DataRace race) => new(FindingKind.DataRace, race.Message) { Race = race };
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using Sim.Runtime.Coverage;
 using Sim.Runtime.Parking;
 using Sim.Runtime.Platform;
 using Sim.Runtime.Threads;
@@ -22,9 +23,9 @@ public sealed class SimRuntime
     private RecordedFailure? _failure;
     private string? _uncontrolled;
 
-    private SimRuntime(bool controlled, long nanosPerStep, int yieldFairness)
+    private SimRuntime(bool controlled, long nanosPerStep, int yieldFairness, bool detectRaces = false, CoverageRecorder? coverage = null)
     {
-        Controlled = controlled ? new ControlledPlatform(this, nanosPerStep, yieldFairness) : null;
+        Controlled = controlled ? new ControlledPlatform(this, nanosPerStep, yieldFairness, detectRaces, coverage) : null;
         Platform = Controlled ?? (ExecutionPlatform)new ProductionPlatform(this);
         ParkingLot = new ParkingLot(this);
         MainThread = new SimThread(this, 1, "main", body: null);
@@ -90,8 +91,13 @@ public sealed class SimRuntime
     /// <summary>Creates a runtime that runs on real threads (production mode).</summary>
     public static SimRuntime CreateProduction() => new(controlled: false, nanosPerStep: 0, yieldFairness: 0);
 
-    /// <summary>Creates a runtime for one controlled iteration; only the harness does this, inside the iteration.</summary>
-    internal static SimRuntime CreateControlled(long nanosPerStep, int yieldFairness) => new(controlled: true, nanosPerStep, yieldFairness);
+    /// <summary>
+    /// Creates a runtime for one controlled iteration; only the harness does this, inside the iteration. With
+    /// <paramref name="detectRaces"/>, every plain access is checked for data races; <paramref name="coverage"/> counts
+    /// the exploration's coverage across iterations.
+    /// </summary>
+    internal static SimRuntime CreateControlled(long nanosPerStep, int yieldFairness, bool detectRaces = true, CoverageRecorder? coverage = null) =>
+        new(controlled: true, nanosPerStep, yieldFairness, detectRaces, coverage);
 
     /// <summary>Starts a simulated thread running <paramref name="body"/> (<c>PyThread_start_joinable_thread</c>).</summary>
     public SimThread StartThread(string name, Action body)
@@ -191,6 +197,7 @@ public sealed class SimRuntime
     {
         var me = CurrentThread;
         Platform.Step(AccessKind.Fork, $"{me} continues as the child; every other thread vanishes");
+        Controlled?.Races?.Forked(me, Threads.Where(t => !ReferenceEquals(t, me)));
         foreach (var t in Threads)
         {
             if (!ReferenceEquals(t, me))
@@ -233,6 +240,7 @@ public sealed class SimRuntime
         // A blocking join releases the thread state while it waits (Py_BEGIN_ALLOW_THREADS around PyThread_join_thread).
         var hooks = me.BeforeBlock();
         Platform.WaitForExit(me, target);
+        Controlled?.Joined(me, target);
         hooks.AfterBlock();
     }
 

@@ -21,6 +21,16 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     private protected AtomicInteger(SimRuntime runtime, string name, T initial)
         : base(runtime, name) => _value = initial;
 
+    /// <summary>Formats a value for the trace, after the number itself (a flag decoder such as <c>LOCKED|HAS_PARKED</c>).</summary>
+    public Func<T, string>? FormatValue { get; init; }
+
+    /// <summary>
+    /// What a thread parked on this word waits for, and who holds it, when the word is a lock's or an event's: set by
+    /// the Model's primitive (a <c>PyMutex</c> on its <c>_bits</c>) so that a deadlock report can follow the wait-for
+    /// cycle. Null for a word that is no such thing.
+    /// </summary>
+    public IWaitTarget? WaitTarget { get; set; }
+
     /// <summary>Atomically loads the value (<c>_Py_atomic_load_*</c>, with <c>_relaxed</c> or <c>_acquire</c> as the order says).</summary>
     public T Load(MemoryOrder order = MemoryOrder.SeqCst)
     {
@@ -67,7 +77,9 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     private void StoreControlled(ControlledPlatform c, T value, MemoryOrder order)
     {
         c.Access(this, AccessKind.Store, order, value);
+        var old = _value;
         _value = value;
+        c.Wrote(old, value);
     }
 
     /// <summary>Atomically replaces the value and returns the previous one (<c>_Py_atomic_exchange_*</c>).</summary>
@@ -155,8 +167,8 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
 
     /// <summary>
     /// The controlled path of every read-modify-write (<see cref="Exchange"/>, <see cref="FetchAdd"/>, <see cref="FetchOr"/>,
-    /// <see cref="FetchAnd"/>): a scheduling point and a step, then the update, then the previous value as the step's
-    /// result. Only one simulated thread runs between scheduling points, so the plain read and write are atomic here.
+    /// <see cref="FetchAnd"/>): a scheduling point and a step, then the update, then the previous and new values on the
+    /// step. Only one simulated thread runs between scheduling points, so the plain read and write are atomic here.
     /// Kept out of line so that the production paths stay a null check plus the hardware operation.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -172,7 +184,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             AccessKind.FetchAnd => old & operand,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a read-modify-write"),
         };
-        c.Completed(old);
+        c.Wrote(old, _value);
         return old;
     }
 
@@ -189,6 +201,16 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     public void Reinitialize(T value) => Native.Write(ref _value, value);
 
     bool IParkAddress.Holds(long expected) => long.CreateTruncating(Native.Read(ref _value)) == expected;
+
+    /// <inheritdoc/>
+    internal override string? Decode(object? value) => FormatValue is { } f
+        ? value switch
+        {
+            T v => f(v),
+            long l => f(T.CreateTruncating(l)), // a park's expected value
+            _ => null,
+        }
+        : null;
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name}={Peek()}";

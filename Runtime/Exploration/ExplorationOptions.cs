@@ -47,6 +47,12 @@ public sealed record ExplorationOptions
     /// </summary>
     public TimeSpan HangTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Checks every plain-cell access with the happens-before race detector (<see cref="Races.DataRace"/>): a race is a
+    /// finding even when no invariant broke. On by default; turning it off is for measuring its cost.
+    /// </summary>
+    public bool DetectRaces { get; init; } = true;
+
     /// <summary>Checks the settings; returns the first problem, or null.</summary>
     public string? Validate()
     {

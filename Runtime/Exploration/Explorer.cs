@@ -2,6 +2,9 @@ using System.Diagnostics;
 using Microsoft.Coyote;
 using Microsoft.Coyote.Logging;
 using Microsoft.Coyote.SystematicTesting;
+using Sim.Runtime.Coverage;
+using Sim.Runtime.Deadlocks;
+using Sim.Runtime.Races;
 using Sim.Runtime.Threads;
 
 namespace Sim.Runtime.Exploration;
@@ -55,11 +58,12 @@ public static class Explorer
         using var gate = s_engineGate.EnterScope();
         var config = Configure(options, trace);
         var state = new RunState();
+        var coverage = new CoverageRecorder();
         var clock = Stopwatch.StartNew();
 
         void Body()
         {
-            var rt = SimRuntime.CreateControlled(options.VirtualNanosPerStep, options.YieldFairness);
+            var rt = SimRuntime.CreateControlled(options.VirtualNanosPerStep, options.YieldFairness, options.DetectRaces, coverage);
             state.Current = rt;
             try
             {
@@ -103,6 +107,11 @@ public static class Explorer
 
             state.Snapshot = ThreadSnapshot.Take(rt);
             state.Steps += rt.Controlled!.SchedulingPoints;
+            if (rt.Controlled.Races is { } races)
+            {
+                state.RacyFields.UnionWith(races.RacyFields);
+            }
+
             rt.End(TimeSpan.FromSeconds(2));
             if (rt.UncontrolledReason is not null)
             {
@@ -121,7 +130,11 @@ public static class Explorer
         }
 
         clock.Stop();
-        return Summarize(engine, state, options, trace is not null, engineError, clock.Elapsed);
+        return Summarize(engine, state, options, trace is not null, engineError, clock.Elapsed) with
+        {
+            RacyFields = [.. state.RacyFields.OrderBy(f => f.Field, StringComparer.Ordinal).ThenBy(f => f.Reason, StringComparer.Ordinal)],
+            Coverage = coverage.Summary(),
+        };
     }
 
     private static ExplorationResult Summarize(TestingEngine engine, RunState state, ExplorationOptions options, bool replay, string? engineError, TimeSpan elapsed)
@@ -147,6 +160,7 @@ public static class Explorer
                 ? [.. c.Steps.Select(s => s.ToStep())]
                 : [],
             EngineReport = bug,
+            Race = outcome == Outcome.BugFound ? rt?.Failure?.Race : null,
         };
 
         if (rt?.UncontrolledReason is { } why)
@@ -179,8 +193,10 @@ public static class Explorer
         var threads = state.Snapshot ?? [];
         if (bug.StartsWith(DeadlockPrefix, StringComparison.Ordinal))
         {
+            var waits = threads.Select(t => t.Wait).OfType<WaitEdge>().ToList();
             return Result(Outcome.BugFound, FindingKind.Deadlock,
-                "Deadlock: no thread can run. " + string.Join("; ", threads.Select(t => t.Describe())));
+                "Deadlock: no thread can run. " + string.Join("; ", threads.Select(t => t.Describe())) + ". " + WaitForGraph.Explain(waits))
+                with { WaitsFor = waits };
         }
 
         if (bug.StartsWith(BoundPrefix, StringComparison.Ordinal))
@@ -246,5 +262,7 @@ public static class Explorer
         public long Steps { get; set; }
 
         public IReadOnlyList<ThreadSnapshot>? Snapshot { get; set; }
+
+        public HashSet<RacyField> RacyFields { get; } = [];
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Sim.Runtime.Cells;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -45,20 +46,24 @@ public sealed class ParkingLot
     {
         ArgumentNullException.ThrowIfNull(address);
         var platform = _runtime.Platform;
+        var races = _runtime.Controlled?.Races;
         var me = _runtime.CurrentThread;
-        platform.Step(AccessKind.Park, address.Name, expected, timeoutNanos >= 0 ? timeoutNanos : null);
+        platform.Step(AccessKind.Park, address.Name, expected, timeoutNanos >= 0 ? timeoutNanos : null, address as SharedCell);
 
         var bucket = BucketFor(address);
         var wait = new ParkWaiter(me, address, parkArg);
         lock (bucket)
         {
+            races?.EnterBucket(me, address, comparesWord: true);
             if (!address.Holds(expected))
             {
+                races?.LeaveBucket(me, address);
                 platform.Note(AccessKind.Unparked, address.Name, "value changed, not parked (Py_PARK_AGAIN)");
                 return ParkResult.Again;
             }
 
             bucket.Add(wait);
+            races?.LeaveBucket(me, address);
         }
 
         var hooks = detach ? me.BeforeBlock() : default;
@@ -68,11 +73,14 @@ public sealed class ParkingLot
             bool unparking;
             lock (bucket)
             {
+                races?.EnterBucket(me, address, comparesWord: false);
                 unparking = wait.IsUnparking;
                 if (!unparking)
                 {
                     bucket.Remove(wait);
                 }
+
+                races?.LeaveBucket(me, address);
             }
 
             if (unparking)
@@ -96,6 +104,11 @@ public sealed class ParkingLot
             throw new RunEndedException();
         }
 
+        if (result == ParkResult.Ok)
+        {
+            races?.Resumed(me, wait);
+        }
+
         hooks.AfterBlock();
         platform.Note(AccessKind.Unparked, address.Name, result == ParkResult.Ok ? "woken (Py_PARK_OK)" : "timed out (Py_PARK_TIMEOUT)");
         return result;
@@ -110,21 +123,27 @@ public sealed class ParkingLot
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(callback);
         var platform = _runtime.Platform;
+        var races = _runtime.Controlled?.Races;
         platform.Step(AccessKind.Unpark, address.Name);
 
+        var me = SimThread.Current!;
         var bucket = BucketFor(address);
         ParkWaiter? waiter;
         lock (bucket)
         {
+            races?.EnterBucket(me, address, comparesWord: false);
             waiter = Dequeue(bucket, address);
             using (platform.AtomicSection())
             {
                 callback(state, waiter?.ParkArg, waiter is not null && bucket.Count > 0);
             }
+
+            races?.LeaveBucket(me, address);
         }
 
         if (waiter is not null)
         {
+            races?.Woke(me, waiter);
             platform.Wake(waiter);
         }
 
@@ -136,20 +155,26 @@ public sealed class ParkingLot
     {
         ArgumentNullException.ThrowIfNull(address);
         var platform = _runtime.Platform;
+        var races = _runtime.Controlled?.Races;
         platform.Step(AccessKind.UnparkAll, address.Name);
 
+        var me = SimThread.Current!;
         var bucket = BucketFor(address);
         var woken = new List<ParkWaiter>();
         lock (bucket)
         {
+            races?.EnterBucket(me, address, comparesWord: false);
             while (Dequeue(bucket, address) is { } w)
             {
                 woken.Add(w);
             }
+
+            races?.LeaveBucket(me, address);
         }
 
         foreach (var w in woken)
         {
+            races?.Woke(me, w);
             platform.Wake(w);
         }
 

@@ -1,4 +1,6 @@
+using Sim.Runtime.Parking;
 using Sim.Runtime.Threads;
+
 namespace Sim.Runtime.Platform;
 
 /// <summary>
@@ -37,6 +39,12 @@ internal sealed class BlockInfo
 
     /// <summary>True for a spin loop's yield, which also ends when no other thread can run.</summary>
     public bool IsYield { get; init; }
+
+    /// <summary>The address of a parking-lot wait (whose <see cref="IParkAddress.WaitTarget"/> names the holder), if it is one.</summary>
+    public IParkAddress? Address { get; init; }
+
+    /// <summary>The thread a join waits for, if it is one.</summary>
+    public SimThread? JoinTarget { get; init; }
 
     /// <summary>True if the thread can run now without the clock moving.</summary>
     public bool CanRunNow => EarlyTimeout || Ready();

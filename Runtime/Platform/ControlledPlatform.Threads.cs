@@ -14,6 +14,11 @@ internal sealed partial class ControlledPlatform
         var os = new Thread(() => Run(thread, id)) { IsBackground = true, Name = $"sim {thread}" };
         thread.OsThread = os;
         Record(AccessKind.Spawn, thread.ToString());
+        if (SimThread.Current is { } parent)
+        {
+            Races?.Started(parent, thread);
+        }
+
         Operation.Start(id);
         os.Start();
     }
@@ -21,7 +26,15 @@ internal sealed partial class ControlledPlatform
     public override void WaitForExit(SimThread me, SimThread target)
     {
         Step(AccessKind.Join, target.ToString());
-        Block(new BlockInfo(me, $"waits for {target} to exit (join)", () => target.HasExited, BlockInfo.Never, earlyTimeout: false));
+        Block(new BlockInfo(me, $"waits for {target} to exit (join)", () => target.HasExited, BlockInfo.Never, earlyTimeout: false) { JoinTarget = target });
+    }
+
+    /// <summary>A join of <paramref name="target"/> returned: a step that shows it, and the edge from the target's exit.</summary>
+    public void Joined(SimThread me, SimThread target)
+    {
+        Races?.Joined(me, target);
+        me.WokenBy = target.LastStep?.Index;
+        Record(AccessKind.Joined, target.ToString());
     }
 
     private void Run(SimThread thread, ulong id)
@@ -53,6 +66,7 @@ internal sealed partial class ControlledPlatform
         }
         finally
         {
+            Races?.Exited(thread);
             thread.MarkCompleted();
             try
             {

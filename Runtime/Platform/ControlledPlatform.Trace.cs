@@ -7,7 +7,7 @@ namespace Sim.Runtime.Platform;
 /// <summary>The iteration's readable steps: traced steps that are scheduling points, and notes that are not.</summary>
 internal sealed partial class ControlledPlatform
 {
-    public override void Step(AccessKind kind, string target, object? a = null, object? b = null)
+    public override void Step(AccessKind kind, string target, object? a = null, object? b = null, SharedCell? cell = null)
     {
         var me = Enter();
         if (me is not null && _atomicDepth == 0)
@@ -15,7 +15,10 @@ internal sealed partial class ControlledPlatform
             Interleave(me);
         }
 
-        Record(kind, target, a, b);
+        if (Record(kind, target, a, b, cell: cell) is { } r)
+        {
+            Coverage?.Point(r);
+        }
     }
 
     public override void Note(AccessKind kind, string target, object? result = null)
@@ -29,7 +32,7 @@ internal sealed partial class ControlledPlatform
         }
     }
 
-    private StepRecord? Record(AccessKind kind, string target, object? a = null, object? b = null, MemoryOrder order = MemoryOrder.SeqCst)
+    private StepRecord? Record(AccessKind kind, string target, object? a = null, object? b = null, MemoryOrder order = MemoryOrder.SeqCst, SharedCell? cell = null)
     {
         var me = SimThread.Current;
         if (me is null || !ReferenceEquals(me.Runtime, Runtime))
@@ -44,10 +47,17 @@ internal sealed partial class ControlledPlatform
             Operation = me.CurrentOperation,
             Kind = kind,
             Target = target,
+            Cell = cell,
             Order = order,
             A = a,
             B = b,
+            WokenBy = me.TakeWokenBy(),
         };
+        if (_steps.Count > 0 && _steps[^1].Thread is var previous && !ReferenceEquals(previous, me))
+        {
+            r.Preempted = Preemptions.IsPreemption(previous, me);
+        }
+
         _steps.Add(r);
         me.LastStep = r;
         me.StepsTaken++;

@@ -1,5 +1,7 @@
 using Microsoft.Coyote.Random;
 using Microsoft.Coyote.Runtime;
+using Sim.Runtime.Coverage;
+using Sim.Runtime.Races;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -15,7 +17,8 @@ namespace Sim.Runtime.Platform;
 /// One concern per file: this one holds the iteration's state and the scheduling point every other part goes through
 /// (<see cref="Interleave"/>); <c>.Accesses</c> the cells' shared accesses, <c>.Trace</c> the recorded steps,
 /// <c>.Threads</c> thread start and exit, <c>.Blocking</c> waits and the virtual clock's timeouts, <c>.Yield</c> spin-loop
-/// fairness, <c>.Outcomes</c> choices and failures.
+/// fairness, <c>.Outcomes</c> choices and failures. The race detector (<see cref="Races"/>) and the coverage count
+/// (<see cref="Coverage"/>) are fed from the access, step and thread paths.
 /// </remarks>
 internal sealed partial class ControlledPlatform : ExecutionPlatform
 {
@@ -28,11 +31,13 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
     private long _schedulingPoints;
     private long _clockOffset;
 
-    public ControlledPlatform(SimRuntime runtime, long nanosPerStep, int yieldFairness)
+    public ControlledPlatform(SimRuntime runtime, long nanosPerStep, int yieldFairness, bool detectRaces, CoverageRecorder? coverage)
         : base(runtime)
     {
         _nanosPerStep = nanosPerStep;
         _yieldFairness = yieldFairness;
+        Races = detectRaces ? new HappensBefore() : null;
+        Coverage = coverage;
     }
 
     /// <summary>The readable steps of this iteration so far.</summary>
@@ -40,6 +45,15 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
 
     /// <summary>Scheduling points taken in this iteration.</summary>
     public long SchedulingPoints => _schedulingPoints;
+
+    /// <summary>The iteration's happens-before race detector, or null when race detection is off.</summary>
+    public HappensBefore? Races { get; }
+
+    /// <summary>The exploration's coverage count, or null when nobody counts (a replay).</summary>
+    public CoverageRecorder? Coverage { get; }
+
+    /// <summary>Decides which thread switches were preemptions, for the trace.</summary>
+    public IPreemptionRule Preemptions { get; set; } = BlockedThreadsRule.Instance;
 
     /// <summary>Virtual time: a fixed amount per scheduling point, plus the jumps of timed waits that timed out.</summary>
     public override long NowNanos() => (_schedulingPoints * _nanosPerStep) + _clockOffset;

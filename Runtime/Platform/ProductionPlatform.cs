@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using Sim.Runtime.Cells;
 using Sim.Runtime.Parking;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
@@ -74,7 +75,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         }
     }
 
-    public override void Step(AccessKind kind, string target, object? a = null, object? b = null) => ThrowIfStopped(SimThread.Current);
+    public override void Step(AccessKind kind, string target, object? a = null, object? b = null, SharedCell? cell = null) => ThrowIfStopped(SimThread.Current);
 
     public override void Note(AccessKind kind, string target, object? result = null)
     {

@@ -118,6 +118,17 @@ public sealed class SimThread
     /// <summary>The last step the thread took, for deadlock and livelock reports.</summary>
     internal Trace.StepRecord? LastStep { get; set; }
 
+    /// <summary>The step of another thread that let this one go on after a wait, until the thread's next step records it.</summary>
+    internal int? WokenBy { get; set; }
+
+    /// <summary>Returns <see cref="WokenBy"/> and forgets it.</summary>
+    internal int? TakeWokenBy()
+    {
+        var w = WokenBy;
+        WokenBy = null;
+        return w;
+    }
+
     internal Action Body => _body ?? throw new InvalidOperationException("the main thread has no body to run");
 
     /// <summary>
