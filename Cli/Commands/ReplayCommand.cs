@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sim.Cli.Output;
+using Sim.Cli.Timeline;
 using Sim.Cli.Traces;
 using Sim.Runtime.Exploration;
 using Spectre.Console;
@@ -20,15 +21,21 @@ internal static class ReplayCommand
         var scenario = new Option<string>("--scenario") { Description = "Check that the trace belongs to this scenario (exit 2 if not).", HelpName = "NAME" };
         var variant = new Option<string>("--variant") { Description = "Check that the trace belongs to this variant (exit 2 if not).", HelpName = "NAME" };
         var steps = new Option<string>("--steps") { Description = "How many of the last steps to print, or 'all' (the default).", HelpName = "N|all" };
-        var command = new Command("replay", "Replay a trace deterministically and print its steps, thread by thread.") { trace, scenario, variant, steps };
+        var html = new Option<string>("--html") { Description = "Also write the timeline as one self-contained HTML page to this file.", HelpName = "FILE" };
+        var command = new Command("replay", "Replay a trace deterministically and print its steps, one column per thread.") { trace, scenario, variant, steps, html };
         command.SetAction(parse => CommandRunner.Guard(context, () =>
-            Run(context, parse.GetValue(trace)!, parse.GetValue(scenario), parse.GetValue(variant), StepsView.ParseCount(parse.GetValue(steps), null))));
+            Run(context, parse.GetValue(trace)!, parse.GetValue(scenario), parse.GetValue(variant), LaneView.ParseCount(parse.GetValue(steps), null), parse.GetValue(html))));
         return command;
     }
 
-    private static int Run(CliContext context, string path, string? expectedScenario, string? expectedVariant, int? shown)
+    private static int Run(CliContext context, string path, string? expectedScenario, string? expectedVariant, int? shown, string? htmlPath)
     {
         var display = context.Show(context.FullPath(path));
+        if (htmlPath is not null && Directory.Exists(context.FullPath(htmlPath)))
+        {
+            throw new UsageException($"--html {htmlPath} is a folder; give the path of the HTML file to write");
+        }
+
         var recorded = TraceStore.Load(context.FullPath(path), display);
         if (expectedScenario is not null && expectedScenario != recorded.Scenario)
         {
@@ -70,7 +77,16 @@ internal static class ReplayCommand
         context.Out.WriteLine($"          {recorded.Finding.Message}");
         context.Out.WriteLine();
         var steps = TraceFileStep.Of(result);
-        StepsView.Write(console, steps.Count > 0 ? steps : recorded.Steps, shown);
+        var timeline = TraceTimeline.Of(target.Name, result);
+        LaneView.Write(console, timeline, shown);
+        RacyFieldList.Write(context.Out, result.RacyFields);
+        if (htmlPath is not null)
+        {
+            var page = context.FullPath(htmlPath);
+            TimelinePageFile.Write(page, timeline);
+            context.Out.WriteLine($"Timeline page: {context.Show(page)}");
+        }
+
         context.Out.WriteLine();
 
         if (result.Outcome == Outcome.ScenarioError)

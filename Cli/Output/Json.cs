@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Sim.Cli.Output;
 
@@ -19,6 +20,10 @@ internal static class Json
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+
+        // Set explicitly: GetTypeInfo (which trace loading asks before deserializing) fails on options that no
+        // serialization has used yet, as in a fresh process whose first JSON operation is loading a trace.
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
 
     /// <summary>An enum value as the JSON files spell it, and as the tool shows it (<c>deadlock</c>, <c>bugFound</c>).</summary>

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Sim.Runtime.Coverage;
 using Sim.Runtime.Exploration;
+using Sim.Runtime.Races;
 using Sim.Scenarios.Catalog;
 
 namespace Sim.Cli.Reports;
@@ -59,6 +61,8 @@ internal sealed record HuntReport
 /// <param name="ElapsedSeconds">Wall time: to the first bug, or of all iterations when clean.</param>
 /// <param name="Strategy">The strategy as the harness described it.</param>
 /// <param name="Trace">The saved trace (a path relative to the report's folder), if a bug was found.</param>
+/// <param name="Coverage">How much the exploration covered: distinct scheduling points, conflicting access pairs and those seen in both orders.</param>
+/// <param name="RacyFields">The fields declared deliberately racy that the exploration touched (not checked by the race detector).</param>
 internal sealed record HuntEntry(
     string Scenario,
     string Variant,
@@ -73,4 +77,6 @@ internal sealed record HuntEntry(
     long SchedulingSteps,
     double ElapsedSeconds,
     string Strategy,
-    string? Trace);
+    string? Trace,
+    ExplorationCoverage Coverage,
+    IReadOnlyList<RacyField> RacyFields);

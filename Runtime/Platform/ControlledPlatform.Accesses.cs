@@ -16,7 +16,7 @@ internal sealed partial class ControlledPlatform
 
     public void Access<TA>(SharedCell cell, AccessKind kind, MemoryOrder order, TA a, TA b) => Access<TA>(cell, kind, order, a, b, true);
 
-    /// <summary>Records the value an access read (a load's or a plain read's value) on its step.</summary>
+    /// <summary>Records the value an access read (a load's or a plain read's value) on its step; reports the access's race, if it has one.</summary>
     public void Completed<TV>(TV value)
     {
         var p = _pending;
@@ -25,10 +25,11 @@ internal sealed partial class ControlledPlatform
             p.Result = value;
             p.HasResult = true;
             _pending = null;
+            ReportRace();
         }
     }
 
-    /// <summary>Records what a write, store or read-modify-write found in the cell and left there, on its step.</summary>
+    /// <summary>Records what a write, store or read-modify-write found in the cell and left there, on its step; reports the access's race, if it has one.</summary>
     public void Wrote<TV>(TV before, TV after)
     {
         var p = _pending;
@@ -38,6 +39,7 @@ internal sealed partial class ControlledPlatform
             p.After = after;
             p.HasResult = true;
             _pending = null;
+            ReportRace();
         }
     }
 
@@ -92,9 +94,18 @@ internal sealed partial class ControlledPlatform
         {
             races.Atomic(me, cell, kind, order);
         }
-        else if (races.Plain(me, cell, kind == AccessKind.Write, r) is { } race)
+        else
         {
-            _pending = null;
+            _race = races.Plain(me, cell, kind == AccessKind.Write, r);
+        }
+    }
+
+    /// <summary>Reports the race the access just completed was found in (after its values are on its step), ending the iteration.</summary>
+    private void ReportRace()
+    {
+        if (_race is { } race)
+        {
+            _race = null;
             Report(RecordedFailure.OfRace(race));
             throw new RunEndedException();
         }

@@ -27,6 +27,7 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
     private readonly int _yieldFairness;
     private Generator? _random;
     private StepRecord? _pending;
+    private DataRace? _race;
     private int _atomicDepth;
     private long _schedulingPoints;
     private long _clockOffset;
