@@ -74,7 +74,7 @@ internal static class LaneView
         var laneWidth = LaneWidth(lanes, width);
         if (laneWidth - 1 < timeline.Threads.Max(t => t.Label.Length))
         {
-            lines.Add(new Line("Threads: " + string.Join(", ", timeline.Threads.Select(t => t.Label)), -1, false));
+            lines.AddRange(Wrap("Threads: " + string.Join(", ", timeline.Threads.Select(t => t.Label)), width).Select(l => new Line(l, -1, false)));
         }
 
         lines.Add(new Line(Header(timeline, laneWidth), -1, false));

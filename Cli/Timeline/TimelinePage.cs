@@ -187,9 +187,9 @@ internal static class TimelinePage
         }
 
         html.Append("<section id=\"racy-fields\">\n<h2>Fields declared deliberately racy (not checked)</h2>\n<ul>\n");
-        foreach (var f in t.RacyFields)
+        foreach (var line in RacyFieldList.Lines(t.RacyFields))
         {
-            html.Append("<li><code>").Append(E(f.Field)).Append("</code>: ").Append(E(f.Reason)).Append("</li>\n");
+            html.Append("<li>").Append(E(line)).Append("</li>\n");
         }
 
         html.Append("</ul>\n</section>\n");

@@ -109,8 +109,10 @@ public sealed class ParkingLot
             races?.Resumed(me, wait);
         }
 
-        hooks.AfterBlock();
+        // The thread resumes (and the trace says so) before it re-attaches its thread state, as _PySemaphore_Wait
+        // returns before _PyParkingLot_Park's Py_END_ALLOW_THREADS.
         platform.Note(AccessKind.Unparked, address.Name, result == ParkResult.Ok ? "woken (Py_PARK_OK)" : "timed out (Py_PARK_TIMEOUT)");
+        hooks.AfterBlock();
         return result;
     }
 

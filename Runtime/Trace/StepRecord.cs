@@ -78,7 +78,7 @@ internal sealed class StepRecord
             AccessKind.Read => $"read {Target} == {Show(Result)}",
             AccessKind.Write => $"write {Target}: {Show(Result)} -> {Show(After)}",
             AccessKind.Park => $"park on {Target} expecting {Show(A)}" + (B is null ? string.Empty : $", timeout {Plain(B)} ns"),
-            AccessKind.Unparked => $"resumes from {Target}: {Plain(A)}",
+            AccessKind.Unparked => $"resumes from {Target}: {Plain(Result)}",
             AccessKind.Unpark => $"unpark one on {Target}" + (HasResult ? $": {Plain(Result)}" : string.Empty),
             AccessKind.UnparkAll => $"unpark all on {Target}" + (HasResult ? $": {Plain(Result)}" : string.Empty),
             AccessKind.Choose => $"choose {Target} -> {Plain(Result)}",

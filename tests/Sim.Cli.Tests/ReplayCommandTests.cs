@@ -16,8 +16,8 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.Out + result.Error);
         Assert.Contains("REPRODUCED: deadlock, the same", result.Out, StringComparison.Ordinal);
         Assert.Contains("Steps: all", result.Out, StringComparison.Ordinal);
-        Assert.Contains("T1 main", result.Out, StringComparison.Ordinal);
-        Assert.Contains("Thread by thread:", result.Out, StringComparison.Ordinal);
+        Assert.Contains("│T1 main", result.Out, StringComparison.Ordinal);
+        Assert.Contains("Legend:", result.Out, StringComparison.Ordinal);
         Assert.Equal(string.Empty, result.Error);
     }
 
