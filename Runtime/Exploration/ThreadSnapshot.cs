@@ -15,7 +15,7 @@ internal sealed record ThreadSnapshot(SimThread Thread, string? BlockedOn, strin
     [
         .. runtime.Threads
             .Where(t => t.IsStarted && (!t.HasExited || t.WasUnwound) && !t.IsGone)
-            .Select(t => new ThreadSnapshot(t, t.Blocked?.Description, t.CurrentOperation, t.LastStep?.ToStep().Action, EdgeOf(t))),
+            .Select(t => new ThreadSnapshot(t, t.Blocked?.Description, t.Blocked?.Operation ?? t.CurrentOperation, t.LastStep?.ToStep().Action, EdgeOf(t))),
     ];
 
     public string Describe()
@@ -42,6 +42,6 @@ internal sealed record ThreadSnapshot(SimThread Thread, string? BlockedOn, strin
             { IsYield: true } => ("the other threads to take a step (a spin loop's fair yield)", null),
             _ => (b.Description, (SimThread?)null),
         };
-        return new WaitEdge(t.Id, t.Name, what, t.CurrentOperation, holder?.Id, holder?.Name, t.LastStep?.Index);
+        return new WaitEdge(t.Id, t.Name, what, b.Operation, holder?.Id, holder?.Name, t.LastStep?.Index);
     }
 }

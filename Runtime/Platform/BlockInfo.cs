@@ -16,6 +16,7 @@ internal sealed class BlockInfo
         Ready = ready;
         Deadline = deadline;
         EarlyTimeout = earlyTimeout;
+        Operation = thread.CurrentOperation;
     }
 
     /// <summary>No deadline: the wait is untimed.</summary>
@@ -24,6 +25,12 @@ internal sealed class BlockInfo
     public SimThread Thread { get; }
 
     public string Description { get; }
+
+    /// <summary>
+    /// The Model operation the thread blocked in, taken when it blocked (the thread is the one creating its wait): a
+    /// report made after the iteration ended, while the thread unwinds, still says where it waited.
+    /// </summary>
+    public string? Operation { get; }
 
     /// <summary>True when what the thread waits for has happened.</summary>
     public Func<bool> Ready { get; }
