@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Sim.Runtime.Races;
 
 /// <summary>
@@ -11,13 +13,16 @@ internal sealed class VectorClock
 
     public VectorClock(int capacity = 4) => _entries = new int[Math.Max(capacity, 2)];
 
+    /// <summary>How many entries the clock holds (for tests: it grows only as far as the highest thread id needs).</summary>
+    public int Length => _entries.Length;
+
     /// <summary>Thread <paramref name="thread"/>'s entry (0 if the clock has never heard of it).</summary>
     public int this[int thread] => thread < _entries.Length ? _entries[thread] : 0;
 
     /// <summary>Sets thread <paramref name="thread"/>'s entry.</summary>
     public void Set(int thread, int epoch)
     {
-        Grow(thread + 1);
+        Grow((int)BitOperations.RoundUpToPowerOf2((uint)thread + 1));
         _entries[thread] = epoch;
     }
 
@@ -56,11 +61,16 @@ internal sealed class VectorClock
         return copy;
     }
 
+    /// <summary>
+    /// Grows to exactly <paramref name="length"/> entries: lengths come from <see cref="Set"/> (a power of two above the
+    /// thread id) or from another clock, so every clock stays as short as the highest thread id needs. (Growing to twice
+    /// the own length instead would let two clocks that join each other double each other's length without end.)
+    /// </summary>
     private void Grow(int length)
     {
         if (length > _entries.Length)
         {
-            Array.Resize(ref _entries, Math.Max(length, _entries.Length * 2));
+            Array.Resize(ref _entries, length);
         }
     }
 }

@@ -59,31 +59,29 @@ internal static class ExplorationBenchmark
         var program = RuntimeWorkloads.Counter(w);
         var test = OperationApiWorkloads.Counter(w);
         var options = CoyoteSettings.Options(iterations);
+        var withoutRaces = options with { DetectRaces = false };
 
-        // Warm-up: JIT and first-use costs on both sides.
+        // Warm-up: JIT and first-use costs on every side.
         var warm = CoyoteSettings.Options(Math.Max(2, iterations / 10));
         RunOurs(program, warm);
+        RunOurs(program, warm with { DetectRaces = false });
         RunBaseline(test, warm);
 
-        var ours = new List<Measured>();
-        var baseline = new List<Measured>();
+        // Three sides per round, in an order that rotates every round, so that no side always runs first or last.
+        var sides = new Func<Measured>[] { () => RunOurs(program, options), () => RunOurs(program, withoutRaces, "ours, race detection off"), () => RunBaseline(test, options) };
+        var runs = sides.Select(_ => new List<Measured>()).ToArray();
         for (var r = 0; r < rounds; r++)
         {
-            if (r % 2 == 0)
+            for (var k = 0; k < sides.Length; k++)
             {
-                ours.Add(RunOurs(program, options));
-                baseline.Add(RunBaseline(test, options));
-            }
-            else
-            {
-                baseline.Add(RunBaseline(test, options));
-                ours.Add(RunOurs(program, options));
+                var side = (r + k) % sides.Length;
+                runs[side].Add(sides[side]());
             }
 
-            log.WriteLine($"    round {r + 1}: ours {ours[^1].Elapsed.TotalMilliseconds:0} ms, baseline {baseline[^1].Elapsed.TotalMilliseconds:0} ms");
+            log.WriteLine($"    round {r + 1}: ours {runs[0][^1].Elapsed.TotalMilliseconds:0} ms, without race detection {runs[1][^1].Elapsed.TotalMilliseconds:0} ms, baseline {runs[2][^1].Elapsed.TotalMilliseconds:0} ms");
         }
 
-        foreach (var side in new[] { ours, baseline })
+        foreach (var side in runs)
         {
             foreach (var run in side)
             {
@@ -95,11 +93,13 @@ internal static class ExplorationBenchmark
             }
         }
 
-        return new WorkloadFigures(
-            w,
-            (int)iterations,
-            new SideFigures(ours[0].CoyoteSteps!.Value, ours[0].RuntimeSteps, [.. ours.Select(x => x.Elapsed)]),
-            new SideFigures(baseline[0].CoyoteSteps!.Value, null, [.. baseline.Select(x => x.Elapsed)]));
+        if (runs[0][0].CoyoteSteps != runs[1][0].CoyoteSteps)
+        {
+            throw new HarnessException($"{w.Name}: race detection changed the schedules ({runs[0][0].CoyoteSteps} steps with it, {runs[1][0].CoyoteSteps} without)");
+        }
+
+        SideFigures Figures(List<Measured> side) => new(side[0].CoyoteSteps!.Value, side[0].RuntimeSteps, [.. side.Select(x => x.Elapsed)]);
+        return new WorkloadFigures(w, (int)iterations, Figures(runs[0]), Figures(runs[2])) { OursWithoutRaces = Figures(runs[1]) };
     }
 
     private static void Expect(Workload w, Measured run, uint iterations)
@@ -110,13 +110,13 @@ internal static class ExplorationBenchmark
         }
     }
 
-    private static Measured RunOurs(Action<SimRuntime> program, ExplorationOptions options)
+    private static Measured RunOurs(Action<SimRuntime> program, ExplorationOptions options, string side = "ours")
     {
         Settle();
         var clock = Stopwatch.StartNew();
         var result = Explorer.Explore(program, options);
         clock.Stop();
-        return new Measured("ours", clock.Elapsed, result.Iterations, result.CoyoteSteps, result.SchedulingSteps,
+        return new Measured(side, clock.Elapsed, result.Iterations, result.CoyoteSteps, result.SchedulingSteps,
             result.Outcome == Outcome.Clean ? null : $"{result.Outcome}: {result.Message}");
     }
 

@@ -13,6 +13,12 @@ internal sealed record ExplorationFigures(int Rounds, string Sanity, IReadOnlyLi
 /// <param name="Baseline">The Operation API baseline's runs.</param>
 internal sealed record WorkloadFigures(Workload Workload, int Iterations, SideFigures Ours, SideFigures Baseline)
 {
+    /// <summary>Our Runtime's runs with the race detector off (<c>ExplorationOptions.DetectRaces = false</c>), in the same rounds.</summary>
+    public required SideFigures OursWithoutRaces { get; init; }
+
+    /// <summary>What the race detector costs: our cost per step with it over our cost per step without it, the median over the rounds.</summary>
+    public double DetectorCostRatio => Median([.. Ours.Runs.Zip(OursWithoutRaces.Runs, (on, off) => on.TotalNanoseconds / off.TotalNanoseconds)]);
+
     /// <summary>
     /// The headline: our cost per Coyote step over the baseline's, round by round, and the median of those. A round's two
     /// runs are adjacent in time, so a change in the machine's load between rounds cancels out of the round's ratio.
