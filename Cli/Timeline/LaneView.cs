@@ -17,8 +17,8 @@ internal static class LaneView
     /// <summary>Width of the step column: <c>  123&gt; </c>.</summary>
     private const int StepWidth = 7;
 
-    /// <summary>The narrowest room the rightmost column's text may have.</summary>
-    private const int MinText = 24;
+    /// <summary>The narrowest room the rightmost column's text may have: the columns to its left narrow to leave it.</summary>
+    private const int MinText = 36;
 
     /// <summary>The legend, each line within 80 columns.</summary>
     public static IReadOnlyList<string> Legend { get; } =
@@ -56,7 +56,7 @@ internal static class LaneView
     public static IReadOnlyList<Line> Render(TraceTimeline timeline, int width, int? last)
     {
         ArgumentNullException.ThrowIfNull(timeline);
-        width = Math.Max(width, StepWidth + MinText + 8);
+        width = Math.Max(width, StepWidth + MinText + 4);
         var lines = new List<Line>();
         var steps = timeline.Steps;
         if (steps.Count == 0)
@@ -104,7 +104,7 @@ internal static class LaneView
             var wrapped = Wrap(text, width - start);
             for (var k = 0; k < wrapped.Count; k++)
             {
-                lines.Add(new Line(Row(k == 0 ? stepColumn : new string(' ', StepWidth), lanes, laneWidth, width, start, wrapped[k]), lane, false));
+                lines.Add(new Line(Row(k == 0 ? stepColumn : new string(' ', StepWidth), lane, laneWidth, start, wrapped[k]), lane, false));
             }
         }
 
@@ -204,14 +204,13 @@ internal static class LaneView
 
     /// <summary>
     /// How wide each thread's column is: an equal share of the width, at most 40, but narrow enough that the last column's
-    /// text has <see cref="MinText"/> characters before the edge.
+    /// text has <see cref="MinText"/> characters before the edge (text runs on to the right of its column, so a column
+    /// may be narrower than its text).
     /// </summary>
     private static int LaneWidth(int lanes, int width)
     {
         var share = Math.Min(40, (width - StepWidth) / Math.Max(lanes, 1));
-        return lanes <= 1 || StepWidth + ((lanes - 1) * share) + MinText <= width
-            ? share
-            : Math.Max(3, (width - StepWidth - MinText) / (lanes - 1));
+        return lanes <= 1 ? share : Math.Max(3, Math.Min(share, (width - StepWidth - MinText) / (lanes - 1)));
     }
 
     private static string Header(TraceTimeline timeline, int laneWidth)
@@ -237,19 +236,15 @@ internal static class LaneView
         return rule.ToString();
     }
 
-    /// <summary>One line: the step column, each column's rule, and the text from <paramref name="start"/>, which covers the rules to its right.</summary>
-    private static string Row(string stepColumn, int lanes, int laneWidth, int width, int start, string text)
+    /// <summary>One line: the step column, the rules of the columns up to the thread's, and the text from <paramref name="start"/> on (over the empty columns to its right).</summary>
+    private static string Row(string stepColumn, int lane, int laneWidth, int start, string text)
     {
-        var row = new char[Math.Max(width, start + text.Length)];
+        var row = new char[start + text.Length];
         Array.Fill(row, ' ');
         stepColumn.CopyTo(0, row, 0, stepColumn.Length);
-        for (var i = 0; i < lanes; i++)
+        for (var i = 0; i <= lane; i++)
         {
-            var at = StepWidth + (i * laneWidth);
-            if (at < row.Length)
-            {
-                row[at] = '│';
-            }
+            row[StepWidth + (i * laneWidth)] = '│';
         }
 
         text.CopyTo(0, row, start, text.Length);

@@ -123,7 +123,7 @@ public sealed class TimelineTests : IDisposable
         Assert.All(lines, l => Assert.True(l.Length <= 80, l));
         Assert.Contains(lines, l => l.StartsWith("Threads: T1 worker1, T2 worker2", StringComparison.Ordinal));
         var lastThreadRow = lines.Single(l => l.StartsWith("    8 ", StringComparison.Ordinal));
-        Assert.True(80 - lastThreadRow.LastIndexOf('│') >= 24, lastThreadRow);
+        Assert.True(80 - lastThreadRow.LastIndexOf('│') >= 36, lastThreadRow);
     }
 
     [Fact]
