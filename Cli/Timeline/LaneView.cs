@@ -83,6 +83,11 @@ internal static class LaneView
         var operation = new Dictionary<int, string?>();
         for (var i = 0; i < steps.Count; i++)
         {
+            if (i == shownFrom)
+            {
+                operation.Clear(); // the first shown step of each thread names its operation
+            }
+
             var s = steps[i];
             var changed = !operation.TryGetValue(s.ThreadId, out var previous) || previous != s.Operation;
             operation[s.ThreadId] = s.Operation;
