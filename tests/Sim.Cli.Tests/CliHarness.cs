@@ -69,6 +69,9 @@ public sealed class CliHarness : IDisposable
 
     public string PathOf(string name) => Path.Combine(Directory, name);
 
+    /// <summary>Cancelled to interrupt a run as Ctrl-C would.</summary>
+    public CancellationToken Interrupt { get; set; }
+
     public CliResult Run(params string[] args)
     {
         using var output = new StringWriter();
@@ -81,6 +84,7 @@ public sealed class CliHarness : IDisposable
             WorkingDirectory = CurrentDirectory ?? Directory,
             Interactive = false,
             Width = Width,
+            Interrupt = Interrupt,
         };
         var code = SimCli.Run(args, context);
         return new CliResult(code, output.ToString(), error.ToString());
