@@ -1,3 +1,4 @@
+using Sim.Runtime.Deadlocks;
 using Sim.Runtime.Exploration;
 using Sim.Runtime.Races;
 using Sim.Runtime.Threads;
@@ -12,6 +13,9 @@ internal sealed record RecordedFailure(FindingKind Kind, string Message, string?
 {
     /// <summary>The race, for a <see cref="FindingKind.DataRace"/>.</summary>
     public DataRace? Race { get; init; }
+
+    /// <summary>The wait-for edges of the blocked threads, for a <see cref="FindingKind.Deadlock"/> under exploration.</summary>
+    public IReadOnlyList<WaitEdge> WaitsFor { get; init; } = [];
 
     /// <summary>A failed invariant check.</summary>
     public static RecordedFailure Check(string message) => new(FindingKind.Assertion, message);

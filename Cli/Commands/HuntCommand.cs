@@ -59,7 +59,8 @@ internal static class HuntCommand
         console.Write(SummaryTable(report.Results));
         foreach (var e in report.Results.Where(e => e.Verdict != VerdictKind.Met))
         {
-            context.Out.WriteLine($"{HuntView.Word(e.Verdict)}: {e.Scenario}/{e.Variant}: {e.Explanation}" + (e.Trace is null ? string.Empty : $" (trace: {context.Show(Path.Combine(output, e.Trace))})"));
+            context.Out.WriteLine($"{HuntView.Word(e.Verdict)}: {e.Scenario}/{e.Variant}: {e.Explanation}"
+                + (e.Trace is null ? string.Empty : $" (replay: {Describe.ReplayCommand(context, Path.Combine(output, e.Trace))})"));
         }
 
         context.Out.WriteLine();
@@ -92,6 +93,7 @@ internal static class HuntCommand
             .AddColumn("Outcome")
             .AddColumn(new TableColumn("Iterations").RightAligned())
             .AddColumn(new TableColumn("Time").RightAligned())
+            .AddColumn("Schedules")
             .AddColumn(new TableColumn("Covered").RightAligned())
             .AddColumn("Verdict");
         string? previous = null;
@@ -111,6 +113,7 @@ internal static class HuntCommand
                 new Text(outcome),
                 new Text(iterations),
                 new Text(HuntView.Elapsed(e)),
+                new Text(e.Schedules),
                 new Text(Covered(e.Coverage)),
                 new Markup(HuntView.Markup(e.Verdict)));
             previous = e.Scenario;

@@ -82,6 +82,8 @@ internal static class HuntLoop
             result.Strategy,
             trace is null ? null : Path.GetRelativePath(outputDirectory, trace).Replace('\\', '/'),
             result.Coverage,
-            result.RacyFields);
+            result.RacyFields,
+            HuntShrink.Of(result.Shrink),
+            result.Outcome == Outcome.Clean ? HuntBounded.Of(result.Bounded) : null);
     }
 }

@@ -1,4 +1,5 @@
 using Sim.Runtime.Cells;
+using Sim.Runtime.Scheduling;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -78,11 +79,16 @@ internal sealed partial class ControlledPlatform
 
         if (_atomicDepth == 0)
         {
-            Interleave(me);
+            Interleave(me, ScheduleOp.Step(kind, cell.Name));
         }
 
-        var r = Record(kind, cell.Name, hasArgs ? (object?)a : null, hasArgs && kind == AccessKind.CompareExchange ? (object?)b : null, order, cell)!;
+        var r = Record(kind, cell.Name, hasArgs ? (object?)a : null, hasArgs && kind == AccessKind.CompareExchange ? (object?)b : null, order, cell);
         _pending = r;
+        if (r is null)
+        {
+            return; // the thread unwinds after the run ended: nothing more is recorded or checked
+        }
+
         var plain = kind is AccessKind.Read or AccessKind.Write;
         Coverage?.Access(cell, r, write: kind is not (AccessKind.Load or AccessKind.Read));
         if (Races is not { } races)

@@ -1,4 +1,5 @@
 using Sim.Runtime.Cells;
+using Sim.Runtime.Scheduling;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -12,7 +13,7 @@ internal sealed partial class ControlledPlatform
         var me = Enter();
         if (me is not null && _atomicDepth == 0)
         {
-            Interleave(me);
+            Interleave(me, ScheduleOp.Step(kind, target));
         }
 
         if (Record(kind, target, a, b, cell: cell) is { } r)
@@ -35,7 +36,7 @@ internal sealed partial class ControlledPlatform
     private StepRecord? Record(AccessKind kind, string target, object? a = null, object? b = null, MemoryOrder order = MemoryOrder.SeqCst, SharedCell? cell = null)
     {
         var me = SimThread.Current;
-        if (me is null || !ReferenceEquals(me.Runtime, Runtime))
+        if (me is null || !ReferenceEquals(me.Runtime, Runtime) || me.IsFrozen)
         {
             return null;
         }
@@ -52,12 +53,9 @@ internal sealed partial class ControlledPlatform
             A = a,
             B = b,
             WokenBy = me.TakeWokenBy(),
+            Preempted = me.Preempting,
         };
-        if (_steps.Count > 0 && _steps[^1].Thread is var previous && !ReferenceEquals(previous, me))
-        {
-            r.Preempted = Preemptions.IsPreemption(previous, me);
-        }
-
+        me.Preempting = false;
         _steps.Add(r);
         me.LastStep = r;
         me.StepsTaken++;

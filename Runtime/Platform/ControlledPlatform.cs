@@ -2,6 +2,7 @@ using Microsoft.Coyote.Random;
 using Microsoft.Coyote.Runtime;
 using Sim.Runtime.Coverage;
 using Sim.Runtime.Races;
+using Sim.Runtime.Scheduling;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -15,14 +16,16 @@ namespace Sim.Runtime.Platform;
 /// </summary>
 /// <remarks>
 /// One concern per file: this one holds the iteration's state and the scheduling point every other part goes through
-/// (<see cref="Interleave"/>); <c>.Accesses</c> the cells' shared accesses, <c>.Trace</c> the recorded steps,
-/// <c>.Threads</c> thread start and exit, <c>.Blocking</c> waits and the virtual clock's timeouts, <c>.Yield</c> spin-loop
-/// fairness, <c>.Outcomes</c> choices and failures. The race detector (<see cref="Races"/>) and the coverage count
+/// (<see cref="Interleave"/>); <c>.Schedule</c> the scheduling decisions (the schedule record, gating to a policy's
+/// choice, deadlocks), <c>.Accesses</c> the cells' shared accesses, <c>.Trace</c> the recorded steps, <c>.Threads</c>
+/// thread start and exit, <c>.Blocking</c> waits and the virtual clock's timeouts, <c>.Yield</c> spin-loop fairness,
+/// <c>.Outcomes</c> choices and failures. The race detector (<see cref="Races"/>) and the coverage count
 /// (<see cref="Coverage"/>) are fed from the access, step and thread paths.
 /// </remarks>
 internal sealed partial class ControlledPlatform : ExecutionPlatform
 {
     private readonly List<StepRecord> _steps = [];
+    private readonly ControlledSettings _settings;
     private readonly long _nanosPerStep;
     private readonly int _yieldFairness;
     private Generator? _random;
@@ -32,13 +35,15 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
     private long _schedulingPoints;
     private long _clockOffset;
 
-    public ControlledPlatform(SimRuntime runtime, long nanosPerStep, int yieldFairness, bool detectRaces, CoverageRecorder? coverage)
+    public ControlledPlatform(SimRuntime runtime, ControlledSettings settings)
         : base(runtime)
     {
-        _nanosPerStep = nanosPerStep;
-        _yieldFairness = yieldFairness;
-        Races = detectRaces ? new HappensBefore() : null;
-        Coverage = coverage;
+        _settings = settings;
+        _nanosPerStep = settings.NanosPerStep;
+        _yieldFairness = settings.YieldFairness;
+        _policy = settings.Policy;
+        Races = settings.DetectRaces ? new HappensBefore() : null;
+        Coverage = settings.Coverage;
     }
 
     /// <summary>The readable steps of this iteration so far.</summary>
@@ -52,9 +57,6 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
 
     /// <summary>The exploration's coverage count, or null when nobody counts (a replay).</summary>
     public CoverageRecorder? Coverage { get; }
-
-    /// <summary>Decides which thread switches were preemptions, for the trace.</summary>
-    public IPreemptionRule Preemptions { get; set; } = BlockedThreadsRule.Instance;
 
     /// <summary>Virtual time: a fixed amount per scheduling point, plus the jumps of timed waits that timed out.</summary>
     public override long NowNanos() => (_schedulingPoints * _nanosPerStep) + _clockOffset;
@@ -75,17 +77,46 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
         return me;
     }
 
-    /// <summary>A scheduling point: Coyote may run another thread here. Every shared access, park, unpark, join and yield takes one.</summary>
-    private void Interleave(SimThread me)
+    /// <summary>
+    /// A scheduling point: another thread may run here before <paramref name="me"/> does <paramref name="op"/>. Every shared
+    /// access, park, unpark, join and yield takes one. Coyote's strategy decides, or in a gated run the policy.
+    /// </summary>
+    private void Interleave(SimThread me, ScheduleOp op)
     {
         _schedulingPoints++;
-        SchedulingPoint.Interleave();
+        me.PendingOp = op;
+        if (_policy is { } policy)
+        {
+            if (policy.StepBound is { } bound && _schedulingPoints > bound)
+            {
+                ReportLivelock(me);
+            }
+
+            if (Decide(me, canContinue: true) != me.Id)
+            {
+                WaitForTurn(me, null);
+            }
+        }
+        else
+        {
+            Decide(me, canContinue: true);
+            try
+            {
+                SchedulingPoint.Interleave();
+            }
+            catch (Exception ex) when (me.Freeze(ex))
+            {
+                throw;
+            }
+        }
+
+        Resumed(me);
         ThrowIfStopped(me);
     }
 
     private void ThrowIfStopped(SimThread me)
     {
-        if (Runtime.HasEnded)
+        if (Runtime.HasEnded || me.IsFrozen)
         {
             throw new RunEndedException();
         }

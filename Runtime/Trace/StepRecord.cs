@@ -39,7 +39,7 @@ internal sealed class StepRecord
 
     public bool? Success { get; set; }
 
-    /// <summary>The step follows a switch away from a thread that could have gone on (<see cref="IPreemptionRule"/>).</summary>
+    /// <summary>The step follows a switch away from a thread that could have gone on (the schedule record's <see cref="Scheduling.ScheduleEntry.IsPreemption"/>).</summary>
     public bool Preempted { get; set; }
 
     /// <summary>The thread blocked after this step (a park that parked, a join that waited, a yield that stepped aside).</summary>

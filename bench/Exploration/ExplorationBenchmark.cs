@@ -5,10 +5,12 @@ using Sim.Runtime.Exploration;
 namespace Sim.Bench.Exploration;
 
 /// <summary>
-/// Measures exploration throughput: each workload on our Runtime (through the public <see cref="Explorer.Explore"/>)
-/// and on Coyote's Operation API (the baseline), under the same Coyote configuration (random strategy, same seed, same
-/// iterations, telemetry off, a silent logger). The two alternate for several rounds (the order flips every round) and
-/// the median run of each side is reported. Steps are Coyote's own step statistics for both sides (<see cref="ExplorationResult.CoyoteSteps"/> for ours).
+/// Measures exploration throughput: each workload on our Runtime (through the public <see cref="Explorer.Explore"/>,
+/// race detector and schedule recorder on, as every exploration runs), on our Runtime without its race detector and
+/// without its schedule recorder (what each costs), and on Coyote's Operation API (the baseline), under the same Coyote
+/// configuration (random strategy, same seed, same iterations, telemetry off, a silent logger). The four take turns for
+/// several rounds (the order rotates every round) and the
+/// median run of each side is reported. Steps are Coyote's own step statistics for both sides (<see cref="ExplorationResult.CoyoteSteps"/> for ours).
 /// </summary>
 internal static class ExplorationBenchmark
 {
@@ -59,29 +61,47 @@ internal static class ExplorationBenchmark
         var program = RuntimeWorkloads.Counter(w);
         var test = OperationApiWorkloads.Counter(w);
         var options = CoyoteSettings.Options(iterations);
-        var withoutRaces = options with { DetectRaces = false };
 
         // Warm-up: JIT and first-use costs on every side.
         var warm = CoyoteSettings.Options(Math.Max(2, iterations / 10));
         RunOurs(program, warm);
         RunOurs(program, warm with { DetectRaces = false });
+        RunOurs(program, warm with { RecordSchedule = false });
         RunBaseline(test, warm);
 
-        // Three sides per round, in an order that rotates every round, so that no side always runs first or last.
-        var sides = new Func<Measured>[] { () => RunOurs(program, options), () => RunOurs(program, withoutRaces, "ours, race detection off"), () => RunBaseline(test, options) };
-        var runs = sides.Select(_ => new List<Measured>()).ToArray();
+        // Each round runs the four sides back to back, the order rotating every round, so that no side always runs first or last.
+        var ours = new List<Measured>();
+        var withoutRaces = new List<Measured>();
+        var unrecorded = new List<Measured>();
+        var baseline = new List<Measured>();
+        var sides = new (List<Measured> Runs, Func<Measured> Run)[]
+        {
+            (ours, () => RunOurs(program, options)),
+            (withoutRaces, () => RunOurs(program, options with { DetectRaces = false }, "ours without the race detector")),
+            (unrecorded, () => RunOurs(program, options with { RecordSchedule = false }, "ours without the schedule recorder")),
+            (baseline, () => RunBaseline(test, options)),
+        };
         for (var r = 0; r < rounds; r++)
         {
-            for (var k = 0; k < sides.Length; k++)
+            for (var i = 0; i < sides.Length; i++)
             {
-                var side = (r + k) % sides.Length;
-                runs[side].Add(sides[side]());
+                var side = sides[(r + i) % sides.Length];
+                side.Runs.Add(side.Run());
             }
 
-            log.WriteLine($"    round {r + 1}: ours {runs[0][^1].Elapsed.TotalMilliseconds:0} ms, without race detection {runs[1][^1].Elapsed.TotalMilliseconds:0} ms, baseline {runs[2][^1].Elapsed.TotalMilliseconds:0} ms");
+            log.WriteLine($"    round {r + 1}: ours {ours[^1].Elapsed.TotalMilliseconds:0} ms, without the race detector {withoutRaces[^1].Elapsed.TotalMilliseconds:0} ms, " +
+                $"without the recorder {unrecorded[^1].Elapsed.TotalMilliseconds:0} ms, baseline {baseline[^1].Elapsed.TotalMilliseconds:0} ms");
         }
 
-        foreach (var side in runs)
+        foreach (var (name, side) in new[] { ("the race detector", withoutRaces), ("the schedule recorder", unrecorded) })
+        {
+            if (side[0].CoyoteSteps != ours[0].CoyoteSteps)
+            {
+                throw new HarnessException($"{w.Name}: without {name} Coyote took {side[0].CoyoteSteps} steps, with it {ours[0].CoyoteSteps}: it must not change the schedules");
+            }
+        }
+
+        foreach (var side in new[] { ours, withoutRaces, unrecorded, baseline })
         {
             foreach (var run in side)
             {
@@ -93,13 +113,12 @@ internal static class ExplorationBenchmark
             }
         }
 
-        if (runs[0][0].CoyoteSteps != runs[1][0].CoyoteSteps)
+        static SideFigures Figures(List<Measured> side) => new(side[0].CoyoteSteps!.Value, side[0].RuntimeSteps, [.. side.Select(x => x.Elapsed)]);
+        return new WorkloadFigures(w, (int)iterations, Figures(ours), Figures(baseline))
         {
-            throw new HarnessException($"{w.Name}: race detection changed the schedules ({runs[0][0].CoyoteSteps} steps with it, {runs[1][0].CoyoteSteps} without)");
-        }
-
-        SideFigures Figures(List<Measured> side) => new(side[0].CoyoteSteps!.Value, side[0].RuntimeSteps, [.. side.Select(x => x.Elapsed)]);
-        return new WorkloadFigures(w, (int)iterations, Figures(runs[0]), Figures(runs[2])) { OursWithoutRaces = Figures(runs[1]) };
+            OursWithoutRaces = Figures(withoutRaces),
+            Unrecorded = Figures(unrecorded),
+        };
     }
 
     private static void Expect(Workload w, Measured run, uint iterations)

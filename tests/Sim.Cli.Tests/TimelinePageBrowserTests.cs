@@ -94,7 +94,7 @@ public sealed class TimelinePageBrowserTests : IDisposable
         var path = Directory.GetFiles(Path.Combine(_cli.OutputDirectory, "traces"), $"{scenario}.{variant}.*.json").Single();
         var trace = TraceStore.Load(path, path);
         var target = Catalog.Select([$"{scenario}/{variant}"]).Single();
-        var replayed = Explorer.Replay(target.Scenario.Program(target.Variant), trace.CoyoteTraceText(), TraceStore.ReplayOptions(trace, path));
+        var replayed = Explorer.Replay(target.Scenario.Program(target.Variant), TraceStore.Schedule(trace, path), TraceStore.ReplayOptions(trace, path));
         Assert.Equal(Outcome.BugFound, replayed.Outcome);
         return (path, replayed);
     }

@@ -11,7 +11,7 @@ namespace Sim.Runtime.Tests.Trace;
 public class StepMarksTests
 {
     [Fact]
-    public void ALostUpdate_NeedsAPreemption_AndItsTraceMarksOne()
+    public void ALostUpdate_NeedsAPreemption_AndItsTraceMarksThePreemptionsOfItsScheduleRecord()
     {
         var result = Exploring.FindsBug(rt =>
         {
@@ -23,6 +23,7 @@ public class StepMarksTests
 
         Assert.Contains(result.Steps, s => s.Preempted);
         Assert.False(result.Steps[0].Preempted);
+        Assert.InRange(result.Steps.Count(s => s.Preempted), 1, result.Schedule!.Preemptions);
     }
 
     [Fact]
