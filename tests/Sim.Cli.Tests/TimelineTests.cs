@@ -44,7 +44,7 @@ public sealed class TimelineTests : IDisposable
         var view = LaneViewOf(_cli.Run("replay", trace).Out);
 
         Assert.Contains(view, l => l.Contains("park on m._bits expecting 3 (LOCKED|HAS_PARKED) [blocks]", StringComparison.Ordinal));
-        Assert.Contains(view, l => l.Contains("joined T2(worker0): it has exited <- #", StringComparison.Ordinal));
+        Assert.Contains(view, l => l.Contains("join T2(worker0) [blocks]", StringComparison.Ordinal));
         var finding = view.FindIndex(l => l.StartsWith("    -- XX Deadlock: no thread can run.", StringComparison.Ordinal));
         Assert.True(finding > 0, string.Join('\n', view));
         Assert.Contains("which no thread holds", string.Join(' ', view.Skip(finding)), StringComparison.Ordinal);
