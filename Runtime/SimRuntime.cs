@@ -220,6 +220,7 @@ public sealed class SimRuntime
     {
         var me = CurrentThread;
         Platform.Step(AccessKind.Fork, $"{me} continues as the child; every other thread vanishes");
+        Controlled?.Races?.Forked(me, Threads.Where(t => !ReferenceEquals(t, me)));
         foreach (var t in Threads)
         {
             if (!ReferenceEquals(t, me))
@@ -262,6 +263,7 @@ public sealed class SimRuntime
         // A blocking join releases the thread state while it waits (Py_BEGIN_ALLOW_THREADS around PyThread_join_thread).
         var hooks = me.BeforeBlock();
         Platform.WaitForExit(me, target);
+        Controlled?.Joined(me, target);
         hooks.AfterBlock();
     }
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Sim.Cli.Output;
 using Sim.Cli.Hunting;
-using Sim.Cli.Traces;
+using Sim.Cli.Timeline;
 using Sim.Runtime.Exploration;
 using Sim.Scenarios.Catalog;
 using Spectre.Console;
@@ -29,7 +29,7 @@ internal static class ExploreCommand
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
             var target = sources.Load(parse, context).Find(parse.GetValue(scenario)!, parse.GetValue(variant));
-            var shown = StepsView.ParseCount(parse.GetValue(steps), DefaultStepsShown);
+            var shown = LaneView.ParseCount(parse.GetValue(steps), DefaultStepsShown);
             var resolved = settings.Resolve(parse, context);
             return Run(context, target, resolved.Settings.ToExplorationOptions(resolved.Seed), resolved.Settings.OutputDirectory, shown, Describe.Source(resolved, context));
         }));
@@ -91,12 +91,14 @@ internal static class ExploreCommand
             context.Out.WriteLine($"Bounded:  {bounded} ({Format.Count(bounded.Runs)} schedules run in {Format.Duration(bounded.Elapsed)})");
         }
 
+        context.Out.WriteLine($"Coverage: {result.Coverage}");
         context.Out.WriteLine($"Expectation: {(verdict.Kind == VerdictKind.Met ? "met" : verdict.Kind == VerdictKind.NotMet ? "NOT met" : "error")}: {verdict.Explanation}");
 
+        RacyFieldList.Write(context.Out, result.RacyFields);
         if (result.Outcome is Outcome.BugFound or Outcome.ScenarioError && result.Steps.Count > 0)
         {
             context.Out.WriteLine();
-            StepsView.Write(console, TraceFileStep.Of(result), shown);
+            LaneView.Write(console, TraceTimeline.Of(target.Name, result), shown);
         }
 
         if (VariantExploration.SaveTrace(target, options, result, outputDirectory) is { } path)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sim.Cli.Output;
 using Sim.Cli.Loading;
+using Sim.Cli.Timeline;
 using Sim.Cli.Traces;
 using Sim.Runtime.Exploration;
 using Spectre.Console;
@@ -23,15 +24,22 @@ internal static class ReplayCommand
         var variant = new Option<string>("--variant") { Description = "Check that the trace belongs to this variant (exit 2 if not).", HelpName = "NAME" };
         var steps = new Option<string>("--steps") { Description = "How many of the last steps to print, or 'all' (the default).", HelpName = "N|all" };
         var sources = new ScenarioSourceOptions();
-        var command = new Command("replay", "Replay a trace deterministically and print its steps, thread by thread.") { trace, scenario, variant, steps };
+        var html = new Option<string>("--html") { Description = "Also write the timeline as one self-contained HTML page to this file.", HelpName = "FILE" };
+        var command = new Command("replay", "Replay a trace deterministically and print its steps, one column per thread.") { trace, scenario, variant, steps, html };
         sources.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
             var path = context.FullPath(parse.GetValue(trace)!);
             var display = context.Show(path);
+            var htmlPath = parse.GetValue(html);
+            if (htmlPath is not null && Directory.Exists(context.FullPath(htmlPath)))
+            {
+                throw new UsageException($"--html {htmlPath} is a folder; give the path of the HTML file to write");
+            }
+
             var recorded = TraceStore.Load(path, display);
             var catalog = sources.Given(parse) ? sources.Load(parse, context) : CatalogOf(recorded, display, context);
-            return Run(context, catalog, recorded, display, parse.GetValue(scenario), parse.GetValue(variant), StepsView.ParseCount(parse.GetValue(steps), null));
+            return Run(context, catalog, recorded, display, parse.GetValue(scenario), parse.GetValue(variant), LaneView.ParseCount(parse.GetValue(steps), null), htmlPath);
         }));
         return command;
     }
@@ -50,7 +58,7 @@ internal static class ReplayCommand
                 $"{display} is a trace of '{recorded.Scenario}' from assembly {outside.Name}, recorded at {assembly}, which is not there now; give --assembly PATH (the built {outside.Name}.dll) or --project PATH (its project)");
     }
 
-    private static int Run(CliContext context, Catalog catalog, TraceDocument recorded, string display, string? expectedScenario, string? expectedVariant, int? shown)
+    private static int Run(CliContext context, Catalog catalog, TraceDocument recorded, string display, string? expectedScenario, string? expectedVariant, int? shown, string? htmlPath)
     {
         if (expectedScenario is not null && expectedScenario != recorded.Scenario)
         {
@@ -95,7 +103,16 @@ internal static class ReplayCommand
         context.Out.WriteLine($"Schedule: {Describe.Schedule(schedule, recorded.Shrink)}");
         context.Out.WriteLine();
         var steps = TraceFileStep.Of(result);
-        StepsView.Write(console, steps.Count > 0 ? steps : recorded.Steps, shown);
+        var timeline = TraceTimeline.Of(target.Name, result);
+        LaneView.Write(console, timeline, shown);
+        RacyFieldList.Write(context.Out, result.RacyFields);
+        if (htmlPath is not null)
+        {
+            var page = context.FullPath(htmlPath);
+            TimelinePageFile.Write(page, timeline);
+            context.Out.WriteLine($"Timeline page: {context.Show(page)}");
+        }
+
         context.Out.WriteLine();
 
         if (result.Outcome == Outcome.ScenarioError)

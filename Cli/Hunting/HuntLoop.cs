@@ -81,6 +81,8 @@ internal static class HuntLoop
             result.Elapsed.TotalSeconds,
             result.Strategy,
             trace is null ? null : Path.GetRelativePath(outputDirectory, trace).Replace('\\', '/'),
+            result.Coverage,
+            result.RacyFields,
             HuntShrink.Of(result.Shrink),
             result.Outcome == Outcome.Clean ? HuntBounded.Of(result.Bounded) : null,
             HuntCompletion.Of(result.Completion));

@@ -15,7 +15,6 @@ internal static class Json
     /// </summary>
     public static JsonSerializerOptions Options { get; } = new()
     {
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
@@ -25,6 +24,10 @@ internal static class Json
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+
+        // Set explicitly: GetTypeInfo (which trace loading asks before deserializing) fails on options that no
+        // serialization has used yet, as in a fresh process whose first JSON operation is loading a trace.
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
 
     /// <summary>An enum value as the JSON files spell it, and as the tool shows it (<c>deadlock</c>, <c>bugFound</c>).</summary>

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Sim.Cli.Output;
+using Sim.Runtime.Coverage;
 using Sim.Runtime.Exploration;
+using Sim.Runtime.Races;
 using Sim.Scenarios.Catalog;
 
 namespace Sim.Cli.Reports;
@@ -61,6 +63,8 @@ internal sealed record HuntReport
 /// <param name="ElapsedSeconds">Wall time: to the first bug, or of all iterations when clean.</param>
 /// <param name="Strategy">The strategy as the harness described it.</param>
 /// <param name="Trace">The saved trace (a path relative to the report's folder), if a bug was found.</param>
+/// <param name="Coverage">How much the exploration covered: distinct scheduling points, conflicting access pairs and those seen in both orders.</param>
+/// <param name="RacyFields">The fields declared deliberately racy that the exploration touched (not checked by the race detector).</param>
 /// <param name="Shrink">What shrinking did to the bug's schedule, if it ran.</param>
 /// <param name="Bounded">What the preemption-bounded search covered, if it ran and found no bug.</param>
 /// <param name="Completion">With <c>runToCompletion</c>: iterations run, how many failed, and the distinct findings.</param>
@@ -79,6 +83,8 @@ internal sealed record HuntEntry(
     double ElapsedSeconds,
     string Strategy,
     string? Trace,
+    ExplorationCoverage Coverage,
+    IReadOnlyList<RacyField> RacyFields,
     HuntShrink? Shrink = null,
     HuntBounded? Bounded = null,
     HuntCompletion? Completion = null)

@@ -1,5 +1,7 @@
 using Sim.Runtime;
 using Sim.Runtime.Cells;
+using Sim.Runtime.Parking;
+using Sim.Runtime.Threads;
 
 namespace Sim.Model.Locks;
 
@@ -8,7 +10,7 @@ namespace Sim.Model.Locks;
 /// The byte is <c>_Py_UNLOCKED</c> (not set, no waiter), <c>_Py_HAS_PARKED</c> (not set, waiters) or <c>_Py_LOCKED</c>
 /// (set, for good). <c>_PyEvent_Notify</c> exchanges in <c>_Py_LOCKED</c> and unparks all waiters.
 /// </summary>
-public sealed class PyEvent
+public sealed class PyEvent : IWaitTarget
 {
     private readonly SimRuntime _rt;
 
@@ -17,8 +19,15 @@ public sealed class PyEvent
     {
         _rt = runtime;
         Name = name;
-        V = new AtomicInt(runtime, $"{name}.v", LockBits.Unlocked);
+        V = new AtomicInt(runtime, $"{name}.v", LockBits.Unlocked) { FormatValue = LockBits.Describe };
+        V.WaitTarget = this;
     }
+
+    /// <summary>
+    /// The thread due to set the event, when the Model knows it (the thread whose exit <c>thread_is_exiting</c> announces):
+    /// ghost state, read only by deadlock reports (<see cref="IWaitTarget.Holder"/>).
+    /// </summary>
+    public SimThread? SetBy { get; set; }
 
     /// <summary>The event's name.</summary>
     public string Name { get; }
@@ -28,6 +37,12 @@ public sealed class PyEvent
 
     /// <summary>True if set, read without a scheduling point (for checks).</summary>
     public bool IsSetForCheck => V.Peek() == LockBits.Locked;
+
+    /// <inheritdoc/>
+    string IWaitTarget.WaitsFor => $"event {Name}";
+
+    /// <inheritdoc/>
+    SimThread? IWaitTarget.Holder => IsSetForCheck ? null : SetBy;
 
     /// <summary><c>_PyEvent_IsSet</c>.</summary>
     public bool IsSet()

@@ -1,6 +1,7 @@
 using Sim.Runtime;
 using Sim.Runtime.Cells;
 using Sim.Runtime.Parking;
+using Sim.Runtime.Threads;
 
 namespace Sim.Model.Locks;
 
@@ -14,12 +15,14 @@ namespace Sim.Model.Locks;
 /// </summary>
 /// <remarks>
 /// Deviation: the simulation delivers no signals, so <c>PY_LOCK_INTR</c> never happens. Time is the runtime's
-/// monotonic clock (virtual in controlled mode).
+/// monotonic clock (virtual in controlled mode). The mutex remembers the thread that holds it (ghost state CPython does
+/// not keep), only so that a deadlock report can name the holder (<see cref="IWaitTarget"/>).
 /// </remarks>
-public sealed class PyMutex
+public sealed class PyMutex : IWaitTarget
 {
     private readonly SimRuntime _rt;
     private readonly LockDesign _design;
+    private SimThread? _holder;
 
     /// <summary>Creates an unlocked mutex.</summary>
     /// <param name="runtime">The runtime.</param>
@@ -30,7 +33,8 @@ public sealed class PyMutex
         _rt = runtime;
         _design = design ?? LockDesign.Cpython313;
         Name = name;
-        Bits = new AtomicInt(runtime, $"{name}._bits", LockBits.Unlocked);
+        Bits = new AtomicInt(runtime, $"{name}._bits", LockBits.Unlocked) { FormatValue = LockBits.Describe };
+        Bits.WaitTarget = this;
     }
 
     /// <summary>The mutex's name.</summary>
@@ -42,6 +46,12 @@ public sealed class PyMutex
     /// <summary>True if the byte says locked, read without a scheduling point (for checks: <c>PyMutex_IsLocked</c>).</summary>
     public bool IsLockedForCheck => (Bits.Peek() & LockBits.Locked) != 0;
 
+    /// <inheritdoc/>
+    string IWaitTarget.WaitsFor => $"mutex {Name}";
+
+    /// <inheritdoc/>
+    SimThread? IWaitTarget.Holder => IsLockedForCheck ? _holder : null;
+
     /// <summary><c>PyMutex_Lock</c>: the fast-path CAS, then <c>_PyMutex_LockTimed(m, -1, _PY_LOCK_DETACH)</c>.</summary>
     public void Lock()
     {
@@ -50,7 +60,10 @@ public sealed class PyMutex
         if (!Bits.CompareExchange(ref expected, LockBits.Locked))
         {
             LockTimed(-1, PyLockFlags.Detach);
+            return;
         }
+
+        Acquired();
     }
 
     /// <summary>Locks without detaching the thread state (<c>PyMutex_LockFlags(m, _Py_LOCK_DONT_DETACH)</c>).</summary>
@@ -61,7 +74,10 @@ public sealed class PyMutex
         if (!Bits.CompareExchange(ref expected, LockBits.Locked))
         {
             LockTimed(-1, PyLockFlags.DontDetach);
+            return;
         }
+
+        Acquired();
     }
 
     /// <summary>
@@ -75,7 +91,7 @@ public sealed class PyMutex
         {
             if (Bits.CompareExchange(ref v, v | LockBits.Locked))
             {
-                return PyLockStatus.Acquired;
+                return Acquired();
             }
         }
         else if (timeoutNanos == 0)
@@ -94,7 +110,7 @@ public sealed class PyMutex
                 // The lock is unlocked. Try to grab it.
                 if (Bits.CompareExchange(ref v, v | LockBits.Locked))
                 {
-                    return PyLockStatus.Acquired;
+                    return Acquired();
                 }
 
                 continue;
@@ -131,7 +147,7 @@ public sealed class PyMutex
                 {
                     // We own the lock now.
                     _rt.Check((Bits.Peek() & LockBits.Locked) != 0, $"{Name}: handed off to a waiter but not LOCKED");
-                    return PyLockStatus.Acquired;
+                    return Acquired();
                 }
             }
             else if (ret == ParkResult.Timeout)
@@ -152,6 +168,7 @@ public sealed class PyMutex
     public void Unlock()
     {
         using var _ = _rt.Enter($"PyMutex_Unlock({Name})");
+        _holder = null;
         var expected = LockBits.Locked;
         if (!Bits.CompareExchange(ref expected, LockBits.Unlocked) && TryUnlock() < 0)
         {
@@ -191,6 +208,13 @@ public sealed class PyMutex
                 return 0;
             }
         }
+    }
+
+    /// <summary>Remembers the calling thread as the holder (ghost state for deadlock reports).</summary>
+    private PyLockStatus Acquired()
+    {
+        _holder = _rt.CurrentThread;
+        return PyLockStatus.Acquired;
     }
 
     /// <summary>Re-initialises the byte with a plain store, as the after-fork child does for global mutexes.</summary>

@@ -1,5 +1,7 @@
 using Sim.Runtime;
 using Sim.Runtime.Cells;
+using Sim.Runtime.Parking;
+using Sim.Runtime.Threads;
 
 namespace Sim.Model.Locks;
 
@@ -9,10 +11,12 @@ namespace Sim.Model.Locks;
 /// (and others wait) or <c>_Py_ONCE_INITIALIZED</c>. An initialiser that fails (returns -1) resets the flag, so the next
 /// caller retries; waiters are woken either way.
 /// </summary>
-public sealed class PyOnceFlag
+/// <remarks>The flag remembers the thread running the initialiser (ghost state) for deadlock reports (<see cref="IWaitTarget"/>).</remarks>
+public sealed class PyOnceFlag : IWaitTarget
 {
     private readonly SimRuntime _rt;
     private readonly LockDesign _design;
+    private SimThread? _initializer;
 
     /// <summary>Creates a flag in the <c>_Py_UNLOCKED</c> state.</summary>
     public PyOnceFlag(SimRuntime runtime, string name, LockDesign? design = null)
@@ -20,7 +24,8 @@ public sealed class PyOnceFlag
         _rt = runtime;
         _design = design ?? LockDesign.Cpython313;
         Name = name;
-        V = new AtomicInt(runtime, $"{name}.v", LockBits.Unlocked);
+        V = new AtomicInt(runtime, $"{name}.v", LockBits.Unlocked) { FormatValue = LockBits.Describe };
+        V.WaitTarget = this;
     }
 
     /// <summary>The flag's name.</summary>
@@ -44,6 +49,12 @@ public sealed class PyOnceFlag
         return V.Load() == LockBits.OnceInitialized ? 0 : CallOnceSlow(fn);
     }
 
+    /// <inheritdoc/>
+    string IWaitTarget.WaitsFor => $"once flag {Name} (its initialiser to finish)";
+
+    /// <inheritdoc/>
+    SimThread? IWaitTarget.Holder => (V.Peek() & LockBits.Locked) != 0 ? _initializer : null;
+
     /// <summary>Sets the flag to initialised with a plain store: the after-fork marking of <c>_PyThread_AfterFork</c>.</summary>
     public void MarkInitializedAfterFork() => V.Reinitialize(LockBits.OnceInitialized);
 
@@ -62,6 +73,7 @@ public sealed class PyOnceFlag
                     continue;
                 }
 
+                _initializer = _rt.CurrentThread;
                 var res = fn();
                 return UnlockOnce(res);
             }

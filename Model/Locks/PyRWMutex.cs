@@ -1,5 +1,7 @@
 using Sim.Runtime;
 using Sim.Runtime.Cells;
+using Sim.Runtime.Parking;
+using Sim.Runtime.Threads;
 
 namespace Sim.Model.Locks;
 
@@ -10,9 +12,10 @@ namespace Sim.Model.Locks;
 ///   bit 1       _Py_HAS_PARKED     readers or writers are parked
 ///   bits 2..63  reader count       (_PyRWMutex_READER_SHIFT = 2)
 /// </code>
-/// Readers do not take the lock while anyone is parked, so a waiting writer is not starved.
+/// Readers do not take the lock while anyone is parked, so a waiting writer is not starved. The lock remembers its
+/// writer (ghost state) for deadlock reports (<see cref="IWaitTarget"/>); readers are counted, not named, as in CPython.
 /// </summary>
-public sealed class PyRWMutex
+public sealed class PyRWMutex : IWaitTarget
 {
     /// <summary><c>_Py_WRITE_LOCKED</c>.</summary>
     public const long WriteLocked = 1;
@@ -24,13 +27,15 @@ public sealed class PyRWMutex
     public const int ReaderShift = 2;
 
     private readonly SimRuntime _rt;
+    private SimThread? _writer;
 
     /// <summary>Creates an unlocked readers-writer lock.</summary>
     public PyRWMutex(SimRuntime runtime, string name)
     {
         _rt = runtime;
         Name = name;
-        Bits = new AtomicLong(runtime, $"{name}.bits");
+        Bits = new AtomicLong(runtime, $"{name}.bits") { FormatValue = Describe };
+        Bits.WaitTarget = this;
     }
 
     /// <summary>The lock's name.</summary>
@@ -39,6 +44,35 @@ public sealed class PyRWMutex
     /// <summary><c>bits</c>: the lock word.</summary>
     public AtomicLong Bits { get; }
 
+    /// <inheritdoc/>
+    string IWaitTarget.WaitsFor => (Bits.Peek() & WriteLocked) != 0 || Bits.Peek() >> ReaderShift == 0
+        ? $"rwmutex {Name}"
+        : $"rwmutex {Name} ({Bits.Peek() >> ReaderShift} readers hold it)";
+
+    /// <inheritdoc/>
+    SimThread? IWaitTarget.Holder => (Bits.Peek() & WriteLocked) != 0 ? _writer : null;
+
+    /// <summary>The lock word for traces: <c>WRITE_LOCKED|HAS_PARKED</c>, <c>2 readers</c>.</summary>
+    public static string Describe(long bits)
+    {
+        var parts = new List<string>();
+        if ((bits & WriteLocked) != 0)
+        {
+            parts.Add("WRITE_LOCKED");
+        }
+
+        if ((bits & HasParked) != 0)
+        {
+            parts.Add("HAS_PARKED");
+        }
+
+        if (bits >> ReaderShift is var readers and not 0)
+        {
+            parts.Add($"{readers} readers");
+        }
+
+        return parts.Count == 0 ? "UNLOCKED" : string.Join("|", parts);
+    }
 
     /// <summary><c>_PyRWMutex_RLock</c>.</summary>
     public void RLock()
@@ -90,6 +124,7 @@ public sealed class PyRWMutex
                     continue;
                 }
 
+                _writer = _rt.CurrentThread;
                 return;
             }
 

@@ -32,8 +32,8 @@ public sealed class MiBlock
         ObTid = new AtomicLong(runtime, $"{Name}.ob_tid");
         ObMutex = new PyMutex(runtime, $"{Name}.ob_mutex", locks);
         ObGcBits = new AtomicInt(runtime, $"{Name}.ob_gc_bits");
-        ObRefLocal = new PlainCell<uint>(runtime, $"{Name}.ob_ref_local");
-        ObRefShared = new AtomicLong(runtime, $"{Name}.ob_ref_shared");
+        ObRefLocal = new AtomicInt(runtime, $"{Name}.ob_ref_local") { FormatValue = v => unchecked((uint)v) == Objects.RefcountBits.ImmortalRefcntLocal ? "_Py_IMMORTAL_REFCNT_LOCAL" : string.Empty };
+        ObRefShared = new AtomicLong(runtime, $"{Name}.ob_ref_shared") { FormatValue = Objects.RefcountBits.Describe };
         _runtime = runtime;
         _words = new MiWord?[WordCount];
     }
@@ -59,8 +59,13 @@ public sealed class MiBlock
     /// <summary><c>ob_gc_bits</c> (<see cref="Objects.PyGcBits"/>): set with a relaxed load and store under the object's lock.</summary>
     public AtomicInt ObGcBits { get; }
 
-    /// <summary><c>ob_ref_local</c>: the owner's count; only the owner writes it (<see cref="Objects.PyObjectHeader"/> checks).</summary>
-    public PlainCell<uint> ObRefLocal { get; }
+    /// <summary>
+    /// <c>ob_ref_local</c> (a <c>uint32_t</c>, held as its bits): the owner's count; only the owner writes it
+    /// (<see cref="Objects.PyObjectHeader"/> checks). Every thread reads it with <c>_Py_atomic_load_uint32_relaxed</c>
+    /// (<c>Py_INCREF</c>'s immortality test, <c>_Py_TryIncrefFast</c>) and the owner stores it with
+    /// <c>_Py_atomic_store_uint32_relaxed</c> (<c>Include/object.h</c>, 3.13), so it is a relaxed atomic cell, not a plain one.
+    /// </summary>
+    public AtomicInt ObRefLocal { get; }
 
     /// <summary><c>ob_ref_shared</c>: the shared count and its flags (<see cref="Objects.RefcountBits"/>).</summary>
     public AtomicLong ObRefShared { get; }

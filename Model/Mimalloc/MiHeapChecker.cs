@@ -225,7 +225,7 @@ public sealed class MiHeapChecker
                 {
                     var owner = page.Heap is { } h ? $"the {h.Tag.Describe()} heap of {h.Owner.TState}" : "an abandoned page";
                     var header = live.IsObject
-                        ? $": ob_tid={block.ObTid.Peek()}, ob_ref_local={block.ObRefLocal.Peek()}, ob_ref_shared={Objects.RefcountBits.Describe(block.ObRefShared.Peek())}, true refcount {Objects.RefcountBits.TrueRefcount(block.ObRefLocal.Peek(), block.ObRefShared.Peek())}"
+                        ? $": ob_tid={block.ObTid.Peek()}, ob_ref_local={unchecked((uint)block.ObRefLocal.Peek())}, ob_ref_shared={Objects.RefcountBits.Describe(block.ObRefShared.Peek())}, true refcount {Objects.RefcountBits.TrueRefcount(unchecked((uint)block.ObRefLocal.Peek()), block.ObRefShared.Peek())}"
                         : string.Empty;
                     _rt.Fail($"{MemoryError}: leak: {live.Describe()} is still allocated at the end, in {owner}{header}");
                 }

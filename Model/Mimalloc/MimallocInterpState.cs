@@ -73,7 +73,7 @@ public sealed class MimallocInterpState
             block.ObTid.Store(FreeListLink(block), MemoryOrder.Relaxed);
             if (Design.FreedHeader == FreedHeader.PoisonWithDebugBytes)
             {
-                block.ObRefLocal.Write(DebugFreeByte32);
+                block.ObRefLocal.Store(unchecked((int)DebugFreeByte32), MemoryOrder.Relaxed);
                 block.ObRefShared.Store(DebugFreeByte64, MemoryOrder.Relaxed);
             }
         }

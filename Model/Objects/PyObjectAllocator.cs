@@ -69,7 +69,7 @@ public sealed class PyObjectAllocator
             _rt.Fail($"{MiHeapChecker.MemoryError}: double free: {_rt.CurrentThread} deallocates {op.Allocation.Describe()}, which {op.Allocation.FreedBy ?? "someone"} already freed");
         }
 
-        var local = op.Block.ObRefLocal.Peek();
+        var local = unchecked((uint)op.Block.ObRefLocal.Peek());
         var shared = op.Block.ObRefShared.Peek();
         var count = RefcountBits.TrueRefcount(local, shared);
         if (count != 0)

@@ -31,9 +31,10 @@ public sealed partial class ThreadHandle
         State.Write(ThreadHandleState.Starting);
         Mutex.Unlock();
 
-        var boot = new Bootstate(func, this, new PyEvent(_rt, $"{Name}.boot.handle_ready"));
+        var boot = new Bootstate(func, this, new PyEvent(_rt, $"{Name}.boot.handle_ready") { SetBy = _rt.CurrentThread });
         Incref();
         var os = _rt.CreateThread(threadName, () => ThreadRun(boot));
+        ThreadIsExiting.SetBy = os;
         _module.Interp.NewThreadState(os);
         os.Start();
 

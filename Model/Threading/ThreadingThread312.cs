@@ -12,27 +12,29 @@ namespace Sim.Model.Threading;
 /// seed's race.
 /// </summary>
 /// <remarks>
-/// Each read and write of <c>_tstate_lock</c> and <c>_is_stopped</c> is its own plain-cell step, as each Python attribute
-/// access is a separate bytecode. Deviation: the <c>_shutdown_locks</c> bookkeeping (<c>_set_tstate_lock</c> adds
+/// Each read and write of <c>_tstate_lock</c> and <c>_is_stopped</c> is its own step, as each Python attribute access is
+/// a separate bytecode. They are Python attributes, not C fields: every access runs with the GIL held in 3.12 (and under
+/// the object's own lock in a free-threaded build), so two threads' accesses never race in C; they are therefore
+/// sequentially consistent atomic cells (the GIL's hand-over orders them), not plain ones. Deviation: the <c>_shutdown_locks</c> bookkeeping (<c>_set_tstate_lock</c> adds
 /// non-daemon locks, <c>_stop</c> prunes them) is not modelled, and neither is 3.12's <c>threading._shutdown</c>.
 /// </remarks>
 public sealed class ThreadingThread312 : ThreadingThread
 {
-    private readonly PlainCell<ThreadLock?> _tstateLock;
-    private readonly PlainCell<bool> _isStopped;
+    private readonly AtomicRef<ThreadLock> _tstateLock;
+    private readonly AtomicInt _isStopped;
 
     internal ThreadingThread312(ThreadingModule threading, string name, Action? target, bool daemon)
         : base(threading, name, target, daemon)
     {
-        _tstateLock = new PlainCell<ThreadLock?>(Runtime, $"{name}._tstate_lock", null);
-        _isStopped = new PlainCell<bool>(Runtime, $"{name}._is_stopped", false);
+        _tstateLock = new AtomicRef<ThreadLock>(Runtime, $"{name}._tstate_lock") { FormatValue = l => l is null ? "None" : "lock" };
+        _isStopped = new AtomicInt(Runtime, $"{name}._is_stopped") { FormatValue = v => v != 0 ? "True" : "False" };
     }
 
     /// <summary><c>_tstate_lock</c>, read without a scheduling point (for checks).</summary>
     public ThreadLock? TstateLockForCheck => _tstateLock.Peek();
 
     /// <summary><c>_is_stopped</c>, read without a scheduling point (for checks).</summary>
-    public bool IsStoppedForCheck => _isStopped.Peek();
+    public bool IsStoppedForCheck => _isStopped.Peek() != 0;
 
     /// <inheritdoc/>
     public override void Start()
@@ -51,13 +53,13 @@ public sealed class ThreadingThread312 : ThreadingThread
     public override bool IsAlive()
     {
         using var _ = Runtime.Enter($"Thread.is_alive({Name})");
-        if (_isStopped.Read() || !Started.IsSet())
+        if (_isStopped.Load() != 0 || !Started.IsSet())
         {
             return false;
         }
 
         WaitForTstateLock(block: false);
-        return !_isStopped.Read();
+        return _isStopped.Load() == 0;
     }
 
     /// <summary><c>_MainThread.__init__</c>: the main thread sets its lock and is started.</summary>
@@ -84,8 +86,8 @@ public sealed class ThreadingThread312 : ThreadingThread
     /// <summary><c>_set_tstate_lock</c>: <c>self._tstate_lock = _set_sentinel(); self._tstate_lock.acquire()</c>.</summary>
     private void SetTstateLock()
     {
-        _tstateLock.Write(SetSentinel());
-        _tstateLock.Read()!.Acquire();
+        _tstateLock.Store(SetSentinel());
+        _tstateLock.Load()!.Acquire();
     }
 
     /// <summary>
@@ -107,10 +109,10 @@ public sealed class ThreadingThread312 : ThreadingThread
     private void WaitForTstateLock(bool block, long timeoutNanos = -1)
     {
         using var _ = Runtime.Enter($"Thread._wait_for_tstate_lock({Name})");
-        var lockObject = _tstateLock.Read();
+        var lockObject = _tstateLock.Load();
         if (lockObject is null)
         {
-            Runtime.Check(_isStopped.Read(), $"_wait_for_tstate_lock: {Name}._tstate_lock is None but _is_stopped is False (assert self._is_stopped)");
+            Runtime.Check(_isStopped.Load() != 0, $"_wait_for_tstate_lock: {Name}._tstate_lock is None but _is_stopped is False (assert self._is_stopped)");
         }
         else if (lockObject.Acquire(block, timeoutNanos))
         {
@@ -127,13 +129,13 @@ public sealed class ThreadingThread312 : ThreadingThread
     private void Stop()
     {
         using var _ = Runtime.Enter($"Thread._stop({Name})");
-        var lockObject = _tstateLock.Read();
+        var lockObject = _tstateLock.Load();
         if (lockObject is not null)
         {
             Runtime.Check(!lockObject.Locked(), $"_stop: {Name}._tstate_lock is held (AssertionError: assert not lock.locked())");
         }
 
-        _isStopped.Write(true);
-        _tstateLock.Write(null);
+        _isStopped.Store(1);
+        _tstateLock.Store(null);
     }
 }

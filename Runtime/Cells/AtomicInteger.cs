@@ -20,6 +20,16 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     private protected AtomicInteger(SimRuntime runtime, string name, T initial)
         : base(runtime, name) => _value = initial;
 
+    /// <summary>Formats a value for the trace, after the number itself (a flag decoder such as <c>LOCKED|HAS_PARKED</c>).</summary>
+    public Func<T, string>? FormatValue { get; init; }
+
+    /// <summary>
+    /// What a thread parked on this word waits for, and who holds it, when the word is a lock's or an event's: set by
+    /// the Model's primitive (a <c>PyMutex</c> on its <c>_bits</c>) so that a deadlock report can follow the wait-for
+    /// cycle. Null for a word that is no such thing.
+    /// </summary>
+    public IWaitTarget? WaitTarget { get; set; }
+
     /// <summary>Atomically loads the value (<c>_Py_atomic_load_*</c>, with <c>_relaxed</c> or <c>_acquire</c> as the order says).</summary>
     public T Load(MemoryOrder order = MemoryOrder.SeqCst)
     {
@@ -85,7 +95,9 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
         }
 
         c.Access(this, AccessKind.Store, order, value);
+        var old = _value;
         _value = value;
+        c.Wrote(old, value);
     }
 
     /// <summary>Atomically replaces the value and returns the previous one (<c>_Py_atomic_exchange_*</c>).</summary>
@@ -178,7 +190,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <summary>
     /// The hooked path of every read-modify-write (<see cref="Exchange"/>, <see cref="FetchAdd"/>, <see cref="FetchOr"/>,
     /// <see cref="FetchAnd"/>). In a stress run: the run's noise, then the hardware operation. In controlled mode: a
-    /// scheduling point and a step, then the update, then the previous value as the step's result; only one simulated
+    /// scheduling point and a step, then the update, then the previous and new values on the step; only one simulated
     /// thread runs between scheduling points, so the plain read and write are atomic here. Kept out of line so that the
     /// production paths stay one test plus the hardware operation.
     /// </summary>
@@ -208,7 +220,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             AccessKind.FetchAnd => old & operand,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a read-modify-write"),
         };
-        c.Completed(old);
+        c.Wrote(old, _value);
         return old;
     }
 
@@ -225,6 +237,16 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     public void Reinitialize(T value) => Native.Write(ref _value, value);
 
     bool IParkAddress.Holds(long expected) => long.CreateTruncating(Native.Read(ref _value)) == expected;
+
+    /// <inheritdoc/>
+    internal override string? Decode(object? value) => FormatValue is { } f
+        ? value switch
+        {
+            T v => f(v),
+            long l => f(T.CreateTruncating(l)), // a park's expected value
+            _ => null,
+        }
+        : null;
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name}={Peek()}";

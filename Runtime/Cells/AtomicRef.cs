@@ -18,6 +18,9 @@ public sealed class AtomicRef<T> : SharedCell
     public AtomicRef(SimRuntime runtime, string name, T? initial = null)
         : base(runtime, name) => _value = initial;
 
+    /// <summary>Formats a pointer for the trace, after its name (what it points to, say).</summary>
+    public Func<T?, string>? FormatValue { get; init; }
+
     /// <summary>Atomically loads the pointer.</summary>
     public T? Load(MemoryOrder order = MemoryOrder.SeqCst)
     {
@@ -83,7 +86,9 @@ public sealed class AtomicRef<T> : SharedCell
         }
 
         c.Access(this, AccessKind.Store, order, value);
+        var old = _value;
         _value = value;
+        c.Wrote(old, value);
     }
 
     /// <summary>Atomically replaces the pointer and returns the previous one.</summary>
@@ -109,7 +114,7 @@ public sealed class AtomicRef<T> : SharedCell
         c.Access(this, AccessKind.Exchange, order, value);
         var old = _value;
         _value = value;
-        c.Completed(old);
+        c.Wrote(old, value);
         return old;
     }
 
@@ -161,4 +166,7 @@ public sealed class AtomicRef<T> : SharedCell
 
     /// <summary>Overwrites the pointer with no scheduling point: for single-threaded phases only.</summary>
     public void Reinitialize(T? value) => Volatile.Write(ref _value, value);
+
+    /// <inheritdoc/>
+    internal override string? Decode(object? value) => FormatValue is { } f && value is null or T ? f((T?)value) : null;
 }

@@ -5,10 +5,11 @@ namespace Sim.Runtime.Cells;
 
 /// <summary>
 /// A non-atomic shared field: a C field read and written with ordinary loads and stores, such as
-/// <c>ThreadHandle.state</c> (guarded by a mutex) or <c>ob_ref_local</c> (written by its owner only).
-/// In controlled mode each access is a scheduling point and a trace entry, so that a read and a later
-/// write by the same thread can be separated by another thread's write: the lost updates and stale reads
-/// that a missing lock allows are there to be found.
+/// <c>ThreadHandle.state</c> (guarded by a mutex) or a scenario's counter. In controlled mode each access is a
+/// scheduling point and a trace entry, so that a read and a later write by the same thread can be separated by another
+/// thread's write: the lost updates and stale reads that a missing lock allows are there to be found. Each access is
+/// also checked by the happens-before race detector: two accesses by different threads, one a write, that no lock,
+/// atomic, park/unpark, start or join orders, are a data race (a finding), whatever the values.
 /// </summary>
 /// <typeparam name="T">The field's type.</typeparam>
 public sealed class PlainCell<T> : SharedCell
@@ -18,6 +19,19 @@ public sealed class PlainCell<T> : SharedCell
     /// <summary>Creates the cell with an initial value (the initialisation is not a shared access).</summary>
     public PlainCell(SimRuntime runtime, string name, T initial = default!)
         : base(runtime, name) => _value = initial;
+
+    /// <summary>
+    /// Declares the field deliberately racy, with the reason: CPython reads or writes it without synchronisation on
+    /// purpose (and suppresses ThreadSanitizer's report), so the race detector does not check it. Say why the race is
+    /// harmless and cite the CPython code. Explorations list every racy field they touched.
+    /// </summary>
+    public string? DeliberatelyRacy { get; init; }
+
+    /// <summary>Formats a value for the trace, after the number itself (a flag decoder, say); null shows the value only.</summary>
+    public Func<T, string>? FormatValue { get; init; }
+
+    /// <inheritdoc/>
+    internal override string? Racy => DeliberatelyRacy;
 
     /// <summary>Reads the field.</summary>
     public T Read()
@@ -68,7 +82,9 @@ public sealed class PlainCell<T> : SharedCell
         }
 
         c.Access(this, AccessKind.Write, MemoryOrder.Relaxed, value);
+        var old = _value;
         _value = value;
+        c.Wrote(old, value);
     }
 
     /// <summary>Reads the field with no scheduling point: for invariant checks and reports only.</summary>
@@ -79,4 +95,7 @@ public sealed class PlainCell<T> : SharedCell
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name}={_value}";
+
+    /// <inheritdoc/>
+    internal override string? Decode(object? value) => FormatValue is { } f && value is T v ? f(v) : null;
 }

@@ -1,4 +1,5 @@
 using Sim.Runtime.Platform;
+using Sim.Runtime.Races;
 using Sim.Runtime.Stress;
 
 namespace Sim.Runtime.Cells;
@@ -42,6 +43,15 @@ public abstract class SharedCell
 
     /// <summary>The runtime this cell belongs to.</summary>
     public SimRuntime Runtime { get; }
+
+    /// <summary>What the iteration's race detector and coverage keep about this cell (controlled mode only).</summary>
+    internal CellShadow? Shadow { get; set; }
+
+    /// <summary>Why the field is deliberately racy, if it is (<see cref="PlainCell{T}.DeliberatelyRacy"/>); atomics never are.</summary>
+    internal virtual string? Racy => null;
+
+    /// <summary>The value decoded by the cell's formatter, for the trace (<c>LOCKED|HAS_PARKED</c>), or null.</summary>
+    internal virtual string? Decode(object? value) => null;
 
     /// <inheritdoc/>
     public override string ToString() => Name;

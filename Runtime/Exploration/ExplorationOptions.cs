@@ -48,6 +48,12 @@ public sealed record ExplorationOptions
     public TimeSpan HangTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Checks every plain-cell access with the happens-before race detector (<see cref="Races.DataRace"/>): a race is a
+    /// finding even when no invariant broke. On by default; turning it off is for measuring its cost.
+    /// </summary>
+    public bool DetectRaces { get; init; } = true;
+
+    /// <summary>
     /// How many candidate schedules shrinking may run when a bug is found (<see cref="Scheduling.Shrinker"/>): it looks for
     /// a schedule with fewer preemptions and fewer steps that fails the same way. 0 turns shrinking off. Default 200.
     /// </summary>

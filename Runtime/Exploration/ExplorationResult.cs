@@ -1,3 +1,6 @@
+using Sim.Runtime.Coverage;
+using Sim.Runtime.Deadlocks;
+using Sim.Runtime.Races;
 using Sim.Runtime.Scheduling;
 using Sim.Runtime.Trace;
 
@@ -9,7 +12,7 @@ public enum Outcome
     /// <summary>No bug in any explored schedule.</summary>
     Clean,
 
-    /// <summary>A schedule broke an invariant, threw, deadlocked or livelocked.</summary>
+    /// <summary>A schedule broke an invariant, threw, raced on a plain field, deadlocked or livelocked.</summary>
     BugFound,
 
     /// <summary>The program escaped the Runtime's control (a Task, the thread pool, a BCL lock): an error of the scenario, not a finding.</summary>
@@ -33,6 +36,9 @@ public enum FindingKind
 
     /// <summary>The scheduling-step bound was reached: a livelock, or a spin loop that never lets its awaited thread run.</summary>
     Livelock,
+
+    /// <summary>Two accesses to a plain field, at least one a write, that no happens-before edge orders (<see cref="Races.DataRace"/>).</summary>
+    DataRace,
 }
 
 /// <summary>The result of <see cref="Explorer.Explore"/> or <see cref="Explorer.Replay"/>.</summary>
@@ -93,6 +99,21 @@ public sealed record ExplorationResult
 
     /// <summary>The failing iteration's steps: which thread did what, in order.</summary>
     public IReadOnlyList<TraceStep> Steps { get; init; } = [];
+
+    /// <summary>The race, when the finding is a <see cref="FindingKind.DataRace"/>: both accesses.</summary>
+    public DataRace? Race { get; init; }
+
+    /// <summary>For a deadlock: what each blocked thread waits for and who holds it (the wait-for graph), in thread order.</summary>
+    public IReadOnlyList<WaitEdge> WaitsFor { get; init; } = [];
+
+    /// <summary>The fields declared deliberately racy that the explored iterations touched (not checked), by field name.</summary>
+    public IReadOnlyList<RacyField> RacyFields { get; init; } = [];
+
+    /// <summary>
+    /// How much the exploration covered: scheduling points reached, conflicting access pairs seen in both orders; over the
+    /// strategy's iterations and the preemption-bounded search's schedules that followed them.
+    /// </summary>
+    public ExplorationCoverage Coverage { get; init; } = ExplorationCoverage.None;
 
     /// <summary>Coyote's own report of the failing iteration, verbatim (what the deadlock and step-bound findings are read from).</summary>
     internal string? EngineReport { get; init; }

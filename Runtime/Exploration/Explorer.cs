@@ -2,7 +2,9 @@ using System.Diagnostics;
 using Microsoft.Coyote;
 using Microsoft.Coyote.Logging;
 using Microsoft.Coyote.SystematicTesting;
+using Sim.Runtime.Coverage;
 using Sim.Runtime.Platform;
+using Sim.Runtime.Races;
 using Sim.Runtime.Scheduling;
 using Sim.Runtime.Threads;
 
@@ -46,19 +48,22 @@ public static class Explorer
     public static ExplorationResult Explore(Action<SimRuntime> program, ExplorationOptions options, Action<int>? onIteration = null)
     {
         Check(program, options);
+        var coverage = new CoverageRecorder();
         ExplorationResult result;
         if (options.Strategy == Strategy.PreemptionBounded)
         {
-            result = Bounded(program, options, options.Iterations, options.StrategyBound, onIteration);
+            result = Bounded(program, options, options.Iterations, options.StrategyBound, onIteration, coverage);
         }
         else
         {
-            result = Run(program, options, driver: null, onIteration);
+            result = Run(program, options, driver: null, onIteration, coverage: coverage);
             if (result.Outcome == Outcome.Clean && options.BoundedSchedules > 0)
             {
-                var bounded = Bounded(program, options with { RunToCompletion = false }, options.BoundedSchedules, uint.MaxValue, onIteration: null);
+                var bounded = Bounded(program, options with { RunToCompletion = false }, options.BoundedSchedules, uint.MaxValue, onIteration: null, coverage);
+                // The coverage count is shared, so the bounded search's summary covers both; so do the racy fields.
+                var racy = Sorted(result.RacyFields.Union(bounded.RacyFields));
                 result = bounded.Outcome == Outcome.Clean
-                    ? result with { Bounded = bounded.Bounded }
+                    ? result with { Bounded = bounded.Bounded, Coverage = bounded.Coverage, RacyFields = racy }
                     : bounded with
                     {
                         Iterations = result.Iterations + bounded.Iterations,
@@ -66,6 +71,7 @@ public static class Explorer
                         CoyoteSteps = result.CoyoteSteps + bounded.CoyoteSteps,
                         Elapsed = result.Elapsed + bounded.Elapsed,
                         Strategy = $"{result.Strategy}, then {bounded.Strategy}",
+                        RacyFields = racy,
                     };
             }
         }
@@ -141,10 +147,10 @@ public static class Explorer
     }
 
     /// <summary>The preemption-bounded search, with a budget of <paramref name="runs"/> schedules and bounds up to <paramref name="maxBound"/>.</summary>
-    private static ExplorationResult Bounded(Action<SimRuntime> program, ExplorationOptions options, uint runs, uint maxBound, Action<int>? onIteration)
+    private static ExplorationResult Bounded(Action<SimRuntime> program, ExplorationOptions options, uint runs, uint maxBound, Action<int>? onIteration, CoverageRecorder coverage)
     {
         var search = new BoundedSearch(maxBound, options.MaxSteps);
-        var result = Run(program, options with { Strategy = Strategy.PreemptionBounded }, search, onIteration, runs);
+        var result = Run(program, options with { Strategy = Strategy.PreemptionBounded }, search, onIteration, runs, coverage);
         if (result.Outcome == Outcome.ReplayFailed)
         {
             result = result with
@@ -171,11 +177,12 @@ public static class Explorer
     /// a failing iteration does not end the exploration: each is classified once Coyote has added it to its report (at
     /// the next iteration's start, or when the engine returns) and counted.
     /// </summary>
-    private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, IScheduleDriver? driver, Action<int>? onIteration, uint? runs = null)
+    private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, IScheduleDriver? driver, Action<int>? onIteration, uint? runs = null, CoverageRecorder? coverage = null)
     {
         using var gate = s_engineGate.EnterScope();
         var complete = options.RunToCompletion && driver is not SingleRun;
         var state = new RunState { Counter = complete ? new FindingCounter() : null };
+        coverage ??= new CoverageRecorder();
         var clock = Stopwatch.StartNew();
         TestingEngine? current = null;
 
@@ -190,6 +197,8 @@ public static class Explorer
             {
                 Policy = state.Policy,
                 RecordSchedule = options.RecordSchedule,
+                DetectRaces = options.DetectRaces,
+                Coverage = coverage,
             };
             var rt = SimRuntime.CreateControlled(settings);
             state.Current = rt;
@@ -239,6 +248,11 @@ public static class Explorer
 
             state.Snapshot = ThreadSnapshot.Take(rt);
             state.Steps += rt.Controlled!.SchedulingPoints;
+            if (rt.Controlled.Races is { } races)
+            {
+                state.RacyFields.UnionWith(races.RacyFields);
+            }
+
             if (state.Policy is { } policy && rt.Divergence is null && rt.UncontrolledReason is null)
             {
                 try
@@ -289,7 +303,11 @@ public static class Explorer
         }
 
         clock.Stop();
-        return Summarize(report, state, options, driver is not null, clock.Elapsed);
+        return Summarize(report, state, options, driver is not null, clock.Elapsed) with
+        {
+            RacyFields = Sorted(state.RacyFields),
+            Coverage = coverage.Summary(),
+        };
     }
 
     /// <summary>
@@ -312,7 +330,7 @@ public static class Explorer
         (FindingKind Kind, string Message)? finding = ended.Runtime.Failure is { } failure ? (failure.Kind, failure.Message)
             : !coyoteBug ? null
             : stepBound ? (FindingKind.Livelock, Findings.Livelock(ended.Runtime.Controlled?.SchedulingPoints ?? 0, options.MaxSteps, threads))
-            : (FindingKind.Deadlock, Findings.Deadlock(threads));
+            : (FindingKind.Deadlock, Findings.Deadlock(threads).Message);
         if (finding is { } f)
         {
             state.Counter!.Add(f.Kind, f.Message, ended.Iteration);
@@ -345,6 +363,8 @@ public static class Explorer
             Steps = outcome is not Outcome.Clean && rt?.Controlled is { } s ? [.. s.Steps.Select(x => x.ToStep())] : [],
             EngineReport = bug,
             Completion = state.Counter?.Tally(state.Iterations),
+            Race = outcome == Outcome.BugFound ? rt?.Failure?.Race : null,
+            WaitsFor = outcome == Outcome.BugFound ? rt?.Failure?.WaitsFor ?? [] : [],
         };
 
         if (rt?.UncontrolledReason is { } why)
@@ -388,7 +408,8 @@ public static class Explorer
         var threads = first?.Threads ?? state.Snapshot ?? [];
         if (bug.StartsWith(DeadlockPrefix, StringComparison.Ordinal))
         {
-            return Result(Outcome.BugFound, FindingKind.Deadlock, Findings.Deadlock(threads));
+            var deadlock = Findings.Deadlock(threads);
+            return Result(Outcome.BugFound, FindingKind.Deadlock, deadlock.Message) with { WaitsFor = deadlock.WaitsFor };
         }
 
         if (bug.StartsWith(BoundPrefix, StringComparison.Ordinal) && !gated)
@@ -405,6 +426,9 @@ public static class Explorer
         var seed = o.Seed is { } s ? $", seed {s}" : string.Empty;
         return $"{o.Strategy.Name()}{bound}{seed}";
     }
+
+    private static List<RacyField> Sorted(IEnumerable<RacyField> fields) =>
+        [.. fields.OrderBy(f => f.Field, StringComparer.Ordinal).ThenBy(f => f.Reason, StringComparer.Ordinal)];
 
     private static string UncontrolledMessage(string why) => $"Uncontrolled concurrency: {why}";
 
@@ -462,6 +486,8 @@ public static class Explorer
         public int BugsSeen { get; set; }
 
         public int BoundsSeen { get; set; }
+
+        public HashSet<RacyField> RacyFields { get; } = [];
     }
 
     /// <summary>An iteration that ended: its runtime, the threads as they stood, its number.</summary>

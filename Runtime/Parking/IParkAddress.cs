@@ -15,4 +15,7 @@ public interface IParkAddress
     /// this under its bucket lock, as <c>_PyParkingLot_Park</c> compares <c>*address</c> with <c>expected</c>.
     /// </summary>
     bool Holds(long expected);
+
+    /// <summary>What a thread parked here waits for and who holds it, if the Model says (<see cref="IWaitTarget"/>).</summary>
+    IWaitTarget? WaitTarget => null;
 }

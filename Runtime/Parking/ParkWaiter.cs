@@ -1,3 +1,4 @@
+using Sim.Runtime.Races;
 using Sim.Runtime.Threads;
 namespace Sim.Runtime.Parking;
 
@@ -26,4 +27,10 @@ internal sealed class ParkWaiter
 
     /// <summary>The semaphore was posted: the thread may resume.</summary>
     public volatile bool Woken;
+
+    /// <summary>The waker's vector clock when it posted the semaphore (controlled mode, race detection on).</summary>
+    public VectorClock? WakeClock { get; set; }
+
+    /// <summary>The trace step of the unpark that woke the thread (controlled mode), for the timeline's wake-up edge.</summary>
+    public int? WokenBy { get; set; }
 }

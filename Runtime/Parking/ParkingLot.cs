@@ -1,3 +1,4 @@
+using Sim.Runtime.Cells;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -47,20 +48,24 @@ public sealed class ParkingLot
     {
         ArgumentNullException.ThrowIfNull(address);
         var platform = _runtime.Platform;
+        var races = _runtime.Controlled?.Races;
         var me = _runtime.CurrentThread;
-        platform.Step(AccessKind.Park, address.Name, expected, timeoutNanos >= 0 ? timeoutNanos : null);
+        platform.Step(AccessKind.Park, address.Name, expected, timeoutNanos >= 0 ? timeoutNanos : null, address as SharedCell);
 
         var bucket = BucketFor(address);
         var wait = new ParkWaiter(me, address, parkArg);
         lock (bucket)
         {
+            races?.EnterBucket(me, address, comparesWord: true);
             if (!address.Holds(expected))
             {
+                races?.LeaveBucket(me, address);
                 platform.Note(AccessKind.Unparked, address.Name, "value changed, not parked (Py_PARK_AGAIN)");
                 return ParkResult.Again;
             }
 
             bucket.Add(wait);
+            races?.LeaveBucket(me, address);
         }
 
         var hooks = detach ? me.BeforeBlock() : default;
@@ -70,11 +75,14 @@ public sealed class ParkingLot
             bool unparking;
             lock (bucket)
             {
+                races?.EnterBucket(me, address, comparesWord: false);
                 unparking = wait.IsUnparking;
                 if (!unparking)
                 {
                     bucket.Remove(wait);
                 }
+
+                races?.LeaveBucket(me, address);
             }
 
             if (unparking)
@@ -98,8 +106,15 @@ public sealed class ParkingLot
             throw new RunEndedException();
         }
 
-        hooks.AfterBlock();
+        if (result == ParkResult.Ok)
+        {
+            races?.Resumed(me, wait);
+        }
+
+        // The thread resumes (and the trace says so) before it re-attaches its thread state, as _PySemaphore_Wait
+        // returns before _PyParkingLot_Park's Py_END_ALLOW_THREADS.
         platform.Note(AccessKind.Unparked, address.Name, result == ParkResult.Ok ? "woken (Py_PARK_OK)" : "timed out (Py_PARK_TIMEOUT)");
+        hooks.AfterBlock();
         return result;
     }
 
@@ -112,21 +127,27 @@ public sealed class ParkingLot
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(callback);
         var platform = _runtime.Platform;
+        var races = _runtime.Controlled?.Races;
         platform.Step(AccessKind.Unpark, address.Name);
 
+        var me = SimThread.Current!;
         var bucket = BucketFor(address);
         ParkWaiter? waiter;
         lock (bucket)
         {
+            races?.EnterBucket(me, address, comparesWord: false);
             waiter = Dequeue(bucket, address);
             using (platform.AtomicSection())
             {
                 callback(state, waiter?.ParkArg, waiter is not null && bucket.Count > 0);
             }
+
+            races?.LeaveBucket(me, address);
         }
 
         if (waiter is not null)
         {
+            races?.Woke(me, waiter);
             platform.Wake(waiter);
         }
 
@@ -138,20 +159,26 @@ public sealed class ParkingLot
     {
         ArgumentNullException.ThrowIfNull(address);
         var platform = _runtime.Platform;
+        var races = _runtime.Controlled?.Races;
         platform.Step(AccessKind.UnparkAll, address.Name);
 
+        var me = SimThread.Current!;
         var bucket = BucketFor(address);
         var woken = new List<ParkWaiter>();
         lock (bucket)
         {
+            races?.EnterBucket(me, address, comparesWord: false);
             while (Dequeue(bucket, address) is { } w)
             {
                 woken.Add(w);
             }
+
+            races?.LeaveBucket(me, address);
         }
 
         foreach (var w in woken)
         {
+            races?.Woke(me, w);
             platform.Wake(w);
         }
 

@@ -1,4 +1,6 @@
+using Sim.Runtime.Parking;
 using Sim.Runtime.Threads;
+
 namespace Sim.Runtime.Platform;
 
 /// <summary>
@@ -14,6 +16,7 @@ internal sealed class BlockInfo
         Ready = ready;
         Deadline = deadline;
         EarlyTimeout = earlyTimeout;
+        Operation = thread.CurrentOperation;
     }
 
     /// <summary>No deadline: the wait is untimed.</summary>
@@ -22,6 +25,12 @@ internal sealed class BlockInfo
     public SimThread Thread { get; }
 
     public string Description { get; }
+
+    /// <summary>
+    /// The Model operation the thread blocked in, taken when it blocked (the thread is the one creating its wait): a
+    /// report made after the iteration ended, while the thread unwinds, still says where it waited.
+    /// </summary>
+    public string? Operation { get; }
 
     /// <summary>True when what the thread waits for has happened.</summary>
     public Func<bool> Ready { get; }
@@ -37,6 +46,12 @@ internal sealed class BlockInfo
 
     /// <summary>True for a spin loop's yield, which also ends when no other thread can run.</summary>
     public bool IsYield { get; init; }
+
+    /// <summary>The address of a parking-lot wait (whose <see cref="IParkAddress.WaitTarget"/> names the holder), if it is one.</summary>
+    public IParkAddress? Address { get; init; }
+
+    /// <summary>The thread a join waits for, if it is one.</summary>
+    public SimThread? JoinTarget { get; init; }
 
     /// <summary>True if the thread can run now without the clock moving.</summary>
     public bool CanRunNow => EarlyTimeout || Ready();

@@ -5,7 +5,10 @@ using Sim.Runtime.Trace;
 
 namespace Sim.Runtime.Platform;
 
-/// <summary>Shared accesses, called by the cells: a scheduling point before each, and a step that records its result.</summary>
+/// <summary>
+/// Shared accesses, called by the cells: a scheduling point before each, a step that records its values, the race
+/// detector's check or synchronisation, and the coverage count.
+/// </summary>
 internal sealed partial class ControlledPlatform
 {
     public void Access(SharedCell cell, AccessKind kind, MemoryOrder order) => Access<object?>(cell, kind, order, null, null, false);
@@ -14,7 +17,7 @@ internal sealed partial class ControlledPlatform
 
     public void Access<TA>(SharedCell cell, AccessKind kind, MemoryOrder order, TA a, TA b) => Access<TA>(cell, kind, order, a, b, true);
 
-    /// <summary>Records the value an access read (a load's value, a read-modify-write's previous value) on its step.</summary>
+    /// <summary>Records the value an access read (a load's or a plain read's value) on its step; reports the access's race, if it has one.</summary>
     public void Completed<TV>(TV value)
     {
         var p = _pending;
@@ -23,10 +26,25 @@ internal sealed partial class ControlledPlatform
             p.Result = value;
             p.HasResult = true;
             _pending = null;
+            ReportRace();
         }
     }
 
-    /// <summary>Records a compare-and-exchange's success and the value it saw on its step.</summary>
+    /// <summary>Records what a write, store or read-modify-write found in the cell and left there, on its step; reports the access's race, if it has one.</summary>
+    public void Wrote<TV>(TV before, TV after)
+    {
+        var p = _pending;
+        if (p is not null && ReferenceEquals(p.Thread, SimThread.Current))
+        {
+            p.Result = before;
+            p.After = after;
+            p.HasResult = true;
+            _pending = null;
+            ReportRace();
+        }
+    }
+
+    /// <summary>Records a compare-and-exchange's success and the value it saw on its step; a success may release.</summary>
     public void CompletedCas<TV>(bool success, TV seen)
     {
         var p = _pending;
@@ -36,6 +54,10 @@ internal sealed partial class ControlledPlatform
             p.Result = seen;
             p.HasResult = true;
             _pending = null;
+            if (p.Cell is { } cell)
+            {
+                Races?.CompareExchanged(p.Thread, cell, p.Order, success);
+            }
         }
     }
 
@@ -60,6 +82,38 @@ internal sealed partial class ControlledPlatform
             Interleave(me, ScheduleOp.Step(kind, cell.Name));
         }
 
-        _pending = Record(kind, cell.Name, hasArgs ? (object?)a : null, hasArgs && kind == AccessKind.CompareExchange ? (object?)b : null, order);
+        var r = Record(kind, cell.Name, hasArgs ? (object?)a : null, hasArgs && kind == AccessKind.CompareExchange ? (object?)b : null, order, cell);
+        _pending = r;
+        if (r is null)
+        {
+            return; // the thread unwinds after the run ended: nothing more is recorded or checked
+        }
+
+        var plain = kind is AccessKind.Read or AccessKind.Write;
+        Coverage?.Access(cell, r, write: kind is not (AccessKind.Load or AccessKind.Read));
+        if (Races is not { } races)
+        {
+            return;
+        }
+
+        if (!plain)
+        {
+            races.Atomic(me, cell, kind, order);
+        }
+        else
+        {
+            _race = races.Plain(me, cell, kind == AccessKind.Write, r);
+        }
+    }
+
+    /// <summary>Reports the race the access just completed was found in (after its values are on its step), ending the iteration.</summary>
+    private void ReportRace()
+    {
+        if (_race is { } race)
+        {
+            _race = null;
+            Report(RecordedFailure.OfRace(race));
+            throw new RunEndedException();
+        }
     }
 }

@@ -16,9 +16,10 @@ internal sealed partial class ControlledPlatform
         var deadline = timeoutNanos < 0 ? BlockInfo.Never : SaturatingAdd(NowNanos(), timeoutNanos);
         var early = timeoutNanos == 0 || (timeoutNanos > 0 && ChooseBool($"timeout on {addressName} may fire early"));
         var what = timeoutNanos < 0 ? $"parked on {addressName}" : $"parked on {addressName} with a timeout";
-        Block(new BlockInfo(me, what, () => waiter.Woken, deadline, early));
+        Block(new BlockInfo(me, what, () => waiter.Woken, deadline, early) { Address = waiter.Address });
         if (waiter.Woken)
         {
+            me.WokenBy = waiter.WokenBy;
             return true;
         }
 
@@ -30,7 +31,11 @@ internal sealed partial class ControlledPlatform
         return false;
     }
 
-    public override void Wake(ParkWaiter waiter) => waiter.Woken = true;
+    public override void Wake(ParkWaiter waiter)
+    {
+        waiter.WokenBy = SimThread.Current?.LastStep?.Index;
+        waiter.Woken = true;
+    }
 
     private void Block(BlockInfo info)
     {
@@ -43,6 +48,11 @@ internal sealed partial class ControlledPlatform
 
         // Blocked stays set if the pause unwinds (a deadlock ends the iteration inside it), so the report can say
         // what the thread was waiting for.
+        if (!info.CanRunNow && me.LastStep is { } last)
+        {
+            last.Blocks = true;
+        }
+
         me.Blocked = info;
         if (!CanResume(me, info))
         {

@@ -44,7 +44,7 @@ internal sealed partial class ControlledPlatform
         if (runnable.IsEmpty)
         {
             // Coyote reports the deadlock as soon as this thread pauses; the threads are still as they were.
-            Runtime.RecordFailure(new RecordedFailure(FindingKind.Deadlock, Findings.Deadlock(ThreadSnapshot.Take(Runtime))));
+            Runtime.RecordFailure(Findings.Deadlock(ThreadSnapshot.Take(Runtime)));
             return 0;
         }
 
@@ -80,13 +80,19 @@ internal sealed partial class ControlledPlatform
         return next;
     }
 
-    /// <summary><paramref name="me"/> goes on after a decision: it is the step's thread.</summary>
+    /// <summary>
+    /// <paramref name="me"/> goes on after a decision: it is the step's thread. If the schedule step is a preemption, the
+    /// thread's next readable step is marked as one (a thread's start or wake-up has no readable step of its own, so the
+    /// mark waits for the next one; two preemptions before it make one mark).
+    /// </summary>
     private void Resumed(SimThread me)
     {
         if (_hasPending)
         {
             _hasPending = false;
-            _schedule.Add(ScheduleEntry.Step(me.Id, _pendingFrom, _pendingRunnable, me.PendingOp));
+            var step = ScheduleEntry.Step(me.Id, _pendingFrom, _pendingRunnable, me.PendingOp);
+            _schedule.Add(step);
+            me.Preempting |= step.IsPreemption;
         }
     }
 

@@ -16,6 +16,11 @@ internal sealed partial class ControlledPlatform
         thread.OsThread = os;
         thread.PendingOp = ScheduleOp.Start;
         Record(AccessKind.Spawn, thread.ToString());
+        if (SimThread.Current is { } parent)
+        {
+            Races?.Started(parent, thread);
+        }
+
         Operation.Start(id);
         os.Start();
     }
@@ -23,7 +28,15 @@ internal sealed partial class ControlledPlatform
     public override void WaitForExit(SimThread me, SimThread target)
     {
         Step(AccessKind.Join, target.ToString());
-        Block(new BlockInfo(me, $"waits for {target} to exit (join)", () => target.HasExited, BlockInfo.Never, earlyTimeout: false));
+        Block(new BlockInfo(me, $"waits for {target} to exit (join)", () => target.HasExited, BlockInfo.Never, earlyTimeout: false) { JoinTarget = target });
+    }
+
+    /// <summary>A join of <paramref name="target"/> returned: a step that shows it, and the edge from the target's exit.</summary>
+    public void Joined(SimThread me, SimThread target)
+    {
+        Races?.Joined(me, target);
+        me.WokenBy = target.LastStep?.Index;
+        Record(AccessKind.Joined, target.ToString());
     }
 
     private void Run(SimThread thread, ulong id)
@@ -63,6 +76,7 @@ internal sealed partial class ControlledPlatform
         }
         finally
         {
+            Races?.Exited(thread);
             thread.MarkCompleted();
             try
             {

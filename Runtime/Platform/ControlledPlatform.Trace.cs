@@ -8,7 +8,7 @@ namespace Sim.Runtime.Platform;
 /// <summary>The iteration's readable steps: traced steps that are scheduling points, and notes that are not.</summary>
 internal sealed partial class ControlledPlatform
 {
-    public override void Step(AccessKind kind, string target, object? a = null, object? b = null)
+    public override void Step(AccessKind kind, string target, object? a = null, object? b = null, SharedCell? cell = null)
     {
         var me = Enter();
         if (me is not null && _atomicDepth == 0)
@@ -16,7 +16,10 @@ internal sealed partial class ControlledPlatform
             Interleave(me, ScheduleOp.Step(kind, target));
         }
 
-        Record(kind, target, a, b);
+        if (Record(kind, target, a, b, cell: cell) is { } r)
+        {
+            Coverage?.Point(r);
+        }
     }
 
     public override void Note(AccessKind kind, string target, object? result = null)
@@ -30,7 +33,7 @@ internal sealed partial class ControlledPlatform
         }
     }
 
-    private StepRecord? Record(AccessKind kind, string target, object? a = null, object? b = null, MemoryOrder order = MemoryOrder.SeqCst)
+    private StepRecord? Record(AccessKind kind, string target, object? a = null, object? b = null, MemoryOrder order = MemoryOrder.SeqCst, SharedCell? cell = null)
     {
         var me = SimThread.Current;
         if (me is null || !ReferenceEquals(me.Runtime, Runtime) || me.IsFrozen)
@@ -45,10 +48,14 @@ internal sealed partial class ControlledPlatform
             Operation = me.CurrentOperation,
             Kind = kind,
             Target = target,
+            Cell = cell,
             Order = order,
             A = a,
             B = b,
+            WokenBy = me.TakeWokenBy(),
+            Preempted = me.Preempting,
         };
+        me.Preempting = false;
         _steps.Add(r);
         me.LastStep = r;
         me.StepsTaken++;

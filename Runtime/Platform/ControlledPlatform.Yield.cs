@@ -17,7 +17,11 @@ internal sealed partial class ControlledPlatform
     public override void Yield(string why)
     {
         var me = Enter();
-        Record(AccessKind.Yield, why);
+        if (Record(AccessKind.Yield, why) is { } r)
+        {
+            Coverage?.Point(r);
+        }
+
         if (me is null)
         {
             return;

@@ -1,5 +1,7 @@
 using Microsoft.Coyote.Random;
 using Microsoft.Coyote.Runtime;
+using Sim.Runtime.Coverage;
+using Sim.Runtime.Races;
 using Sim.Runtime.Scheduling;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
@@ -17,7 +19,8 @@ namespace Sim.Runtime.Platform;
 /// (<see cref="Interleave"/>); <c>.Schedule</c> the scheduling decisions (the schedule record, gating to a policy's
 /// choice, deadlocks), <c>.Accesses</c> the cells' shared accesses, <c>.Trace</c> the recorded steps, <c>.Threads</c>
 /// thread start and exit, <c>.Blocking</c> waits and the virtual clock's timeouts, <c>.Yield</c> spin-loop fairness,
-/// <c>.Outcomes</c> choices and failures.
+/// <c>.Outcomes</c> choices and failures. The race detector (<see cref="Races"/>) and the coverage count
+/// (<see cref="Coverage"/>) are fed from the access, step and thread paths.
 /// </remarks>
 internal sealed partial class ControlledPlatform : ExecutionPlatform
 {
@@ -27,6 +30,7 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
     private readonly int _yieldFairness;
     private Generator? _random;
     private StepRecord? _pending;
+    private DataRace? _race;
     private int _atomicDepth;
     private long _schedulingPoints;
     private long _clockOffset;
@@ -38,6 +42,8 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
         _nanosPerStep = settings.NanosPerStep;
         _yieldFairness = settings.YieldFairness;
         _policy = settings.Policy;
+        Races = settings.DetectRaces ? new HappensBefore() : null;
+        Coverage = settings.Coverage;
     }
 
     /// <summary>The readable steps of this iteration so far.</summary>
@@ -45,6 +51,12 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
 
     /// <summary>Scheduling points taken in this iteration.</summary>
     public long SchedulingPoints => _schedulingPoints;
+
+    /// <summary>The iteration's happens-before race detector, or null when race detection is off.</summary>
+    public HappensBefore? Races { get; }
+
+    /// <summary>The exploration's coverage count, or null when nobody counts (a replay).</summary>
+    public CoverageRecorder? Coverage { get; }
 
     /// <summary>Virtual time: a fixed amount per scheduling point, plus the jumps of timed waits that timed out.</summary>
     public override long NowNanos() => (_schedulingPoints * _nanosPerStep) + _clockOffset;

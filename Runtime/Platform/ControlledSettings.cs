@@ -1,3 +1,4 @@
+using Sim.Runtime.Coverage;
 using Sim.Runtime.Scheduling;
 
 namespace Sim.Runtime.Platform;
@@ -13,4 +14,10 @@ internal sealed record ControlledSettings(long NanosPerStep, int YieldFairness, 
 
     /// <summary>Record the schedule (which thread ran at each step, among which). Off only to measure what recording costs.</summary>
     public bool RecordSchedule { get; init; } = true;
+
+    /// <summary>Check every plain access with the happens-before race detector (<see cref="Races.HappensBefore"/>).</summary>
+    public bool DetectRaces { get; init; } = true;
+
+    /// <summary>The exploration's coverage count, shared by its iterations, or null when nobody counts.</summary>
+    public CoverageRecorder? Coverage { get; init; }
 }

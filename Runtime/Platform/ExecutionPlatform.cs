@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Sim.Runtime.Cells;
 using Sim.Runtime.Parking;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
@@ -28,8 +29,8 @@ internal abstract class ExecutionPlatform
     /// <summary>Posts the waiter's semaphore.</summary>
     public abstract void Wake(ParkWaiter waiter);
 
-    /// <summary>A traced step that is also a scheduling point (a park, an unpark, a join, ...).</summary>
-    public abstract void Step(AccessKind kind, string target, object? a = null, object? b = null);
+    /// <summary>A traced step that is also a scheduling point (a park, an unpark, a join, ...); <paramref name="cell"/> formats its values.</summary>
+    public abstract void Step(AccessKind kind, string target, object? a = null, object? b = null, SharedCell? cell = null);
 
     /// <summary>A traced note that is not a scheduling point (the outcome of a step).</summary>
     public abstract void Note(AccessKind kind, string target, object? result = null);

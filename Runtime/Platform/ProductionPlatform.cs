@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using Sim.Runtime.Cells;
 using Sim.Runtime.Parking;
 using Sim.Runtime.Stress;
 using Sim.Runtime.Threads;
@@ -158,7 +159,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         }
     }
 
-    public override void Step(AccessKind kind, string target, object? a = null, object? b = null) => Point(SimThread.Current);
+    public override void Step(AccessKind kind, string target, object? a = null, object? b = null, SharedCell? cell = null) => Point(SimThread.Current);
 
     public override void Note(AccessKind kind, string target, object? result = null)
     {

@@ -108,6 +108,8 @@ internal static partial class Shrinker
             Message = replayed.Message,
             Schedule = replayed.Schedule,
             Steps = replayed.Steps,
+            Race = replayed.Race,
+            WaitsFor = replayed.WaitsFor,
             BugIterationSteps = replayed.BugIterationSteps,
             Shrink = new(original.Steps, original.Preemptions, best.Steps, best.Preemptions, runs, clock.Elapsed)
             {

@@ -123,6 +123,20 @@ public sealed class SimThread
     /// <summary>The last step the thread took, for deadlock and livelock reports.</summary>
     internal Trace.StepRecord? LastStep { get; set; }
 
+    /// <summary>The step of another thread that let this one go on after a wait, until the thread's next step records it.</summary>
+    internal int? WokenBy { get; set; }
+
+    /// <summary>Returns <see cref="WokenBy"/> and forgets it.</summary>
+    internal int? TakeWokenBy()
+    {
+        var w = WokenBy;
+        WokenBy = null;
+        return w;
+    }
+
+    /// <summary>A preemption let the thread run, and its next readable step is to show it (controlled mode).</summary>
+    internal bool Preempting { get; set; }
+
     /// <summary>What the thread will do when a scheduling step next lets it run (controlled mode): the schedule record's operation.</summary>
     internal ScheduleOp PendingOp { get; set; }
 

@@ -65,4 +65,7 @@ public enum AccessKind : byte
 
     /// <summary>An invariant failed.</summary>
     Failure,
+
+    /// <summary>A thread's join of another returned: the other has exited.</summary>
+    Joined,
 }

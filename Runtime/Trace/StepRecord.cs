@@ -20,6 +20,9 @@ internal sealed class StepRecord
 
     public required string Target { get; init; }
 
+    /// <summary>The cell accessed (or parked on), whose formatter decodes the step's values; null for other steps.</summary>
+    public SharedCell? Cell { get; init; }
+
     public MemoryOrder Order { get; init; }
 
     public object? A { get; init; }
@@ -28,35 +31,60 @@ internal sealed class StepRecord
 
     public bool HasResult { get; set; }
 
+    /// <summary>What the access read: a load's value, a compare-exchange's seen value, a write's previous value.</summary>
     public object? Result { get; set; }
+
+    /// <summary>What a write, store or read-modify-write left in the cell.</summary>
+    public object? After { get; set; }
 
     public bool? Success { get; set; }
 
-    public TraceStep ToStep() => new(Index, Thread.Id, Thread.Name, Operation, Kind, Describe());
+    /// <summary>The step follows a switch away from a thread that could have gone on (the schedule record's <see cref="Scheduling.ScheduleEntry.IsPreemption"/>).</summary>
+    public bool Preempted { get; set; }
 
+    /// <summary>The thread blocked after this step (a park that parked, a join that waited, a yield that stepped aside).</summary>
+    public bool Blocks { get; set; }
+
+    /// <summary>The step of another thread that let this one go on: the unpark that woke a park, the joined thread's last step.</summary>
+    public int? WokenBy { get; set; }
+
+    public TraceStep ToStep() => new(Index, Thread.Id, Thread.Name, Operation, Kind, Describe())
+    {
+        Field = Cell?.Name,
+        Preempted = Preempted,
+        Blocks = Blocks,
+        WokenBy = WokenBy,
+    };
+
+    /// <summary>
+    /// The step's action in the trace's notation (README, "Reading a trace"): <c>field: before -> after</c> for a write,
+    /// <c>field == value</c> for a read, a value decoded by the cell's formatter in parentheses, an atomic's memory order
+    /// as pyatomic's suffix (<c>load_acquire</c>; sequentially consistent has none).
+    /// </summary>
     private string Describe()
     {
-        var order = Order == MemoryOrder.SeqCst ? string.Empty : " " + Order.Short();
+        var order = Order == MemoryOrder.SeqCst ? string.Empty : "_" + Order.Short();
         return Kind switch
         {
-            AccessKind.Load => $"load {Target}{order} → {Show(Result)}",
-            AccessKind.Store => $"store {Target} ← {Show(A)}{order}",
-            AccessKind.Exchange => $"exchange {Target} ← {Show(A)}{order} (was {Show(Result)})",
+            AccessKind.Load => $"load{order} {Target} == {Show(Result)}",
+            AccessKind.Store => $"store{order} {Target}: {Show(Result)} -> {Show(After)}",
+            AccessKind.Exchange => $"exchange{order} {Target}: {Show(Result)} -> {Show(After)}",
             AccessKind.CompareExchange => Success == true
-                ? $"cas {Target} {Show(A)}→{Show(B)}{order}: ok"
-                : $"cas {Target} {Show(A)}→{Show(B)}{order}: failed, saw {Show(Result)}",
-            AccessKind.FetchAdd => $"fetch_add {Target} {Show(A)}{order} (was {Show(Result)})",
-            AccessKind.FetchOr => $"fetch_or {Target} {Show(A)}{order} (was {Show(Result)})",
-            AccessKind.FetchAnd => $"fetch_and {Target} {Show(A)}{order} (was {Show(Result)})",
-            AccessKind.Read => $"read {Target} → {Show(Result)}",
-            AccessKind.Write => $"write {Target} ← {Show(A)}",
-            AccessKind.Park => $"park on {Target} expecting {Show(A)}" + (B is null ? string.Empty : $", timeout {Show(B)} ns"),
-            AccessKind.Unparked => $"resumes from {Target}: {Show(A)}",
-            AccessKind.Unpark => $"unpark one on {Target}" + (HasResult ? $": {Show(Result)}" : string.Empty),
-            AccessKind.UnparkAll => $"unpark all on {Target}" + (HasResult ? $": {Show(Result)}" : string.Empty),
-            AccessKind.Choose => $"choose {Target} → {Show(Result)}",
+                ? $"cas{order} {Target}: {Show(A)} -> {Show(B)}"
+                : $"cas{order} {Target}: {Show(A)} -> {Show(B)} failed, saw {Show(Result)}",
+            AccessKind.FetchAdd => $"fetch_add{order} {Target} +{Plain(A)}: {Show(Result)} -> {Show(After)}",
+            AccessKind.FetchOr => $"fetch_or{order} {Target} |{Plain(A)}: {Show(Result)} -> {Show(After)}",
+            AccessKind.FetchAnd => $"fetch_and{order} {Target} &{Plain(A)}: {Show(Result)} -> {Show(After)}",
+            AccessKind.Read => $"read {Target} == {Show(Result)}",
+            AccessKind.Write => $"write {Target}: {Show(Result)} -> {Show(After)}",
+            AccessKind.Park => $"park on {Target} expecting {Show(A)}" + (B is null ? string.Empty : $", timeout {Plain(B)} ns"),
+            AccessKind.Unparked => $"resumes from {Target}: {Plain(Result)}",
+            AccessKind.Unpark => $"unpark one on {Target}" + (HasResult ? $": {Plain(Result)}" : string.Empty),
+            AccessKind.UnparkAll => $"unpark all on {Target}" + (HasResult ? $": {Plain(Result)}" : string.Empty),
+            AccessKind.Choose => $"choose {Target} -> {Plain(Result)}",
             AccessKind.Spawn => $"start {Target}",
             AccessKind.Join => $"join {Target}",
+            AccessKind.Joined => $"joined {Target}: it has exited",
             AccessKind.Detach => $"detach {Target}",
             AccessKind.Yield => $"yield ({Target})",
             AccessKind.Fork => $"fork: {Target}",
@@ -66,7 +94,11 @@ internal sealed class StepRecord
         };
     }
 
-    private static string Show(object? value) => value switch
+    /// <summary>A value, and what the cell's formatter makes of it.</summary>
+    private string Show(object? value) =>
+        Cell?.Decode(value) is { Length: > 0 } decoded ? $"{Plain(value)} ({decoded})" : Plain(value);
+
+    private static string Plain(object? value) => value switch
     {
         null => "NULL",
         bool b => b ? "true" : "false",

@@ -5,10 +5,11 @@ using Sim.Runtime.Exploration;
 namespace Sim.Bench.Exploration;
 
 /// <summary>
-/// Measures exploration throughput: each workload on our Runtime (through the public <see cref="Explorer.Explore"/>),
-/// on our Runtime without its schedule recorder (what recording every scheduling decision costs), and on Coyote's
-/// Operation API (the baseline), under the same Coyote configuration (random strategy, same seed, same iterations,
-/// telemetry off, a silent logger). The three take turns for several rounds (the order rotates every round) and the
+/// Measures exploration throughput: each workload on our Runtime (through the public <see cref="Explorer.Explore"/>,
+/// race detector and schedule recorder on, as every exploration runs), on our Runtime without its race detector and
+/// without its schedule recorder (what each costs), and on Coyote's Operation API (the baseline), under the same Coyote
+/// configuration (random strategy, same seed, same iterations, telemetry off, a silent logger). The four take turns for
+/// several rounds (the order rotates every round) and the
 /// median run of each side is reported. Steps are Coyote's own step statistics for both sides (<see cref="ExplorationResult.CoyoteSteps"/> for ours).
 /// </summary>
 internal static class ExplorationBenchmark
@@ -64,16 +65,19 @@ internal static class ExplorationBenchmark
         // Warm-up: JIT and first-use costs on every side.
         var warm = CoyoteSettings.Options(Math.Max(2, iterations / 10));
         RunOurs(program, warm);
+        RunOurs(program, warm with { DetectRaces = false });
         RunOurs(program, warm with { RecordSchedule = false });
         RunBaseline(test, warm);
 
-        // Each round runs the three sides back to back, the order rotating every round.
+        // Each round runs the four sides back to back, the order rotating every round, so that no side always runs first or last.
         var ours = new List<Measured>();
+        var withoutRaces = new List<Measured>();
         var unrecorded = new List<Measured>();
         var baseline = new List<Measured>();
         var sides = new (List<Measured> Runs, Func<Measured> Run)[]
         {
             (ours, () => RunOurs(program, options)),
+            (withoutRaces, () => RunOurs(program, options with { DetectRaces = false }, "ours without the race detector")),
             (unrecorded, () => RunOurs(program, options with { RecordSchedule = false }, "ours without the schedule recorder")),
             (baseline, () => RunBaseline(test, options)),
         };
@@ -85,15 +89,19 @@ internal static class ExplorationBenchmark
                 side.Runs.Add(side.Run());
             }
 
-            log.WriteLine($"    round {r + 1}: ours {ours[^1].Elapsed.TotalMilliseconds:0} ms, without the recorder {unrecorded[^1].Elapsed.TotalMilliseconds:0} ms, baseline {baseline[^1].Elapsed.TotalMilliseconds:0} ms");
+            log.WriteLine($"    round {r + 1}: ours {ours[^1].Elapsed.TotalMilliseconds:0} ms, without the race detector {withoutRaces[^1].Elapsed.TotalMilliseconds:0} ms, " +
+                $"without the recorder {unrecorded[^1].Elapsed.TotalMilliseconds:0} ms, baseline {baseline[^1].Elapsed.TotalMilliseconds:0} ms");
         }
 
-        if (unrecorded[0].CoyoteSteps != ours[0].CoyoteSteps)
+        foreach (var (name, side) in new[] { ("the race detector", withoutRaces), ("the schedule recorder", unrecorded) })
         {
-            throw new HarnessException($"{w.Name}: without the schedule recorder Coyote took {unrecorded[0].CoyoteSteps} steps, with it {ours[0].CoyoteSteps}: recording must not change the schedules");
+            if (side[0].CoyoteSteps != ours[0].CoyoteSteps)
+            {
+                throw new HarnessException($"{w.Name}: without {name} Coyote took {side[0].CoyoteSteps} steps, with it {ours[0].CoyoteSteps}: it must not change the schedules");
+            }
         }
 
-        foreach (var side in new[] { ours, unrecorded, baseline })
+        foreach (var side in new[] { ours, withoutRaces, unrecorded, baseline })
         {
             foreach (var run in side)
             {
@@ -105,13 +113,11 @@ internal static class ExplorationBenchmark
             }
         }
 
-        return new WorkloadFigures(
-            w,
-            (int)iterations,
-            new SideFigures(ours[0].CoyoteSteps!.Value, ours[0].RuntimeSteps, [.. ours.Select(x => x.Elapsed)]),
-            new SideFigures(baseline[0].CoyoteSteps!.Value, null, [.. baseline.Select(x => x.Elapsed)]))
+        static SideFigures Figures(List<Measured> side) => new(side[0].CoyoteSteps!.Value, side[0].RuntimeSteps, [.. side.Select(x => x.Elapsed)]);
+        return new WorkloadFigures(w, (int)iterations, Figures(ours), Figures(baseline))
         {
-            Unrecorded = new SideFigures(unrecorded[0].CoyoteSteps!.Value, unrecorded[0].RuntimeSteps, [.. unrecorded.Select(x => x.Elapsed)]),
+            OursWithoutRaces = Figures(withoutRaces),
+            Unrecorded = Figures(unrecorded),
         };
     }
 

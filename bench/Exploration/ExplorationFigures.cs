@@ -13,17 +13,23 @@ internal sealed record ExplorationFigures(int Rounds, string Sanity, IReadOnlyLi
 /// <param name="Baseline">The Operation API baseline's runs.</param>
 internal sealed record WorkloadFigures(Workload Workload, int Iterations, SideFigures Ours, SideFigures Baseline)
 {
-    /// <summary>Our Runtime's runs with the schedule recorder off (<c>ExplorationOptions.RecordSchedule</c>).</summary>
+    /// <summary>Our Runtime's runs with the race detector off (<c>ExplorationOptions.DetectRaces = false</c>), in the same rounds.</summary>
+    public required SideFigures OursWithoutRaces { get; init; }
+
+    /// <summary>What the race detector costs: our cost per step with it over our cost per step without it, the median of the rounds' ratios.</summary>
+    public double DetectorCostRatio => Median(DetectorRounds);
+
+    /// <summary>The race detector's cost ratio of each round.</summary>
+    public IReadOnlyList<double> DetectorRounds => PerRound(OursWithoutRaces);
+
+    /// <summary>Our Runtime's runs with the schedule recorder off (<c>ExplorationOptions.RecordSchedule</c>), in the same rounds.</summary>
     public required SideFigures Unrecorded { get; init; }
 
     /// <summary>What the schedule recorder costs: our cost per step with it over without it, the median of the rounds' ratios.</summary>
     public double RecorderRatio => Median(RecorderRounds);
 
     /// <summary>The recorder's cost ratio of each round.</summary>
-    public IReadOnlyList<double> RecorderRounds =>
-    [
-        .. Ours.Runs.Zip(Unrecorded.Runs, (o, u) => (o.TotalNanoseconds / Ours.CoyoteSteps) / (u.TotalNanoseconds / Unrecorded.CoyoteSteps)),
-    ];
+    public IReadOnlyList<double> RecorderRounds => PerRound(Unrecorded);
 
     /// <summary>
     /// The headline: our cost per Coyote step over the baseline's, round by round, and the median of those. A round's two
@@ -35,10 +41,7 @@ internal sealed record WorkloadFigures(Workload Workload, int Iterations, SideFi
     public double RatioOfMedians => Ours.MedianNanosPerStep / Baseline.MedianNanosPerStep;
 
     /// <summary>The cost-per-step ratio of each round: its spread shows the noise.</summary>
-    public IReadOnlyList<double> RoundRatios =>
-    [
-        .. Ours.Runs.Zip(Baseline.Runs, (o, b) => (o.TotalNanoseconds / Ours.CoyoteSteps) / (b.TotalNanoseconds / Baseline.CoyoteSteps)),
-    ];
+    public IReadOnlyList<double> RoundRatios => PerRound(Baseline);
 
     /// <summary>True if the ratio meets the target; null for a diagnostic workload, which has none.</summary>
     public bool? MeetsTarget => Workload.HasTarget ? CostPerStepRatio <= ExplorationBenchmark.Target : null;
@@ -50,6 +53,12 @@ internal sealed record WorkloadFigures(Workload Workload, int Iterations, SideFi
         var n = sorted.Count;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
     }
+
+    /// <summary>Our cost per step over <paramref name="other"/>'s, round by round.</summary>
+    private IReadOnlyList<double> PerRound(SideFigures other) =>
+    [
+        .. Ours.Runs.Zip(other.Runs, (o, b) => (o.TotalNanoseconds / Ours.CoyoteSteps) / (b.TotalNanoseconds / other.CoyoteSteps)),
+    ];
 
     /// <summary>Iterations per second at the median run.</summary>
     public double IterationsPerSecond(SideFigures side) => Iterations / side.Median.TotalSeconds;

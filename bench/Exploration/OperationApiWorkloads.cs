@@ -13,7 +13,7 @@ namespace Sim.Bench.Exploration;
 internal static class OperationApiWorkloads
 {
     /// <summary>The counter workload; the test body of one iteration.</summary>
-    public static Action Counter(Workload w) => () =>
+    public static Action Counter(Workload w) => w.Plain ? PlainFields(w) : () =>
     {
         var counter = new Box();
         RunThreads(w.Threads, () =>
@@ -25,6 +25,23 @@ internal static class OperationApiWorkloads
             }
         });
         Specification.Assert(Volatile.Read(ref counter.Value) == w.Expected, "{0}", "counter lost an increment");
+    };
+
+    /// <summary>The plain workload: each worker writes its own field after each scheduling point.</summary>
+    private static Action PlainFields(Workload w) => () =>
+    {
+        var fields = Enumerable.Range(0, w.Threads).Select(_ => new Box()).ToArray();
+        var next = -1;
+        RunThreads(w.Threads, () =>
+        {
+            var field = fields[Interlocked.Increment(ref next)];
+            for (var j = 1; j <= w.Points; j++)
+            {
+                SchedulingPoint.Interleave();
+                field.Value = j;
+            }
+        });
+        Specification.Assert(fields.All(f => f.Value == w.Expected), "{0}", "a field lost a write");
     };
 
     /// <summary>The sanity check's lost update, on the Operation API: a scheduling point between a load and a store.</summary>

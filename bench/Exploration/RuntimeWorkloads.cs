@@ -15,7 +15,7 @@ internal static class RuntimeWorkloads
     public static Action<SimRuntime> Counter(Workload w)
     {
         var names = Enumerable.Range(1, w.Threads).Select(i => $"worker{i}").ToArray();
-        return rt =>
+        return w.Plain ? PlainFields(w, names) : rt =>
         {
             var counter = new AtomicInt(rt, "counter");
             var threads = new SimThread[w.Threads];
@@ -38,6 +38,35 @@ internal static class RuntimeWorkloads
             rt.Check(counter.Peek() == w.Expected, "counter lost an increment");
         };
     }
+
+    /// <summary>
+    /// Each worker writes its own <see cref="PlainCell{T}"/> <see cref="Workload.Points"/> times: every write is a
+    /// scheduling point, a trace step and a check of the race detector (never a race: the start and join edges order
+    /// the main thread's accesses, and no two workers share a field).
+    /// </summary>
+    private static Action<SimRuntime> PlainFields(Workload w, string[] names) => rt =>
+    {
+        var fields = names.Select(n => new PlainCell<int>(rt, $"{n}.field")).ToArray();
+        var threads = new SimThread[w.Threads];
+        for (var i = 0; i < threads.Length; i++)
+        {
+            var field = fields[i];
+            threads[i] = rt.StartThread(names[i], () =>
+            {
+                for (var j = 1; j <= w.Points; j++)
+                {
+                    field.Write(j);
+                }
+            });
+        }
+
+        foreach (var t in threads)
+        {
+            t.Join();
+        }
+
+        rt.Check(fields.All(f => f.Read() == w.Expected), "a field lost a write");
+    };
 
     /// <summary>
     /// The harness's sanity check: two threads increment with a separate load and store, so a lost update is reachable.

@@ -2,14 +2,19 @@ namespace Sim.Bench.Exploration;
 
 /// <summary>
 /// One exploration workload: <see cref="Threads"/> threads, each taking <see cref="Points"/> scheduling points (an atomic
-/// increment of one shared counter each), joined by the main thread, which then checks the total.
+/// increment of one shared counter each, or with <see cref="Plain"/> a plain write of the thread's own field), joined by
+/// the main thread, which then checks the total.
 /// </summary>
 /// <param name="Threads">Worker threads besides the main thread.</param>
 /// <param name="Points">Scheduling points (atomic increments) per worker.</param>
 /// <param name="Iterations">Iterations per measured run in a full run.</param>
 /// <param name="QuickIterations">Iterations per measured run with <c>--quick</c>.</param>
 /// <param name="HasTarget">True for the workloads the issue sets the target on; false for a diagnostic one.</param>
-internal sealed record Workload(int Threads, int Points, uint Iterations, uint QuickIterations, bool HasTarget = true)
+/// <param name="Plain">
+/// True if each point is a plain write of the worker's own field (ours: a <c>PlainCell</c>, which the race detector
+/// checks; the baseline: an ordinary field) rather than an atomic increment of the shared counter.
+/// </param>
+internal sealed record Workload(int Threads, int Points, uint Iterations, uint QuickIterations, bool HasTarget = true, bool Plain = false)
 {
     /// <summary>
     /// The workloads the issue names, 2 threads x 10 points and 8 threads x 100 points, and a diagnostic one: a single
@@ -21,13 +26,14 @@ internal sealed record Workload(int Threads, int Points, uint Iterations, uint Q
         new(Threads: 2, Points: 10, Iterations: 1000, QuickIterations: 60),
         new(Threads: 8, Points: 100, Iterations: 150, QuickIterations: 6),
         new(Threads: 1, Points: 1000, Iterations: 150, QuickIterations: 6, HasTarget: false),
+        new(Threads: 2, Points: 10, Iterations: 1000, QuickIterations: 60, HasTarget: false, Plain: true),
     ];
 
-    /// <summary>The final value of the counter.</summary>
-    public int Expected => Threads * Points;
+    /// <summary>The final value of the counter (of each worker's field, for a plain workload).</summary>
+    public int Expected => Plain ? Points : Threads * Points;
 
     /// <summary>The name in reports, e.g. <c>2 threads x 10 points</c>.</summary>
-    public string Name => $"{Threads} thread{(Threads == 1 ? string.Empty : "s")} x {Points} points";
+    public string Name => $"{Threads} thread{(Threads == 1 ? string.Empty : "s")} x {Points} {(Plain ? "plain " : string.Empty)}points";
 
     /// <summary>Iterations per run in the chosen mode.</summary>
     public uint IterationsFor(bool quick) => quick ? QuickIterations : Iterations;

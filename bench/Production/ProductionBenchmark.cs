@@ -46,6 +46,8 @@ internal static class ProductionBenchmark
     [
         new("controlled AtomicInt.FetchAdd, outside an iteration (ours per step, without Coyote's scheduler)", nameof(ControlledStepBenchmarks.ControlledAtomicInt_FetchAdd),
             "SchedulingPoint.Interleave + Interlocked.Increment, outside an iteration", nameof(ControlledStepBenchmarks.Interleave_Increment), null),
+        new("controlled PlainCell.Write with the race detector on, outside an iteration", nameof(ControlledStepBenchmarks.ControlledPlainCell_Write_RacesChecked),
+            "the same with the race detector off", nameof(ControlledStepBenchmarks.ControlledPlainCell_Write_RacesNotChecked), null),
     ];
 
     /// <summary>Runs every benchmark (or those whose method name contains <paramref name="filter"/>); throws

@@ -56,6 +56,9 @@ public sealed class CliHarness : IDisposable
     /// <summary>The environment variables of every run.</summary>
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The width tables and the readable trace are laid out for (200 unless a test narrows it).</summary>
+    public int Width { get; set; } = 200;
+
     /// <summary>The current folder of the runs; the scratch folder unless a test moves it.</summary>
     public string? CurrentDirectory { get; set; }
 
@@ -82,7 +85,7 @@ public sealed class CliHarness : IDisposable
             Environment = Environment,
             WorkingDirectory = CurrentDirectory ?? Directory,
             Interactive = false,
-            Width = 200,
+            Width = Width,
             Interrupt = Interrupt,
         };
         var code = SimCli.Run(args, context);

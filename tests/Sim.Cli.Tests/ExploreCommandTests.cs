@@ -14,7 +14,7 @@ public sealed class ExploreCommandTests : IDisposable
         Assert.True(result.ExitCode == 1, result.Out + result.Error);
         Assert.Contains("BUG FOUND (deadlock)", result.Out, StringComparison.Ordinal);
         Assert.Contains("Expectation: met", result.Out, StringComparison.Ordinal);
-        Assert.Contains("Thread by thread:", result.Out, StringComparison.Ordinal);
+        Assert.Contains(" step  │T1 main", result.Out, StringComparison.Ordinal);
         var trace = Directory.GetFiles(Path.Combine(_cli.OutputDirectory, "traces"), "*.json").Single();
         Assert.Equal("pymutex-wakeup.unlock-ignores-parked.portfolio-20261125.json", Path.GetFileName(trace));
         var shown = Path.Combine("out", "traces", Path.GetFileName(trace));

@@ -33,6 +33,10 @@ public sealed class HuntCommandTests : IDisposable
         foreach (var (entry, variant) in entries.Zip(variants))
         {
             Assert.Equal("met", entry.GetProperty("verdict").GetString());
+            var coverage = entry.GetProperty("coverage");
+            Assert.True(coverage.GetProperty("schedulingPoints").GetInt32() > 0);
+            Assert.InRange(coverage.GetProperty("conflictPairsBothOrders").GetInt32(), 0, coverage.GetProperty("conflictPairs").GetInt32());
+            Assert.Equal(JsonValueKind.Array, entry.GetProperty("racyFields").ValueKind);
             if (variant.Expected.ExpectsBug)
             {
                 Assert.Equal("bugFound", entry.GetProperty("outcome").GetString());
@@ -46,6 +50,8 @@ public sealed class HuntCommandTests : IDisposable
                 Assert.Equal(JsonValueKind.Null, entry.GetProperty("trace").ValueKind);
             }
         }
+
+        Assert.Matches(@"\d+ pts, \d+/\d+ pairs", result.Out);
 
         var junit = XDocument.Load(Path.Combine(_cli.OutputDirectory, "hunt.junit.xml"));
         Assert.Equal("testsuites", junit.Root!.Name.LocalName);
@@ -150,6 +156,19 @@ public sealed class HuntCommandTests : IDisposable
         Assert.True(report.Passed, string.Join("; ", report.Results.Select(r => r.Explanation)));
         Assert.Equal([(0, 2, false), (1, 2, false), (1, 2, false), (2, 2, true)], seen);
         Assert.Equal(2, report.Results.Count);
+    }
+
+    [Fact]
+    public void Hunt_ListsTheDeliberatelyRacyFieldsItsVariantsTouched()
+    {
+        var result = _cli.Run("hunt", "--scenario", "thread-handle-concurrent-join/once-flag-3.13", "--iterations", "20");
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        Assert.Contains("Deliberately racy fields", result.Out, StringComparison.Ordinal);
+        Assert.Contains("target.ident", result.Out, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_cli.OutputDirectory, "hunt.json")));
+        var racy = json.RootElement.GetProperty("results")[0].GetProperty("racyFields").EnumerateArray().ToList();
+        Assert.Contains(racy, f => f.GetProperty("field").GetString() == "target.ident" && f.GetProperty("reason").GetString()!.Contains("thread_shutdown", StringComparison.Ordinal));
     }
 
     public void Dispose() => _cli.Dispose();

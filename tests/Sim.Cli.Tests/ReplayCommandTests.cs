@@ -18,8 +18,8 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Contains("REPRODUCED: deadlock, the same", result.Out, StringComparison.Ordinal);
         Assert.Matches(@"Schedule: [0-9]+ steps, [0-9]+ preemptions? \(shrunk from [0-9]+ steps, [0-9]+ preemptions in [0-9]+ candidate schedules\)", result.Out);
         Assert.Contains("Steps: all", result.Out, StringComparison.Ordinal);
-        Assert.Contains("T1 main", result.Out, StringComparison.Ordinal);
-        Assert.Contains("Thread by thread:", result.Out, StringComparison.Ordinal);
+        Assert.Contains("│T1 main", result.Out, StringComparison.Ordinal);
+        Assert.Contains("Legend:", result.Out, StringComparison.Ordinal);
         Assert.Equal(string.Empty, result.Error);
     }
 

@@ -112,7 +112,7 @@ public class HeapTests
         interp.Refcount.DecRef(o);
 
         Assert.Equal(MimallocInterpState.FreeListLink(o.Block), o.Block.ObTid.Peek());
-        Assert.Equal(0u, o.Block.ObRefLocal.Peek());
+        Assert.Equal(0, o.Block.ObRefLocal.Peek());
         Assert.Equal(0, o.Block.ObRefShared.Peek());
     }
 

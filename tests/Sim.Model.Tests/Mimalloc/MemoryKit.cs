@@ -41,5 +41,5 @@ internal static class MemoryKit
 
     /// <summary>The object's header fields, read without scheduling points.</summary>
     public static (long Tid, uint Local, long Shared) HeaderOf(PyObjectPtr op) =>
-        (op.Block.ObTid.Peek(), op.Block.ObRefLocal.Peek(), op.Block.ObRefShared.Peek());
+        (op.Block.ObTid.Peek(), unchecked((uint)op.Block.ObRefLocal.Peek()), op.Block.ObRefShared.Peek());
 }

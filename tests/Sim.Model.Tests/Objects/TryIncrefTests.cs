@@ -63,7 +63,7 @@ public class TryIncrefTests
         Assert.False(took);
         Assert.Same(fresh, p);
         Assert.Equal(0, RefcountBits.Count(fresh.Block.ObRefShared.Peek()));
-        Assert.Equal(1u, fresh.Block.ObRefLocal.Peek());
+        Assert.Equal(1, fresh.Block.ObRefLocal.Peek());
     }
 
     [Fact]

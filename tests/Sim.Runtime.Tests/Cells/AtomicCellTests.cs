@@ -47,14 +47,12 @@ public class AtomicCellTests
     }
 
     [Fact]
-    public void PlainCell_ReadThenWrite_LosesUpdates_UnderExploration() =>
-        Exploring.FindsBug(rt =>
-        {
-            var counter = new PlainCell<int>(rt, "counter");
-            var threads = Enumerable.Range(0, 2).Select(i => rt.StartThread($"inc{i}", () => counter.Write(counter.Read() + 1))).ToList();
-            threads.ForEach(t => t.Join());
-            rt.Check(counter.Peek() == 2, $"lost update: counter is {counter.Peek()}");
-        }, "lost update: counter is 1", replays: 20);
+    public void PlainCell_ReadThenWrite_LosesUpdates_UnderExploration_WithRaceDetectionOff() =>
+        Exploring.FindsBug(UnsynchronisedIncrements, "lost update: counter is 1", Exploring.Options with { DetectRaces = false }, replays: 20);
+
+    [Fact]
+    public void PlainCell_ReadThenWrite_IsADataRace_UnderExploration() =>
+        Exploring.FindsBug(UnsynchronisedIncrements, "data race on counter", replays: 20);
 
     [Fact]
     public void FetchAdd_NeverLosesUpdates_UnderExploration() =>
@@ -100,12 +98,20 @@ public class AtomicCellTests
 
         Assert.Equal(
             [
-                (AccessKind.CompareExchange, "cas flag 0→1 acq_rel: ok"),
-                (AccessKind.Store, "store flag ← 2 release"),
-                (AccessKind.Load, "load flag relaxed → 2"),
+                (AccessKind.CompareExchange, "cas_acq_rel flag: 0 -> 1"),
+                (AccessKind.Store, "store_release flag: 1 -> 2"),
+                (AccessKind.Load, "load_relaxed flag == 2"),
                 (AccessKind.Failure, "FAILED: done with 2"),
             ],
             result.Steps.Select(s => (s.Kind, s.Action)));
         Assert.All(result.Steps, s => Assert.Equal(1, s.ThreadId));
+    }
+
+    private static void UnsynchronisedIncrements(SimRuntime rt)
+    {
+        var counter = new PlainCell<int>(rt, "counter");
+        var threads = Enumerable.Range(0, 2).Select(i => rt.StartThread($"inc{i}", () => counter.Write(counter.Read() + 1))).ToList();
+        threads.ForEach(t => t.Join());
+        rt.Check(counter.Peek() == 2, $"lost update: counter is {counter.Peek()}");
     }
 }

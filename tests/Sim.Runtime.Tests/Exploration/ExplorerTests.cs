@@ -91,9 +91,9 @@ public class ExplorerTests
     {
         static void Race(SimRuntime rt)
         {
-            var x = new PlainCell<int>(rt, "x");
-            var a = rt.StartThread("a", () => x.Write(x.Read() + 1));
-            var b = rt.StartThread("b", () => x.Write(x.Read() * 10));
+            var x = new AtomicInt(rt, "x");
+            var a = rt.StartThread("a", () => x.Store(x.Load() + 1));
+            var b = rt.StartThread("b", () => x.Store(x.Load() * 10));
             a.Join();
             b.Join();
             rt.Check(x.Peek() is 10 or 1, $"x ended as {x.Peek()}");
@@ -113,8 +113,8 @@ public class ExplorerTests
     {
         var found = Exploring.FindsBug(rt =>
         {
-            var x = new PlainCell<int>(rt, "x");
-            var ts = Enumerable.Range(0, 2).Select(i => rt.StartThread($"t{i}", () => x.Write(x.Read() + 1))).ToList();
+            var x = new AtomicInt(rt, "x");
+            var ts = Enumerable.Range(0, 2).Select(i => rt.StartThread($"t{i}", () => x.Store(x.Load() + 1))).ToList();
             ts.ForEach(t => t.Join());
             rt.Check(x.Peek() == 2, "lost update");
         }, "lost update", replays: 0);

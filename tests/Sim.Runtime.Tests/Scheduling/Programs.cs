@@ -6,10 +6,26 @@ namespace Sim.Runtime.Tests.Scheduling;
 internal static class Programs
 {
     /// <summary>
-    /// Two threads each read a plain counter and write it back incremented; the main thread joins both and checks the
-    /// total. Failing needs one preemption: a thread switched out between its read and its write.
+    /// Two threads each load an atomic counter and store it back incremented (a load and a store, not a read-modify-write);
+    /// the main thread joins both and checks the total. Failing needs one preemption: a thread switched out between its
+    /// load and its store. The accesses are atomic, so the race detector has nothing to say: the check fails.
     /// </summary>
     public static void LostUpdate(SimRuntime rt)
+    {
+        var x = new AtomicInt(rt, "x");
+        var a = rt.StartThread("a", () => x.Store(x.Load() + 1));
+        var b = rt.StartThread("b", () => x.Store(x.Load() + 1));
+        a.Join();
+        b.Join();
+        rt.Check(x.Peek() == 2, $"lost update: x is {x.Peek()}");
+    }
+
+    /// <summary>
+    /// <see cref="LostUpdate"/> on a plain field: the second thread's read is ordered after the first thread's write by
+    /// nothing (no lock, no join between them), so the race detector reports a data race, with no preemption needed,
+    /// before the check could fail.
+    /// </summary>
+    public static void PlainRace(SimRuntime rt)
     {
         var x = new PlainCell<int>(rt, "x");
         var a = rt.StartThread("a", () => x.Write(x.Read() + 1));

@@ -8,7 +8,7 @@ public class ShrinkerTests
 {
     private static readonly ExplorationOptions s_shrinking = Exploring.Options with { ShrinkRuns = 200 };
 
-    public static TheoryData<string> FailingPrograms => ["lost update", "two preemptions", "choice"];
+    public static TheoryData<string> FailingPrograms => ["lost update", "two preemptions", "choice", "data race"];
 
     [Theory]
     [MemberData(nameof(FailingPrograms))]
@@ -48,6 +48,7 @@ public class ShrinkerTests
     [InlineData("lost update", Strategy.Random)]
     [InlineData("two preemptions", Strategy.Random)]
     [InlineData("two preemptions", Strategy.Prioritization)]
+    [InlineData("data race", Strategy.Random)]
     public void Shrinking_ReachesTheKnownMinimum_OnSmallPrograms(string name, Strategy strategy)
     {
         var (program, _) = Program(name);
@@ -67,6 +68,21 @@ public class ShrinkerTests
         // The main thread's join of a, a's start and read, b's start, read and write, a's write, the main thread's
         // wake-up and its join of b: nine steps, one preemption (a, switched out between its read and its write).
         Assert.Equal((1, 9), KnownMinimum(Programs.LostUpdate, maxPreemptions: 3, maxSteps: int.MaxValue));
+    }
+
+    [Fact]
+    public void ADataRace_IsShrunkToNoPreemption_AndItsShrunkTraceReplaysWithBothAccesses()
+    {
+        var shrunk = Explorer.Explore(Programs.PlainRace, s_shrinking with { Strategy = Strategy.Random });
+        Assert.Equal(FindingKind.DataRace, shrunk.Kind);
+        Assert.Equal(0, shrunk.Schedule!.Preemptions);
+        Assert.Equal((0, shrunk.Schedule.Steps), KnownMinimum(Programs.PlainRace, maxPreemptions: 2, maxSteps: int.MaxValue));
+
+        var replay = Explorer.Replay(Programs.PlainRace, shrunk.Schedule, s_shrinking);
+
+        Assert.Equal(FindingKind.DataRace, replay.Kind);
+        Assert.Equal(shrunk.Race, replay.Race);
+        Assert.NotEqual(replay.Race!.Earlier.ThreadId, replay.Race.Later.ThreadId);
     }
 
     [Fact]
@@ -93,6 +109,7 @@ public class ShrinkerTests
     {
         "lost update" => (Programs.LostUpdate, "lost update"),
         "two preemptions" => (Programs.NeedsTwoPreemptions, "both of a's stores"),
+        "data race" => (Programs.PlainRace, "data race on x"),
         _ => (Programs.FailsOnChoice, "stored 2"),
     };
 
