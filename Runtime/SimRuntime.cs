@@ -21,6 +21,7 @@ public sealed class SimRuntime
     private volatile bool _ended;
     private RecordedFailure? _failure;
     private string? _uncontrolled;
+    private long _nextAddress;
 
     private SimRuntime(bool controlled, long nanosPerStep, int yieldFairness)
     {
@@ -116,6 +117,13 @@ public sealed class SimRuntime
             return thread;
         }
     }
+
+    /// <summary>
+    /// A fresh simulated memory address, increasing in the order of the calls (what <c>malloc</c> hands out, without reuse).
+    /// A model that orders objects by address, as critical sections lock two mutexes in address order, takes one when the
+    /// object is created. Not a scheduling point: an address is private to its creator until it is published.
+    /// </summary>
+    public long NewAddress() => Interlocked.Increment(ref _nextAddress) * 16;
 
     /// <summary>A controlled choice between false and true (a coin in production mode).</summary>
     /// <param name="label">What the choice decides, for the trace.</param>

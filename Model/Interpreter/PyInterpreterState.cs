@@ -1,4 +1,6 @@
 using Sim.Model.Brc;
+using Sim.Model.Ceval;
+using Sim.Model.Gc;
 using Sim.Model.Locks;
 using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
@@ -38,12 +40,16 @@ public sealed partial class PyInterpreterState
         Qsbr = new QsbrShared(this, Config.Qsbr); // interp->qsbr
 
         // init_interpreter:
+        Ceval = new CevalState(this); // _PyEval_InitState(interp), then init_own_gil at the GIL's creation
+        Gc = new GcState(this); // _PyGC_InitState(&interp->gc)
         Brc = new BrcState(this); // _Py_brc_init_state(interp)
         DelayedFree = new DelayedFree(this); // llist_init(&interp->mem_free_queue.head)
 
         Objects = new PyObjectAllocator(this);
         Mem = new PyMem(this);
         Refcount = new PyRefcount(this);
+        RefTotal = new RefTotal(this);
+        StopTheWorld = new StopTheWorldStandIn(this);
         MainThreadState = NewThreadState(runtime.MainThread);
         MainThreadState.Attach();
     }
@@ -56,6 +62,18 @@ public sealed partial class PyInterpreterState
 
     /// <summary><c>HEAD_LOCK</c>: guards the thread-state list (taken without detaching).</summary>
     public PyMutex HeadLock { get; }
+
+    /// <summary><c>interp-&gt;ceval</c>: the GIL, the instrumentation version, the eval breaker of the per-interpreter design.</summary>
+    public CevalState Ceval { get; }
+
+    /// <summary><c>interp-&gt;gc</c>: the allocation count and <c>collecting</c>.</summary>
+    public GcState Gc { get; }
+
+    /// <summary><c>interp-&gt;object_state.reftotal</c> and the reference totals of a <c>Py_REF_DEBUG</c> build.</summary>
+    public RefTotal RefTotal { get; }
+
+    /// <summary>The stop-the-world state the GIL's transient enable uses (a stand-in: see <see cref="StopTheWorldStandIn"/>).</summary>
+    public StopTheWorldStandIn StopTheWorld { get; }
 
     /// <summary>The main thread's state.</summary>
     public PyThreadState MainThreadState { get; }
@@ -87,11 +105,49 @@ public sealed partial class PyInterpreterState
         tstate.Bind(); // bind_tstate(tstate)
         thread.ModelState = tstate;
         thread.AddParkHooks(tstate);
+        var versionUnderLock = Config.Ceval.NewThreadVersion == NewThreadVersionCopy.UnderHeadLock;
+        if (!versionUnderLock)
+        {
+            Ceval.CopyVersionInto(tstate); // broken: the version copied before HEAD_LOCK
+        }
+
         HeadLock.LockDontDetach();
-        _threads = [.. _threads, tstate];
+        if (versionUnderLock)
+        {
+            Ceval.CopyVersionInto(tstate); // init_threadstate: tstate->eval_breaker = interp->ceval.instrumentation_version
+        }
+
+        _threads = [.. _threads, tstate]; // add_threadstate
         HeadLock.Unlock();
         return tstate;
     }
+
+    /// <summary>
+    /// <c>PyThreadState_SetAsyncExc(id, exc)</c> (<c>Python/pystate.c</c>, 3.13): under <c>HEAD_LOCK</c>, find the thread
+    /// state of thread <paramref name="threadId"/>; after the lock, exchange <paramref name="exc"/> into its
+    /// <c>async_exc</c> and set <c>_PY_ASYNC_EXCEPTION_BIT</c> in its eval breaker. Returns how many states it changed.
+    /// </summary>
+    public int SetAsyncExc(long threadId, string exc)
+    {
+        using var _ = Runtime.Enter("PyThreadState_SetAsyncExc");
+        HeadLock.LockDontDetach();
+        var target = _threads.FirstOrDefault(t => t.ThreadId == threadId);
+        HeadLock.Unlock();
+        if (target is null)
+        {
+            return 0;
+        }
+
+        target.AsyncExc.Exchange(exc); // _Py_atomic_exchange_ptr(&tstate->async_exc, exc)
+        target.SetEvalBreakerBit(EvalBreakerBits.AsyncException); // _Py_set_eval_breaker_bit(tstate, _PY_ASYNC_EXCEPTION_BIT)
+        return 1;
+    }
+
+    /// <summary><c>_PyEval_StopTheWorldAll(&amp;_PyRuntime)</c> (see <see cref="StopTheWorldStandIn"/>).</summary>
+    public void StopTheWorldAll() => StopTheWorld.Stop();
+
+    /// <summary><c>_PyEval_StartTheWorldAll(&amp;_PyRuntime)</c>.</summary>
+    public void StartTheWorldAll() => StopTheWorld.Start();
 
     /// <summary>Unlinks a thread state; called by <see cref="PyThreadState.Delete"/> under <c>HEAD_LOCK</c>.</summary>
     internal void Unlink(PyThreadState tstate) => _threads = [.. _threads.Where(t => !ReferenceEquals(t, tstate))];

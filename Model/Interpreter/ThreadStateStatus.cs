@@ -45,4 +45,10 @@ public static class EvalBreakerBits
 
     /// <summary><c>_PY_EVAL_EXPLICIT_MERGE_BIT</c>: the owner has objects queued for a biased-refcount merge.</summary>
     public const long ExplicitMerge = 1L << 6;
+
+    /// <summary><c>_PY_EVAL_EVENTS_BITS</c>: the low bits reserved for events; the instrumentation version sits above them.</summary>
+    public const int EventsBits = 8;
+
+    /// <summary><c>_PY_EVAL_EVENTS_MASK</c>.</summary>
+    public const long EventsMask = (1L << EventsBits) - 1;
 }
