@@ -13,9 +13,6 @@ public sealed record CevalDesign
     /// <summary>Whose word <c>_Py_set_eval_breaker_bit</c> sets and <c>_Py_HandlePending</c> reads.</summary>
     public EvalBreakerScope Scope { get; init; } = EvalBreakerScope.PerThread;
 
-    /// <summary>How a bit is set or cleared.</summary>
-    public BreakerBitUpdate BitUpdate { get; init; } = BreakerBitUpdate.AtomicOrAnd;
-
     /// <summary>When a new thread state copies the instrumentation version into its eval breaker.</summary>
     public NewThreadVersionCopy NewThreadVersion { get; init; } = NewThreadVersionCopy.UnderHeadLock;
 }
@@ -30,24 +27,11 @@ public enum EvalBreakerScope
     PerThread,
 
     /// <summary>
-    /// Before gh-112175 (3.12's <c>interp-&gt;ceval.eval_breaker</c>; the 3.13 alphas' per-interpreter bit set): one word
-    /// for the whole interpreter. A request meant for one thread is seen, cleared and "served" by whichever thread checks
-    /// first, and the thread it was for never sees it.
+    /// Before gh-112175 (3.12's <c>interp-&gt;ceval.eval_breaker</c>; the 3.13 alphas' per-interpreter bits
+    /// [version-uncertain]): one word for the whole interpreter. A request meant for one thread is seen, cleared and
+    /// "served" by whichever thread checks first, and the thread it was for never sees it.
     /// </summary>
     PerInterpreter,
-}
-
-/// <summary>How <c>_Py_set_eval_breaker_bit</c> and <c>_Py_unset_eval_breaker_bit</c> change the word.</summary>
-public enum BreakerBitUpdate
-{
-    /// <summary>CPython 3.13: <c>_Py_atomic_or_uintptr</c> and <c>_Py_atomic_and_uintptr</c>.</summary>
-    AtomicOrAnd,
-
-    /// <summary>
-    /// Broken (MECHANISMS.md A8, <c>breaker-plain-rmw</c>): a relaxed load, then a store of the new value. A bit another
-    /// thread sets in between is overwritten: the request is lost.
-    /// </summary>
-    PlainReadModifyWrite,
 }
 
 /// <summary>When a new thread state takes the interpreter's instrumentation version.</summary>
@@ -57,7 +41,7 @@ public enum NewThreadVersionCopy
     /// CPython 3.13: <c>init_threadstate</c> loads <c>interp-&gt;ceval.instrumentation_version</c> into the new state's
     /// <c>eval_breaker</c> under <c>HEAD_LOCK</c>, right before <c>add_threadstate</c> links it, so
     /// <c>set_global_version</c> (which updates every linked state under <c>HEAD_LOCK</c>) either sees the new state or
-    /// ran before its copy.
+    /// published its version before the copy.
     /// </summary>
     UnderHeadLock,
 

@@ -13,9 +13,9 @@ namespace Sim.Model.Gc;
 /// eval-breaker check; <c>collecting</c> makes collections exclusive.
 /// </summary>
 /// <remarks>
-/// Deviation: the collection itself (stop the world, merge queued refcounts, find and free garbage: MECHANISMS.md A9) is
-/// not modelled; <see cref="CollectMain"/> keeps its bookkeeping (<c>collecting</c>, the counts it resets) and marks its
-/// duration, during which a second collection is reported. Only generation 0 is counted; <c>long_lived_total</c> stays 0.
+/// Deviation: the collection itself (merge queued refcounts, find and free garbage: MECHANISMS.md A9) is not modelled;
+/// <see cref="CollectMain"/> keeps its bookkeeping (<c>collecting</c>, the counts it resets), stops and starts the world
+/// once, and marks its duration, during which a second collection is reported. Only generation 0 is counted; <c>long_lived_total</c> stays 0.
 /// As in 3.13, <c>generations[0].count = 0</c> is a plain store that may overwrite a concurrent thread's atomic add: the
 /// count is the allocations since about the last collection (the seed: "the GC scheduling is not as precise").
 /// </remarks>
@@ -141,7 +141,10 @@ public sealed class GcState
         Generation1Count.Write(Generation1Count.Read() + 1);
         Count.Store(0, MemoryOrder.Relaxed); // gcstate->generations[0].count = 0 (a plain store in 3.13)
 
-        // gc_collect_internal(interp, &state): stop the world, merge, find and free garbage (not modelled).
+        // gc_collect_internal(interp, &state): with the world stopped, merge the queued refcounts, process the delayed
+        // frees and find the garbage (not modelled); then, with the world started, free it.
+        _interp.StopTheWorld();
+        _interp.StartTheWorld();
         CollectionsForCheck++;
         Interlocked.Decrement(ref _collectionsRunning);
         Collecting.Store(0);

@@ -49,7 +49,7 @@ public sealed partial class PyInterpreterState
         Mem = new PyMem(this);
         Refcount = new PyRefcount(this);
         RefTotal = new RefTotal(this);
-        StopTheWorld = new StopTheWorldStandIn(this);
+        StopTheWorldState = new StopTheWorldStandIn(this);
         MainThreadState = NewThreadState(runtime.MainThread);
         MainThreadState.Attach();
     }
@@ -73,7 +73,7 @@ public sealed partial class PyInterpreterState
     public RefTotal RefTotal { get; }
 
     /// <summary>The stop-the-world state the GIL's transient enable uses (a stand-in: see <see cref="StopTheWorldStandIn"/>).</summary>
-    public StopTheWorldStandIn StopTheWorld { get; }
+    public StopTheWorldStandIn StopTheWorldState { get; }
 
     /// <summary>The main thread's state.</summary>
     public PyThreadState MainThreadState { get; }
@@ -117,6 +117,7 @@ public sealed partial class PyInterpreterState
             Ceval.CopyVersionInto(tstate); // init_threadstate: tstate->eval_breaker = interp->ceval.instrumentation_version
         }
 
+        StopTheWorldState.OnNewThreadState(tstate); // start SUSPENDED if a stop-the-world is ongoing
         _threads = [.. _threads, tstate]; // add_threadstate
         HeadLock.Unlock();
         return tstate;
@@ -143,11 +144,20 @@ public sealed partial class PyInterpreterState
         return 1;
     }
 
-    /// <summary><c>_PyEval_StopTheWorldAll(&amp;_PyRuntime)</c> (see <see cref="StopTheWorldStandIn"/>).</summary>
-    public void StopTheWorldAll() => StopTheWorld.Stop();
+    /// <summary>
+    /// <c>_PyEval_StopTheWorldAll(&amp;_PyRuntime)</c>: returns once every other thread state is suspended (see
+    /// <see cref="StopTheWorldStandIn"/>: with one interpreter, the same as <see cref="StopTheWorld"/>).
+    /// </summary>
+    public void StopTheWorldAll() => StopTheWorldState.Stop();
 
     /// <summary><c>_PyEval_StartTheWorldAll(&amp;_PyRuntime)</c>.</summary>
-    public void StartTheWorldAll() => StopTheWorld.Start();
+    public void StartTheWorldAll() => StopTheWorldState.Start();
+
+    /// <summary><c>_PyEval_StopTheWorld(interp)</c>.</summary>
+    public void StopTheWorld() => StopTheWorldState.Stop();
+
+    /// <summary><c>_PyEval_StartTheWorld(interp)</c>.</summary>
+    public void StartTheWorld() => StopTheWorldState.Start();
 
     /// <summary>Unlinks a thread state; called by <see cref="PyThreadState.Delete"/> under <c>HEAD_LOCK</c>.</summary>
     internal void Unlink(PyThreadState tstate) => _threads = [.. _threads.Where(t => !ReferenceEquals(t, tstate))];

@@ -24,29 +24,13 @@ public sealed partial class PyThreadState
     /// </summary>
     public void SetEvalBreakerBit(long bit)
     {
-        var word = BreakerWord;
-        if (Interp.Config.Ceval.BitUpdate == BreakerBitUpdate.AtomicOrAnd)
-        {
-            word.FetchOr(bit);
-        }
-        else
-        {
-            word.Store(word.Load(MemoryOrder.Relaxed) | bit, MemoryOrder.Relaxed);
-        }
+        BreakerWord.FetchOr(bit);
     }
 
     /// <summary><c>_Py_unset_eval_breaker_bit(tstate, bit)</c>: an atomic AND with the complement.</summary>
     public void UnsetEvalBreakerBit(long bit)
     {
-        var word = BreakerWord;
-        if (Interp.Config.Ceval.BitUpdate == BreakerBitUpdate.AtomicOrAnd)
-        {
-            word.FetchAnd(~bit);
-        }
-        else
-        {
-            word.Store(word.Load(MemoryOrder.Relaxed) & ~bit, MemoryOrder.Relaxed);
-        }
+        BreakerWord.FetchAnd(~bit);
     }
 
     /// <summary><c>_Py_eval_breaker_bit_is_set(tstate, bit)</c>: a relaxed load.</summary>

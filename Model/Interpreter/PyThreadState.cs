@@ -70,7 +70,7 @@ public sealed partial class PyThreadState : IParkHooks
             Interp.Ceval.AcquireLock(this); // _PyEval_AcquireLock(tstate): take_gil
             if (!TryAttachCas())
             {
-                Interp.StopTheWorld.WaitAttach(this); // tstate_wait_attach(tstate)
+                Interp.StopTheWorldState.WaitAttach(this); // tstate_wait_attach(tstate)
             }
 
             if (Interp.Config.Gil.AttachRechecksGil && Interp.Ceval.IsGilEnabled() && !HoldsGil)
@@ -245,7 +245,7 @@ public sealed partial class PyThreadState : IParkHooks
 
         Interp.HeadLock.LockDontDetach(); // HEAD_LOCK(runtime)
         Interp.Unlink(this); // tstate->prev->next = tstate->next, ...
-        Interp.StopTheWorld.OnDelete(this); // decrement_stoptheworld_countdown(&interp->stoptheworld) if requested
+        Interp.StopTheWorldState.OnDelete(this); // decrement_stoptheworld_countdown(&interp->stoptheworld) if requested
         if (refDebug && Interp.Config.Refcount.RefTotalMerge == RefTotalMerge.UnderHeadLock)
         {
             Interp.RefTotal.MergeThread(this); // interp->object_state.reftotal += tstate_impl->reftotal
@@ -269,7 +269,7 @@ public sealed partial class PyThreadState : IParkHooks
         if ((breaker & EvalBreakerBits.PleaseStop) != 0)
         {
             UnsetEvalBreakerBit(EvalBreakerBits.PleaseStop); // _Py_unset_eval_breaker_bit(tstate, _PY_EVAL_PLEASE_STOP_BIT)
-            Interp.StopTheWorld.Suspend(this); // _PyThreadState_Suspend(tstate)
+            Interp.StopTheWorldState.Suspend(this); // _PyThreadState_Suspend(tstate)
             Attach(); // the attach blocks until the stop-the-world event is complete
         }
 

@@ -139,6 +139,18 @@ public sealed class StopTheWorldStandIn
     }
 
     /// <summary>
+    /// <c>new_threadstate</c>, under <c>HEAD_LOCK</c>: "Start in the suspended state if there is an ongoing stop-the-world"
+    /// (the new state was not counted, so the requester must not park it).
+    /// </summary>
+    internal void OnNewThreadState(PyThreadState tstate)
+    {
+        if (_used && Requested.Read())
+        {
+            tstate.State.Reinitialize(ThreadStateStatus.Suspended);
+        }
+    }
+
+    /// <summary>
     /// <c>tstate_delete_common</c>'s "any ongoing stop-the-world request should not wait for us because our thread is getting
     /// deleted", under <c>HEAD_LOCK</c>.
     /// </summary>
