@@ -30,6 +30,25 @@ public sealed record ThreadingDesign
 
     /// <summary>When the fork child marks the handles of threads that do not exist in it.</summary>
     public AfterForkMarking AfterForkMarking { get; init; } = AfterForkMarking.InRuntimeBeforePythonCode;
+
+    /// <summary>How <c>_thread.RLock</c> reads and writes <c>rlock_owner</c>.</summary>
+    public RLockOwnerAccess RLockOwner { get; init; } = RLockOwnerAccess.RelaxedAtomics;
+}
+
+/// <summary>How <see cref="RLock"/> accesses <c>rlock_owner</c>.</summary>
+public enum RLockOwnerAccess
+{
+    /// <summary>
+    /// CPython 3.13 (the seed: "The ID of the owning thread (rlock_owner) may be accessed by multiple threads without
+    /// holding the underlying lock; relaxed atomics are used in place of the previous loads/stores").
+    /// </summary>
+    RelaxedAtomics,
+
+    /// <summary>
+    /// Before the seed's change: plain loads and stores. A thread that checks whether it owns the lock reads the field
+    /// while the holder writes it: a data race (undefined behaviour in C, a report under ThreadSanitizer).
+    /// </summary>
+    PlainField,
 }
 
 /// <summary>How <c>threading.Thread.join</c> waits for its thread.</summary>

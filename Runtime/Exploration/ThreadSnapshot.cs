@@ -8,7 +8,7 @@ internal sealed record ThreadSnapshot(SimThread Thread, string? BlockedOn, strin
     [
         .. runtime.Threads
             .Where(t => t.IsStarted && (!t.HasExited || t.WasUnwound) && !t.IsGone)
-            .Select(t => new ThreadSnapshot(t, t.Blocked?.Description, t.CurrentOperation, t.LastStep?.ToStep().Action)),
+            .Select(t => new ThreadSnapshot(t, t.Blocked?.Description, t.Blocked is { } b ? b.Operation : t.CurrentOperation, t.LastStep?.ToStep().Action)),
     ];
 
     public string Describe()

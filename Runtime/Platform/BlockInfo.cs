@@ -10,6 +10,7 @@ internal sealed class BlockInfo
     public BlockInfo(SimThread thread, string description, Func<bool> ready, long deadline, bool earlyTimeout)
     {
         Thread = thread;
+        Operation = thread.CurrentOperation;
         Description = description;
         Ready = ready;
         Deadline = deadline;
@@ -22,6 +23,12 @@ internal sealed class BlockInfo
     public SimThread Thread { get; }
 
     public string Description { get; }
+
+    /// <summary>
+    /// The model operation the thread was in when it blocked. Captured here because the thread that completes a deadlock
+    /// may already be unwinding (restoring its operation scopes) when the report is written.
+    /// </summary>
+    public string? Operation { get; }
 
     /// <summary>True when what the thread waits for has happened.</summary>
     public Func<bool> Ready { get; }
