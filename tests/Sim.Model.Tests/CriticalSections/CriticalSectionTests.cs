@@ -44,6 +44,45 @@ public class CriticalSectionTests
     }
 
     [Fact]
+    public void ABeginThatBlocks_WasPushedFirst_SoTheOuterSectionStaysSuspendedOnceItHasItsMutex()
+    {
+        // _PyCriticalSection_BeginSlow pushes the new section before PyMutex_Lock: if the lock blocks, the detach suspends
+        // the new (empty) section and the outer one, and the attach resumes only the new one. So after a nested begin
+        // either both mutexes are held (it did not block) or only the inner one (it blocked); never the outer alone.
+        var seen = Outcomes.Observed<string>((rt, observe) =>
+        {
+            var interp = MemoryKit.Interp(rt);
+            var a = new PyMutex(rt, "a");
+            var b = new PyMutex(rt, "b");
+            b.Lock();
+            var t = MemoryKit.Start(rt, interp, "nested", ts =>
+            {
+                using (CriticalSection.BeginMutex(ts, a))
+                {
+                    using (CriticalSection.BeginMutex(ts, b))
+                    {
+                        observe((a.IsLockedForCheck, b.IsLockedForCheck) switch
+                        {
+                            (true, true) => "outer and inner held",
+                            (false, true) => "inner held, outer suspended",
+                            _ => "inner not held",
+                        });
+                    }
+                }
+            });
+            for (var i = 0; i < 60; i++)
+            {
+                rt.Yield("the main thread works while holding b");
+            }
+
+            b.Unlock();
+            MemoryKit.Join(interp, t);
+        }, iterations: 300, Exploring.Options with { Strategy = Sim.Runtime.Exploration.Strategy.Random });
+
+        Assert.Equal(["inner held, outer suspended", "outer and inner held"], seen.Order());
+    }
+
+    [Fact]
     public void TwoMutexSection_OfTheSameMutex_IsAOneMutexSection()
     {
         var rt = SimRuntime.CreateProduction();
