@@ -63,6 +63,11 @@ public sealed class NestedResumeTop : Scenario<CriticalSectionDesign>
 
         var ab = PythonThread.Start(runtime, interp, "a{b}", t => Nested(t, a, b));
         var ba = PythonThread.Start(runtime, interp, "b{a}", t => Nested(t, b, a));
+        for (var i = 0; i < 6; i++)
+        {
+            interp.MainThreadState.CheckPeriodic(); // the main thread runs some Python code, then sets the event
+        }
+
         ready.Notify();
         PythonThread.JoinAll(interp, ab, ba);
     }
