@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Sim.Runtime.Parking;
 using Sim.Runtime.Platform;
+using Sim.Runtime.Stress;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -23,10 +24,11 @@ public sealed class SimRuntime
     private string? _uncontrolled;
     private long _nextAddress;
 
-    private SimRuntime(bool controlled, long nanosPerStep, int yieldFairness)
+    private SimRuntime(bool controlled, long nanosPerStep, int yieldFairness, StressRun? stress = null)
     {
         Controlled = controlled ? new ControlledPlatform(this, nanosPerStep, yieldFairness) : null;
-        Platform = Controlled ?? (ExecutionPlatform)new ProductionPlatform(this);
+        Production = controlled ? null : new ProductionPlatform(this, stress);
+        Platform = Controlled ?? (ExecutionPlatform)Production!;
         ParkingLot = new ParkingLot(this);
         MainThread = new SimThread(this, 1, "main", body: null);
         _threads.Add(MainThread);
@@ -80,6 +82,12 @@ public sealed class SimRuntime
     /// <summary>The controlled platform, or null in production mode; cells cache it.</summary>
     internal ControlledPlatform? Controlled { get; }
 
+    /// <summary>The production platform, or null in controlled mode.</summary>
+    internal ProductionPlatform? Production { get; }
+
+    /// <summary>The noise of a stress run, or null; cells cache it.</summary>
+    internal StressNoise? Noise => Production?.Noise;
+
     internal bool HasEnded => _ended;
 
     /// <summary>The first invariant violation or thread exception of this run, if any.</summary>
@@ -90,6 +98,9 @@ public sealed class SimRuntime
 
     /// <summary>Creates a runtime that runs on real threads (production mode).</summary>
     public static SimRuntime CreateProduction() => new(controlled: false, nanosPerStep: 0, yieldFairness: 0);
+
+    /// <summary>Creates the runtime of one stress run; only the stress runner does this, on the run's main thread.</summary>
+    internal static SimRuntime CreateProduction(StressRun run) => new(controlled: false, nanosPerStep: 0, yieldFairness: 0, run);
 
     /// <summary>Creates a runtime for one controlled iteration; only the harness does this, inside the iteration.</summary>
     internal static SimRuntime CreateControlled(long nanosPerStep, int yieldFairness) => new(controlled: true, nanosPerStep, yieldFairness);
@@ -275,17 +286,27 @@ public sealed class SimRuntime
     }
 
     /// <summary>
-    /// Records the run's first failure. On real threads it also ends the run: every parked thread is woken and unwinds,
-    /// as does every thread at its next park, unpark, join or yield, so that a failure in a thread that holds a lock does
-    /// not leave the others blocked until the hang timeout (in controlled mode Coyote ends the iteration).
+    /// Records the run's first failure. On real threads it also
+    /// ends the run (<see cref="EndRun"/>), so that a failure in a thread that holds a lock does not leave the others
+    /// blocked until the hang timeout (in controlled mode Coyote ends the iteration).
     /// </summary>
     internal void RecordFailure(RecordedFailure failure)
     {
         if (Interlocked.CompareExchange(ref _failure, failure, null) is null && Controlled is null)
         {
-            _ended = true;
-            ParkingLot.WakeAll();
+            EndRun();
         }
+    }
+
+    /// <summary>
+    /// Ends a run on real threads: every parked or joining thread is woken and unwinds, as does every thread at its next
+    /// Runtime point (in a stress run, every cell access is one).
+    /// </summary>
+    internal void EndRun()
+    {
+        _ended = true;
+        ParkingLot.WakeAll();
+        Production?.ReleaseAll();
     }
 
     internal void ReportUncontrolled(string reason) => Interlocked.CompareExchange(ref _uncontrolled, reason, null);

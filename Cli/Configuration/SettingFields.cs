@@ -50,11 +50,17 @@ internal static class SettingFields
             "Wall time of a stress invocation; null means only stress.runs limits it. When both are set, the first reached stops.",
             o => o.Duration?.TotalSeconds, (o, v) => o with { Duration = v is { } s ? TimeSpan.FromSeconds(s) : null }, flagClears: "stress.runs"),
         Stress("stress.hangTimeoutSeconds", "--hang-timeout", Seconds(0),
-            "A stress run that has not finished after this long is a hang (a deadlock or a lost wake-up).",
+            "A stress run that has not finished after this long is a hang (a livelock, or a thread blocked outside the Runtime; a deadlock is reported at once).",
             o => o.HangTimeout.TotalSeconds, (o, v) => o with { HangTimeout = TimeSpan.FromSeconds(v) }),
         Stress("stress.maxHangs", "--max-hangs", Whole(1, 1000),
-            "Stop a stress invocation after this many hangs (each leaves its blocked threads behind).",
+            "Stop a stress invocation after this many hangs (a hung run is ended, its threads stopped, and the next runs go on; each hang costs the hang timeout).",
             o => o.MaxHangs, (o, v) => o with { MaxHangs = (int)v }),
+        Stress("stress.noise", "--noise", Fraction,
+            "The probability of a seeded pause (a yield or a short spin) at each Runtime point of a stress run, so that narrow windows get hit; 0 turns the noise off.",
+            o => o.NoiseRate, (o, v) => o with { NoiseRate = v }),
+        Stress("stress.seed", "--seed", Seed,
+            "The seed of the first stress run's choices and noise (run k uses seed + k - 1); \"random\" (or null) draws one and reports it.",
+            o => o.Seed, (o, v) => o with { Seed = v }),
     ];
 
     /// <summary>The fields traces and reports record (<see cref="SettingScope.Exploration"/>), in file order.</summary>

@@ -103,6 +103,9 @@ public sealed class SimThread
 
     internal Thread? OsThread { get; set; }
 
+    /// <summary>The thread's state in production mode (its random streams, what it waits for); null in controlled mode.</summary>
+    internal ProductionThread? Production { get; set; }
+
     /// <summary>What the thread is blocked on, in controlled mode; null while it can run.</summary>
     internal BlockInfo? Blocked { get; set; }
 

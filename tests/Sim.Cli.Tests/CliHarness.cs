@@ -66,6 +66,9 @@ public sealed class CliHarness : IDisposable
 
     public string PathOf(string name) => Path.Combine(Directory, name);
 
+    /// <summary>Cancelled to interrupt a run as Ctrl-C would.</summary>
+    public CancellationToken Interrupt { get; set; }
+
     public CliResult Run(params string[] args)
     {
         using var output = new StringWriter();
@@ -78,6 +81,7 @@ public sealed class CliHarness : IDisposable
             WorkingDirectory = CurrentDirectory ?? Directory,
             Interactive = false,
             Width = 200,
+            Interrupt = Interrupt,
         };
         var code = SimCli.Run(args, context);
         return new CliResult(code, output.ToString(), error.ToString());
