@@ -131,7 +131,12 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         SimThread.Current = thread;
         try
         {
+            ThrowIfStopped(thread);
             thread.Body();
+        }
+        catch (ThreadExitException)
+        {
+            // PyThread_exit_thread: a normal exit.
         }
         catch (Exception ex) when (ex is ThreadGoneException or RunEndedException)
         {
