@@ -11,7 +11,7 @@ namespace Sim.Model.Interpreter;
 /// periodic check of the eval loop, and the exit sequence.
 /// </summary>
 /// <remarks>
-/// The lifecycle functions in this file (<see cref="Bind"/>, <see cref="Attach"/>, <see cref="Detach"/>,
+/// The lifecycle functions in this file (<see cref="Bind"/>, <see cref="Attach"/>, <see cref="Detach"/>, <see cref="Suspend"/>,
 /// <see cref="CheckPeriodic"/>, <see cref="Clear"/>, <see cref="Delete"/>, <see cref="DeleteCurrent"/>) call each mechanism
 /// on its own line, in the order the CPython function does, and name at its place each step that is not modelled yet. A
 /// new mechanism joins a lifecycle function by adding its line there (<c>ThreadStateLifecycleTests</c> checks the
@@ -27,7 +27,7 @@ public sealed partial class PyThreadState : IParkHooks
     {
         Interp = interp;
         Thread = thread;
-        var name = $"tstate[T{thread.Id}]";
+        var name = interp.Id == 0 ? $"tstate[T{thread.Id}]" : $"tstate[T{thread.Id}@interp{interp.Id}]";
         State = new AtomicInt(interp.Runtime, $"{name}.state", ThreadStateStatus.Detached);
         EvalBreaker = new AtomicLong(interp.Runtime, $"{name}.eval_breaker");
     }
@@ -51,31 +51,42 @@ public sealed partial class PyThreadState : IParkHooks
     public AtomicLong EvalBreaker { get; }
 
     /// <summary>
-    /// <c>_PyThreadState_Attach</c>: marks the state ATTACHED, then lets the mechanisms resume, in <c>pystate.c</c>'s order.
+    /// <c>_PyThreadState_Attach</c>: marks the state ATTACHED, waiting while a stop-the-world keeps it SUSPENDED, then lets
+    /// the mechanisms resume, in <c>pystate.c</c>'s order. A daemon thread that attaches once the runtime is finalizing
+    /// exits there (<c>take_gil</c>).
     /// </summary>
-    /// <remarks>Deviation: stop-the-world is not modelled yet, so a SUSPENDED state is never seen here.</remarks>
     public void Attach()
     {
         using var _ = Interp.Runtime.Enter("_PyThreadState_Attach");
+        ExitIfMustExit(); // take_gil: if (_PyThreadState_MustExit(tstate)) PyThread_exit_thread()
 
         // _PyEval_AcquireLock(tstate): the GIL is not modelled.
-        TryAttach();
+        if (!TryAttach())
+        {
+            WaitAttach(); // tstate_wait_attach(tstate)
+        }
+
+        CheckNotAttachedInStoppedWorld();
         Qsbr?.Attach(); // _Py_qsbr_attach(tstate->qsbr)
 
         // _PyCriticalSection_Resume(tstate): critical sections are not modelled.
     }
 
+    /// <summary><c>_PyThreadState_Detach</c>: <c>detach_thread(tstate, _Py_THREAD_DETACHED)</c>.</summary>
+    public void Detach() => DetachThread(ThreadStateStatus.Detached);
+
     /// <summary>
-    /// <c>_PyThreadState_Detach</c> (<c>detach_thread</c>): lets the mechanisms suspend, then marks the state DETACHED, in
-    /// <c>pystate.c</c>'s order.
+    /// <c>detach_thread</c>: lets the mechanisms suspend, then marks the state <paramref name="detachedState"/> (DETACHED,
+    /// or SUSPENDED from <see cref="Suspend"/>), in <c>pystate.c</c>'s order.
     /// </summary>
-    public void Detach()
+    private void DetachThread(int detachedState)
     {
         using var _ = Interp.Runtime.Enter("_PyThreadState_Detach");
+        CheckAttachedToDetach();
 
         // _PyCriticalSection_SuspendAll(tstate): critical sections are not modelled.
         Qsbr?.Detach(); // _Py_qsbr_detach(tstate->qsbr)
-        State.Store(ThreadStateStatus.Detached, MemoryOrder.Release); // tstate_set_detached(tstate, _Py_THREAD_DETACHED)
+        State.Store(detachedState, MemoryOrder.Release); // tstate_set_detached(tstate, detached_state)
 
         // _PyEval_ReleaseLock(tstate->interp, tstate, 0): the GIL is not modelled.
     }
@@ -112,6 +123,7 @@ public sealed partial class PyThreadState : IParkHooks
     public void Clear()
     {
         using var _ = Interp.Runtime.Enter("PyThreadState_Clear");
+        ClearDict(); // Py_CLEAR(tstate->dict): the destructors of the thread's locals run here
 
         // _PyObject_ClearFreeLists(freelists, 1): free lists are not modelled.
         Interp.Brc.RemoveThread(this); // _Py_brc_remove_thread(tstate)
@@ -130,8 +142,7 @@ public sealed partial class PyThreadState : IParkHooks
         using var _ = Interp.Runtime.Enter("tstate_delete_common");
         Interp.HeadLock.LockDontDetach(); // HEAD_LOCK(runtime)
         Interp.Unlink(this); // tstate->prev->next = tstate->next, ...
-
-        // decrement_stoptheworld_countdown(&interp->stoptheworld) if one is requested: stop-the-world is not modelled.
+        LeaveStopTheWorldCountdowns(); // if (tstate->state != _Py_THREAD_SUSPENDED) decrement_stoptheworld_countdown(...)
         Interp.HeadLock.Unlock(); // HEAD_UNLOCK(runtime)
         UnregisterQsbr(); // _Py_qsbr_unregister(tstate)
     }
@@ -187,23 +198,49 @@ public sealed partial class PyThreadState : IParkHooks
         }
     }
 
-    /// <summary><c>tstate_try_attach</c>: DETACHED to ATTACHED with a CAS.</summary>
-    private void TryAttach()
+    /// <summary>
+    /// <c>tstate_try_attach</c>: DETACHED to ATTACHED with a CAS; false if a stop-the-world keeps the state SUSPENDED.
+    /// </summary>
+    private bool TryAttach()
     {
+        CheckNotFreed("tstate_try_attach");
+        if (Interp.Config.ThreadStates.Attach == AttachProtocol.PlainStore)
+        {
+            // The default build's tstate_try_attach: assert(state == DETACHED); state = ATTACHED.
+            State.Store(ThreadStateStatus.Attached, MemoryOrder.Relaxed);
+            return true;
+        }
+
         var expected = ThreadStateStatus.Detached;
-        if (!State.CompareExchange(ref expected, ThreadStateStatus.Attached))
+        if (State.CompareExchange(ref expected, ThreadStateStatus.Attached))
+        {
+            return true;
+        }
+
+        if (expected != ThreadStateStatus.Suspended)
         {
             Interp.Runtime.Fail($"{this}: attach from state {ThreadStateStatus.Describe(expected)}");
         }
+
+        return false;
     }
 
     /// <summary>
-    /// <c>_Py_HandlePending</c> (<c>Python/ceval_gil.c</c>, 3.13): serves the eval breaker's requests in its order. Only
-    /// the explicit merge is modelled: clear <c>_PY_EVAL_EXPLICIT_MERGE_BIT</c>, then <c>_Py_brc_merge_refcounts</c>.
+    /// <c>_Py_HandlePending</c> (<c>Python/ceval_gil.c</c>, 3.13): serves the eval breaker's requests in its order: a
+    /// stop-the-world request (clear <c>_PY_EVAL_PLEASE_STOP_BIT</c>, <c>_PyThreadState_Suspend</c>, then
+    /// <c>_PyThreadState_Attach</c>, which waits until the world restarts), then the explicit merge (clear
+    /// <c>_PY_EVAL_EXPLICIT_MERGE_BIT</c>, then <c>_Py_brc_merge_refcounts</c>).
     /// </summary>
     private void HandlePending(long breaker)
     {
-        // _PY_EVAL_PLEASE_STOP_BIT (stop-the-world), _PY_SIGNALS_PENDING_BIT, _PY_CALLS_TO_DO_BIT: not modelled.
+        if ((breaker & EvalBreakerBits.PleaseStop) != 0)
+        {
+            EvalBreaker.FetchAnd(~EvalBreakerBits.PleaseStop); // _Py_unset_eval_breaker_bit(tstate, _PY_EVAL_PLEASE_STOP_BIT)
+            Suspend(); // _PyThreadState_Suspend(tstate)
+            Attach(); // The attach blocks until the stop-the-world event is complete.
+        }
+
+        // _PY_SIGNALS_PENDING_BIT, _PY_CALLS_TO_DO_BIT: not modelled.
         if ((breaker & EvalBreakerBits.ExplicitMerge) != 0)
         {
             EvalBreaker.FetchAnd(~EvalBreakerBits.ExplicitMerge); // _Py_unset_eval_breaker_bit(tstate, _PY_EVAL_EXPLICIT_MERGE_BIT)
