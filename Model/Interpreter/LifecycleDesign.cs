@@ -22,6 +22,9 @@ public sealed record LifecycleDesign
 
     /// <summary>What starting a thread does once the interpreter is finalizing.</summary>
     public StartDuringFinalization StartDuringFinalization { get; init; } = StartDuringFinalization.RaisePythonFinalizationError;
+
+    /// <summary>What a daemon thread that tries to attach once the runtime is finalizing does, and who frees its state.</summary>
+    public DaemonThreadsAtFinalization DaemonThreads { get; init; } = DaemonThreadsAtFinalization.ExitIfFinalizing;
 }
 
 /// <summary>Whether a whole-process event pauses the other threads first.</summary>
@@ -68,4 +71,24 @@ public enum StartDuringFinalization
     /// without running (gh-108987), so a <c>Thread.start()</c> that waits for it to run waits forever.
     /// </summary>
     StartAnyway,
+}
+
+/// <summary>What happens to a daemon thread, and to its thread state, at finalization.</summary>
+public enum DaemonThreadsAtFinalization
+{
+    /// <summary>
+    /// CPython 3.13: <c>_PyThreadState_DeleteList</c> frees the removed states; a daemon thread that attaches later exits
+    /// in <c>take_gil</c> (<c>_PyThreadState_MustExit</c>, which reads <c>_PyRuntime._finalizing</c>, then
+    /// <c>PyThread_exit_thread</c>), or parks for good in <c>tstate_wait_attach</c> if its state is SUSPENDED (gh-124149).
+    /// A thread between the check and its attach still uses its state after it is freed: gh-124878.
+    /// </summary>
+    ExitIfFinalizing,
+
+    /// <summary>
+    /// CPython 3.14 (PR #130649, gh-124878): thread states are reference-counted (the interpreter's list and the OS thread
+    /// each hold one); <c>Py_FinalizeEx</c> marks the removed states <c>_Py_THREAD_SHUTTING_DOWN</c> and wakes them;
+    /// <c>_PyThreadState_DeleteList</c> only drops the list's reference; a thread that finds its state SHUTTING_DOWN when
+    /// it attaches drops its own reference and hangs (<c>_PyThreadState_HangThread</c>, <c>PyThread_hang_thread</c>).
+    /// </summary>
+    HangWhenShuttingDown,
 }

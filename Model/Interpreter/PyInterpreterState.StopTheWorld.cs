@@ -43,7 +43,7 @@ public sealed partial class PyInterpreterState
     /// <remarks>
     /// The <c>assert(!_PyRuntime.stoptheworld.world_stopped)</c> is the design's (3.13); the pre-split design
     /// (<see cref="DeadThreadStates.DeleteWithTheWorldStopped"/>) clears with the world stopped and has no such assert.
-    /// [version-uncertain: 3.14 decrefs instead of freeing, since the OS thread may still hold the state.]
+    /// 3.13 frees each state; 3.14 drops the list's reference (<see cref="DaemonThreadsAtFinalization.HangWhenShuttingDown"/>).
     /// </remarks>
     public void DeleteList(IReadOnlyList<PyThreadState> list)
     {
@@ -55,10 +55,18 @@ public sealed partial class PyInterpreterState
             Runtime.Check(!RuntimeState.StopTheWorldState.WorldStoppedForCheck, "_PyThreadState_DeleteList with the world stopped");
         }
 
+        var refcounted = Config.Lifecycle.DaemonThreads == DaemonThreadsAtFinalization.HangWhenShuttingDown;
         foreach (var p in list)
         {
             p.Clear();
-            p.Free(); // free_threadstate(p)
+            if (refcounted)
+            {
+                p.Decref(); // 3.14: decref_threadstate(p): the OS thread may still hold it
+            }
+            else
+            {
+                p.Free(); // free_threadstate(p)
+            }
         }
     }
 }

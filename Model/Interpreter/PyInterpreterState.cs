@@ -137,6 +137,11 @@ public sealed partial class PyInterpreterState
     {
         ArgumentNullException.ThrowIfNull(thread);
         var tstate = new PyThreadState(this, thread);
+        if (Config.Lifecycle.DaemonThreads == DaemonThreadsAtFinalization.HangWhenShuttingDown)
+        {
+            tstate.InitRefcount(); // 3.14: tstate->refcount = 2
+        }
+
         tstate.Qsbr = Qsbr.Register(tstate); // _Py_qsbr_reserve(interp), _Py_qsbr_register(tstate, interp, qsbr_idx)
         tstate.Bind(); // bind_tstate(tstate)
         thread.ModelState ??= tstate; // bind_gilstate_tstate if the thread has none

@@ -56,6 +56,14 @@ public sealed partial class PyRuntimeState
 
         // We start the world once we are the only thread state left, before we call destructors.
         var list = interp.RemoveExcept(tstate);
+        if (Config.Lifecycle.DaemonThreads == DaemonThreadsAtFinalization.HangWhenShuttingDown)
+        {
+            foreach (var p in list)
+            {
+                p.SetShuttingDown(); // 3.14: _PyThreadState_SetShuttingDown(p)
+            }
+        }
+
         interp.DeleteDeadThreadStates(list, pause ? StartTheWorldAll : null);
 
         finalizeModules?.Invoke();
@@ -68,12 +76,19 @@ public sealed partial class PyRuntimeState
     /// thread's state may already be freed.
     /// </summary>
     /// <remarks>
+    /// 3.14 (<see cref="DaemonThreadsAtFinalization.HangWhenShuttingDown"/>) reads the state instead: SHUTTING_DOWN.
     /// The <c>_finalizing</c> fields are read without a scheduling point of their own (merged into the caller's previous
     /// step): they are stored once, with the world stopped, and <c>take_gil</c> reads them on every attach, so a scheduling
     /// point there would change the schedules of every scenario for an outcome exploration reaches anyway.
     /// </remarks>
     internal bool MustExit(PyThreadState tstate)
     {
+        if (Config.Lifecycle.DaemonThreads == DaemonThreadsAtFinalization.HangWhenShuttingDown)
+        {
+            // 3.14: the state is reference-counted, so reading it is safe.
+            return tstate.State.Load(MemoryOrder.Relaxed) == ThreadStateStatus.ShuttingDown;
+        }
+
         var finalizing = Finalizing.Peek();
         if (finalizing is null)
         {

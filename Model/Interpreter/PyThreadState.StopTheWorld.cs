@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Sim.Runtime;
 using Sim.Runtime.Cells;
 
@@ -11,6 +12,8 @@ namespace Sim.Model.Interpreter;
 public sealed partial class PyThreadState
 {
     private bool _freed;
+    private AtomicLong? _refcount;
+    private AtomicInt? _hang;
 
     /// <summary>True once <c>free_threadstate</c> freed the state (<see cref="PyInterpreterState.DeleteList"/>).</summary>
     public bool IsFreed => _freed;
@@ -99,6 +102,35 @@ public sealed partial class PyThreadState
     internal void Free() => _freed = true;
 
     /// <summary>
+    /// <c>decref_threadstate</c> (3.14, PR #130649): drops one of the two references (the interpreter's list's, the OS
+    /// thread's); the last one frees the state.
+    /// </summary>
+    internal void Decref()
+    {
+        if (Refcount.FetchAdd(-1) == 1)
+        {
+            Free();
+        }
+    }
+
+    /// <summary>
+    /// <c>_PyThreadState_SetShuttingDown</c> (3.14): marks a state removed at finalization SHUTTING_DOWN and wakes its
+    /// thread if it waits to attach, so that it hangs instead.
+    /// </summary>
+    internal void SetShuttingDown()
+    {
+        using var _ = Interp.Runtime.Enter("_PyThreadState_SetShuttingDown");
+        State.Store(ThreadStateStatus.ShuttingDown);
+        Interp.Runtime.ParkingLot.UnparkAll(State);
+    }
+
+    /// <summary>The state's reference count (3.14), created with the state at 2.</summary>
+    private AtomicLong Refcount => _refcount ?? throw new InvalidOperationException($"{this} has no reference count");
+
+    /// <summary>Creates the state's reference count (3.14), at 2.</summary>
+    internal void InitRefcount() => _refcount = new AtomicLong(Interp.Runtime, $"{this}.refcount", 2);
+
+    /// <summary>
     /// <c>init_threadstate</c>, under <c>HEAD_LOCK</c>: "Start in the suspended state if there is an ongoing
     /// stop-the-world", so that the requester, which did not count the new thread, never finds it running.
     /// </summary>
@@ -115,16 +147,41 @@ public sealed partial class PyThreadState
     /// <c>tstate_wait_attach</c> (3.13): parks on <c>&amp;tstate-&gt;state</c> while it is SUSPENDED (without detaching: the
     /// state is not attached), until start-the-world sets it DETACHED; then tries to attach again.
     /// </summary>
+    /// <remarks>3.14's version (<see cref="DaemonThreadsAtFinalization.HangWhenShuttingDown"/>) reads the state first and
+    /// hangs the thread if it is SHUTTING_DOWN.</remarks>
     private void WaitAttach()
     {
+        var hangs = Interp.Config.Lifecycle.DaemonThreads == DaemonThreadsAtFinalization.HangWhenShuttingDown;
         do
         {
+            if (hangs && State.Load(MemoryOrder.Relaxed) == ThreadStateStatus.ShuttingDown)
+            {
+                // We're shutting down, so we can't attach.
+                HangThread();
+            }
+
             // Wait until we're switched out of SUSPENDED to DETACHED.
             Interp.Runtime.ParkingLot.Park(State, ThreadStateStatus.Suspended, timeoutNanos: -1, parkArg: null, detach: false);
 
             // Once we're back in DETACHED we can re-attach
         }
         while (!TryAttach());
+    }
+
+    /// <summary>
+    /// <c>_PyThreadState_HangThread</c> (3.14): drops the OS thread's reference to its state, then
+    /// <c>PyThread_hang_thread</c>: the thread blocks for good (the process's exit ends it).
+    /// </summary>
+    [DoesNotReturn]
+    private void HangThread()
+    {
+        using var _ = Interp.Runtime.Enter("_PyThreadState_HangThread");
+        Decref();
+        var never = _hang ??= new AtomicInt(Interp.Runtime, $"{this}: PyThread_hang_thread");
+        for (;;)
+        {
+            Interp.Runtime.ParkingLot.Park(never, 0, timeoutNanos: -1, parkArg: null, detach: false);
+        }
     }
 
     /// <summary>
@@ -167,12 +224,20 @@ public sealed partial class PyThreadState
     /// has been called and tstate is not the thread which called Py_Finalize(), exit immediately the thread"). It comes
     /// before the check that the GIL is enabled, so it runs in the free-threaded build too.
     /// </summary>
+    /// <remarks>3.14 hangs the thread instead (<see cref="DaemonThreadsAtFinalization.HangWhenShuttingDown"/>).</remarks>
     private void ExitIfMustExit()
     {
-        if (Interp.RuntimeState.MustExit(this))
+        if (!Interp.RuntimeState.MustExit(this))
         {
-            Interp.Runtime.ExitThread();
+            return;
         }
+
+        if (Interp.Config.Lifecycle.DaemonThreads == DaemonThreadsAtFinalization.HangWhenShuttingDown)
+        {
+            HangThread(); // 3.14
+        }
+
+        Interp.Runtime.ExitThread(); // PyThread_exit_thread()
     }
 
     /// <summary>

@@ -199,7 +199,8 @@ public sealed partial class PyThreadState : IParkHooks
     }
 
     /// <summary>
-    /// <c>tstate_try_attach</c>: DETACHED to ATTACHED with a CAS; false if a stop-the-world keeps the state SUSPENDED.
+    /// <c>tstate_try_attach</c>: DETACHED to ATTACHED with a CAS; false if a stop-the-world keeps the state SUSPENDED (or,
+    /// 3.14, finalization marked it SHUTTING_DOWN).
     /// </summary>
     private bool TryAttach()
     {
@@ -217,7 +218,7 @@ public sealed partial class PyThreadState : IParkHooks
             return true;
         }
 
-        if (expected != ThreadStateStatus.Suspended)
+        if (expected is not (ThreadStateStatus.Suspended or ThreadStateStatus.ShuttingDown))
         {
             Interp.Runtime.Fail($"{this}: attach from state {ThreadStateStatus.Describe(expected)}");
         }

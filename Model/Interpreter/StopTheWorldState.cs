@@ -22,8 +22,8 @@ namespace Sim.Model.Interpreter;
 /// <para>
 /// Deviations: <c>stop_event</c> is zero-initialised at each request by an atomic store; C assigns the struct. The 1 ms
 /// wait on <c>stop_event</c> is a timed parking-lot wait: on the virtual clock it times out when no other thread can run
-/// (or earlier, as a controlled choice), never by real time. The lock order (<c>stw-&gt;mutex</c>, then
-/// <c>stoptheworld_mutex</c>) is read in 3.14's source [version-uncertain for 3.13].
+/// (or earlier, as a controlled choice), never by real time. The lock order is a design choice
+/// (<see cref="StopTheWorldLockOrder"/>): 3.13.0 took <c>stw-&gt;mutex</c> first (read in 3.14's source); gh-137433 swapped it.
 /// </para>
 /// </remarks>
 public sealed class StopTheWorldState
@@ -91,8 +91,8 @@ public sealed class StopTheWorldState
         $"{Name} (requested {_requested}, world_stopped {_worldStopped}, countdown {_countdown}, requester {_requester?.ToString() ?? "none"})";
 
     /// <summary>
-    /// <c>stop_the_world</c>: takes this kind's mutex and the runtime's readers-writer mutex (a writer for the global
-    /// stop), counts every other thread under <c>HEAD_LOCK</c>, then until every counted thread is stopped: moves the
+    /// <c>stop_the_world</c>: takes the runtime's readers-writer mutex (a writer for the global stop) and this kind's mutex
+    /// (in the configured order, <see cref="StopTheWorldLockOrder"/>), counts every other thread under <c>HEAD_LOCK</c>, then until every counted thread is stopped: moves the
     /// DETACHED ones to SUSPENDED and asks the ATTACHED ones to stop (<c>park_detached_threads</c>), and waits up to 1 ms,
     /// attached, on <c>stop_event</c>. Then <c>world_stopped</c>.
     /// </summary>
@@ -103,8 +103,16 @@ public sealed class StopTheWorldState
     internal void StopTheWorld()
     {
         using var _ = _rt.Enter($"stop_the_world({Name})");
-        Mutex.Lock();
-        LockExclusion();
+        if (_runtime.ThreadStateDesign.LockOrder == StopTheWorldLockOrder.ExclusionFirst)
+        {
+            LockExclusion();
+            Mutex.Lock();
+        }
+        else
+        {
+            Mutex.Lock();
+            LockExclusion();
+        }
 
         _runtime.HeadLock.LockDontDetach();
         Requested = true;
@@ -180,8 +188,16 @@ public sealed class StopTheWorldState
 
         _requester = null;
         _runtime.HeadLock.Unlock();
-        UnlockExclusion();
-        Mutex.Unlock();
+        if (_runtime.ThreadStateDesign.LockOrder == StopTheWorldLockOrder.ExclusionFirst)
+        {
+            Mutex.Unlock();
+            UnlockExclusion();
+        }
+        else
+        {
+            UnlockExclusion();
+            Mutex.Unlock();
+        }
     }
 
     /// <summary>

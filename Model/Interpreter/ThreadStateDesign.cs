@@ -25,6 +25,9 @@ public sealed record ThreadStateDesign
 
     /// <summary>Whether stop-the-world requests take <c>_PyRuntime.stoptheworld_mutex</c>.</summary>
     public StopTheWorldExclusion Exclusion { get; init; } = StopTheWorldExclusion.ReadersWriterMutex;
+
+    /// <summary>In which order <c>stop_the_world</c> takes <c>stw-&gt;mutex</c> and <c>stoptheworld_mutex</c>.</summary>
+    public StopTheWorldLockOrder LockOrder { get; init; } = StopTheWorldLockOrder.ExclusionFirst;
 }
 
 /// <summary>How <c>tstate_try_attach</c> moves a state to ATTACHED.</summary>
@@ -108,4 +111,23 @@ public enum StopTheWorldExclusion
     /// threads: one restarts (sets DETACHED) threads that the other still counts as stopped.
     /// </summary>
     PerKindMutexOnly,
+}
+
+/// <summary>In which order <c>stop_the_world</c> takes its two locks.</summary>
+public enum StopTheWorldLockOrder
+{
+    /// <summary>
+    /// CPython 3.13 with gh-137433's fix (PR #137735, 2025): <c>stoptheworld_mutex</c> first, then <c>stw-&gt;mutex</c>, so
+    /// a requester that blocks on the readers-writer mutex (and detaches, and may be suspended, or never run again) holds
+    /// no stop-the-world lock. [version-uncertain: which 3.13 patch release has it.]
+    /// </summary>
+    ExclusionFirst,
+
+    /// <summary>
+    /// CPython 3.13.0 (and 3.14.0): <c>stw-&gt;mutex</c> first, then <c>stoptheworld_mutex</c>. A per-interpreter requester
+    /// blocked on the readers-writer mutex, behind a global stop, holds its interpreter's <c>stoptheworld.mutex</c>; if
+    /// the global stop is finalization (a daemon thread, gh-137433) or a fork, the requester never runs again and the
+    /// next collection deadlocks on that mutex.
+    /// </summary>
+    PerKindMutexFirst,
 }
