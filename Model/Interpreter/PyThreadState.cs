@@ -204,16 +204,18 @@ public sealed partial class PyThreadState : IParkHooks
     /// </summary>
     private bool TryAttach()
     {
-        CheckNotFreed("tstate_try_attach");
         if (Interp.Config.ThreadStates.Attach == AttachProtocol.PlainStore)
         {
             // The default build's tstate_try_attach: assert(state == DETACHED); state = ATTACHED.
             State.Store(ThreadStateStatus.Attached, MemoryOrder.Relaxed);
+            CheckNotFreed("tstate_try_attach");
             return true;
         }
 
         var expected = ThreadStateStatus.Detached;
-        if (State.CompareExchange(ref expected, ThreadStateStatus.Attached))
+        var attached = State.CompareExchange(ref expected, ThreadStateStatus.Attached);
+        CheckNotFreed("tstate_try_attach"); // the CAS above wrote to the state: was it still allocated?
+        if (attached)
         {
             return true;
         }
