@@ -19,6 +19,13 @@ namespace Sim.Model.Interpreter;
 /// new mechanism joins a lifecycle function by adding its line there (<c>ThreadStateLifecycleTests</c> checks the
 /// order). Each mechanism's per-thread state lives in its own partial file (<c>PyThreadState.&lt;Mechanism&gt;.cs</c>) and
 /// is created by <see cref="PyInterpreterState.NewThreadState"/>.
+/// <para>
+/// <see cref="Attach"/> and <c>detach_thread</c> follow <c>_PyThreadState_Attach</c> and <c>detach_thread</c> as read in a
+/// 3.14-era <c>Python/pystate.c</c> (no 3.13 copy was at hand): the GIL, the attach CAS, the GIL re-check and QSBR in the
+/// loop, the critical-section resume after it; the critical-section suspend first in the detach, the GIL release last.
+/// That 3.13 calls <c>_PyCriticalSection_SuspendAll</c> and <c>_PyCriticalSection_Resume</c> at the same places is
+/// [version-uncertain]. Their <c>tstate_activate</c>, <c>current_fast_set</c> and <c>current_fast_clear</c> are not modelled.
+/// </para>
 /// </remarks>
 public sealed partial class PyThreadState : IParkHooks
 {
