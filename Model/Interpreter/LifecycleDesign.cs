@@ -55,6 +55,15 @@ public enum DeadThreadStates
     /// deadlocks.
     /// </summary>
     DeleteWithTheWorldStopped,
+
+    /// <summary>
+    /// Broken (a plausible design; issue 6's "deleting thread states while holding <c>HEAD_LOCK</c>"): 3.13's order, but
+    /// the removed states are cleared and freed under <c>HEAD_LOCK</c>, as if the list needed it. A destructor that takes
+    /// <c>HEAD_LOCK</c> (a collection's <c>stop_the_world</c>, a new thread's <c>new_threadstate</c>) deadlocks on the lock
+    /// its own thread holds: <c>_PyThreadState_RemoveExcept</c> unlinks under the lock and returns the list so that
+    /// <c>_PyThreadState_DeleteList</c> clears without it.
+    /// </summary>
+    DeleteUnderHeadLock,
 }
 
 /// <summary>What <c>do_start_new_thread</c> does once <c>_PyInterpreterState_GetFinalizing(interp)</c> is set.</summary>

@@ -26,18 +26,27 @@ public sealed partial class PyInterpreterState
     /// <summary>
     /// The dead threads' states after <see cref="RemoveExcept"/>, in the configured order: 3.13 restarts the world
     /// (<paramref name="startTheWorld"/>, null if it was not stopped) and then clears them (<see cref="DeleteList"/>); the
-    /// pre-split <c>_PyThreadState_DeleteExcept</c> cleared them first, with the world still stopped.
+    /// pre-split <c>_PyThreadState_DeleteExcept</c> cleared them first, with the world still stopped; the broken
+    /// <see cref="DeadThreadStates.DeleteUnderHeadLock"/> clears them holding <c>HEAD_LOCK</c>.
     /// </summary>
     internal void DeleteDeadThreadStates(IReadOnlyList<PyThreadState> list, Action? startTheWorld)
     {
-        if (Config.Lifecycle.DeadThreadStates == DeadThreadStates.DeleteWithTheWorldStopped)
+        switch (Config.Lifecycle.DeadThreadStates)
         {
-            DeleteList(list);
-            startTheWorld?.Invoke();
-            return;
+            case DeadThreadStates.DeleteWithTheWorldStopped:
+                DeleteList(list);
+                startTheWorld?.Invoke();
+                break;
+            case DeadThreadStates.DeleteUnderHeadLock:
+                startTheWorld?.Invoke();
+                HeadLock.LockDontDetach();
+                DeleteList(list);
+                HeadLock.Unlock();
+                break;
+            default:
+                startTheWorld?.Invoke();
+                DeleteList(list);
+                break;
         }
-
-        startTheWorld?.Invoke();
-        DeleteList(list);
     }
 }

@@ -49,7 +49,7 @@ public sealed partial class PyInterpreterState
     {
         ArgumentNullException.ThrowIfNull(list);
         using var _ = Runtime.Enter("_PyThreadState_DeleteList");
-        if (Config.Lifecycle.DeadThreadStates == DeadThreadStates.DeleteAfterStartingTheWorld)
+        if (Config.Lifecycle.DeadThreadStates != DeadThreadStates.DeleteWithTheWorldStopped)
         {
             // The world can't be stopped because PyThreadState_Clear() can call destructors.
             Runtime.Check(!RuntimeState.StopTheWorldState.WorldStoppedForCheck, "_PyThreadState_DeleteList with the world stopped");

@@ -19,7 +19,8 @@ namespace Sim.Scenarios.ThreadStates;
 /// <c>interp-&gt;stoptheworld.mutex</c> with a request pending, and the child deadlocks on it.
 /// <c>delete-except-world-stopped</c> clears the dead threads' states before restarting the world, as
 /// <c>_PyThreadState_DeleteExcept</c> did: the destructor's collection waits for the stop-the-world lock its own thread
-/// holds. <c>lock-order-3.13.0</c> is 3.13.0's <c>stop_the_world</c>, which takes the per-interpreter mutex before the
+/// holds. <c>delete-under-head-lock</c> clears them holding <c>HEAD_LOCK</c>: the destructor's collection takes it in
+/// <c>stop_the_world</c>, on the thread that holds it. <c>lock-order-3.13.0</c> is 3.13.0's <c>stop_the_world</c>, which takes the per-interpreter mutex before the
 /// readers-writer one: exploration finds the collector blocked between the two when the fork's global stop suspends it,
 /// so the child inherits the interpreter's stop-the-world mutex locked. gh-137433 reported this lock order deadlocking at
 /// finalization with a daemon thread, and PR #137735 swapped the order; the fork is a second way to reach it.
@@ -50,6 +51,9 @@ public sealed class ForkStopTheWorld : Scenario<ModelConfig>
         new("delete-except-world-stopped", "Broken (before the split of _PyThreadState_DeleteExcept): the dead states are cleared with the world stopped; a destructor's collection waits for the main thread's own stop-the-world lock.",
             Expectation.Bug("parked on _PyRuntime.stoptheworld_mutex"),
             ModelConfig.Cpython313 with { Lifecycle = LifecycleDesign.Cpython313 with { DeadThreadStates = DeadThreadStates.DeleteWithTheWorldStopped } }),
+        new("delete-under-head-lock", "Broken (a plausible design the split prevents): the dead states are cleared holding HEAD_LOCK; a destructor's collection takes HEAD_LOCK in stop_the_world and deadlocks on its own thread.",
+            Expectation.Bug("parked on HEAD_LOCK"),
+            ModelConfig.Cpython313 with { Lifecycle = LifecycleDesign.Cpython313 with { DeadThreadStates = DeadThreadStates.DeleteUnderHeadLock } }),
         new("lock-order-3.13.0", "CPython 3.13.0 (gh-137433): stop_the_world takes interp->stoptheworld.mutex before stoptheworld_mutex; the collector, blocked behind the fork's global stop, holds it, and the child deadlocks on it.",
             Expectation.Bug("parked on interp.stoptheworld.mutex"),
             ModelConfig.Cpython313 with { ThreadStates = ThreadStateDesign.Cpython313 with { LockOrder = StopTheWorldLockOrder.PerKindMutexFirst } }),
