@@ -31,6 +31,9 @@ internal sealed class CliContext
     /// <summary>The width tables are laid out for when the output is not a terminal.</summary>
     public int Width { get; init; } = 160;
 
+    /// <summary>Cancelled to interrupt the running command as Ctrl-C would (tests); the process's signals come on top.</summary>
+    public CancellationToken Interrupt { get; init; }
+
     /// <summary>The Spectre console over <see cref="Out"/>.</summary>
     public IAnsiConsole Console => _console ??= Terminal.Create(Out, Interactive, Width);
 

@@ -14,4 +14,7 @@ internal static class ExitCodes
 
     /// <summary>The scenario escaped the Runtime's control (a scenario error, not a finding), or the tool itself failed.</summary>
     public const int ScenarioError = 3;
+
+    /// <summary>Interrupted (Ctrl-C or SIGTERM) after printing what was done so far: 128 + SIGINT, as shells report it.</summary>
+    public const int Interrupted = 130;
 }

@@ -3,14 +3,16 @@ using Sim.Bench;
 using Sim.Bench.Exploration;
 using Sim.Bench.Production;
 using Sim.Bench.Reporting;
+using Sim.Bench.Stress;
 
 // sim-bench: measures exploration throughput against Coyote's Operation API and production-mode primitives against the
 // BCL, and rewrites the figures sections of bench/README.md. See bench/README.md.
 const string usage = """
-    usage: dotnet run -c Release --project bench -- [all|exploration|production] [--quick] [--readme PATH | --no-readme] [--filter TEXT]
-      all          both sections (default)
+    usage: dotnet run -c Release --project bench -- [all|exploration|production|stress] [--quick] [--readme PATH | --no-readme] [--filter TEXT]
+      all          every section (default)
       exploration  exploration throughput: our Runtime against Coyote's Operation API
       production   production-mode microbenchmarks (BenchmarkDotNet) against the BCL
+      stress       stress runs: how much threads overlap, and runs per second, against stress as it ran before the gate
       --quick      a smoke run: few iterations, figures not meaningful; writes no README unless --readme is given
       --readme     the README whose figures sections are rewritten (default: bench/README.md, full runs only)
       --no-readme  print the figures only
@@ -26,7 +28,7 @@ for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
-        case "all" or "exploration" or "production":
+        case "all" or "exploration" or "production" or "stress":
             section = args[i];
             break;
         case "--quick":
@@ -69,6 +71,15 @@ try
         var date = DateTimeOffset.UtcNow;
         var figures = ProductionBenchmark.Run(quick, filter, Console.Out);
         Publish("production", FiguresWriter.Production(figures, new RunInfo(date, command, machine, load.Finish(), quick)));
+    }
+
+    if (section is "all" or "stress")
+    {
+        Console.WriteLine("stress (overlap probe and runs per second):");
+        var load = new LoadMeter();
+        var date = DateTimeOffset.UtcNow;
+        var figures = StressBenchmark.Run(quick, Console.Out);
+        Publish("stress", FiguresWriter.Stress(figures, new RunInfo(date, command, machine, load.Finish(), quick)));
     }
 
     if (section is "all" or "exploration")

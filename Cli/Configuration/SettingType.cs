@@ -78,6 +78,20 @@ internal static class SettingTypes
         ToJson = seed => seed is { } s ? JsonValue.Create(s) : null,
     };
 
+    /// <summary>A number from 0 to 1 (a probability).</summary>
+    public static SettingType<double> Fraction { get; } = new()
+    {
+        Shape = JsonShape.Number,
+        Expects = "a number from 0 to 1",
+        HelpName = "RATE",
+        Parse = input => input.Text is not null
+            && double.TryParse(input.Text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && f is >= 0 and <= 1
+                ? f
+                : throw new FormatException(),
+        Show = f => Invariant(f),
+        ToJson = f => JsonValue.Create(f),
+    };
+
     /// <summary>A folder, made absolute against the layer's base folder.</summary>
     public static SettingType<string> Folder { get; } = new()
     {

@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using Sim.Runtime.Parking;
-using Sim.Runtime.Platform;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime.Cells;
@@ -24,18 +23,23 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <summary>Atomically loads the value (<c>_Py_atomic_load_*</c>, with <c>_relaxed</c> or <c>_acquire</c> as the order says).</summary>
     public T Load(MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             return Native.Read(ref _value);
         }
 
-        return LoadControlled(c, order);
+        return LoadHooked(order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T LoadControlled(ControlledPlatform c, MemoryOrder order)
+    private T LoadHooked(MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            return Native.Read(ref _value);
+        }
+
         c.Access(this, AccessKind.Load, order);
         var v = _value;
         c.Completed(v);
@@ -45,8 +49,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <summary>Atomically stores a value (<c>_Py_atomic_store_*</c>, with <c>_relaxed</c> or <c>_release</c> as the order says).</summary>
     public void Store(T value, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             if (order == MemoryOrder.SeqCst)
             {
@@ -60,12 +63,27 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return;
         }
 
-        StoreControlled(c, value, order);
+        StoreHooked(value, order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void StoreControlled(ControlledPlatform c, T value, MemoryOrder order)
+    private void StoreHooked(T value, MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            if (order == MemoryOrder.SeqCst)
+            {
+                Native.Exchange(ref _value, value);
+            }
+            else
+            {
+                Native.Write(ref _value, value);
+            }
+
+            return;
+        }
+
         c.Access(this, AccessKind.Store, order, value);
         _value = value;
     }
@@ -73,13 +91,12 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <summary>Atomically replaces the value and returns the previous one (<c>_Py_atomic_exchange_*</c>).</summary>
     public T Exchange(T value, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             return Native.Exchange(ref _value, value);
         }
 
-        return ReadModifyWriteControlled(c, AccessKind.Exchange, value, order);
+        return ReadModifyWriteHooked(AccessKind.Exchange, value, order);
     }
 
     /// <summary>
@@ -89,8 +106,7 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <returns>True if the value was replaced.</returns>
     public bool CompareExchange(ref T expected, T desired, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             var seen = Native.CompareExchange(ref _value, desired, expected);
             var ok = seen == expected;
@@ -98,12 +114,21 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
             return ok;
         }
 
-        return CompareExchangeControlled(c, ref expected, desired, order);
+        return CompareExchangeHooked(ref expected, desired, order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool CompareExchangeControlled(ControlledPlatform c, ref T expected, T desired, MemoryOrder order)
+    private bool CompareExchangeHooked(ref T expected, T desired, MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            var seen = Native.CompareExchange(ref _value, desired, expected);
+            var ok = seen == expected;
+            expected = seen;
+            return ok;
+        }
+
         c.Access(this, AccessKind.CompareExchange, order, expected, desired);
         var current = _value;
         var success = current == expected;
@@ -120,48 +145,59 @@ public abstract class AtomicInteger<T> : SharedCell, IParkAddress
     /// <summary>Atomically adds <paramref name="delta"/> and returns the previous value (<c>_Py_atomic_add_*</c>).</summary>
     public T FetchAdd(T delta, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             return Native.Add(ref _value, delta) - delta;
         }
 
-        return ReadModifyWriteControlled(c, AccessKind.FetchAdd, delta, order);
+        return ReadModifyWriteHooked(AccessKind.FetchAdd, delta, order);
     }
 
     /// <summary>Atomically ORs <paramref name="bits"/> in and returns the previous value (<c>_Py_atomic_or_*</c>).</summary>
     public T FetchOr(T bits, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             return Native.Or(ref _value, bits);
         }
 
-        return ReadModifyWriteControlled(c, AccessKind.FetchOr, bits, order);
+        return ReadModifyWriteHooked(AccessKind.FetchOr, bits, order);
     }
 
     /// <summary>Atomically ANDs <paramref name="bits"/> in and returns the previous value (<c>_Py_atomic_and_*</c>).</summary>
     public T FetchAnd(T bits, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             return Native.And(ref _value, bits);
         }
 
-        return ReadModifyWriteControlled(c, AccessKind.FetchAnd, bits, order);
+        return ReadModifyWriteHooked(AccessKind.FetchAnd, bits, order);
     }
 
     /// <summary>
-    /// The controlled path of every read-modify-write (<see cref="Exchange"/>, <see cref="FetchAdd"/>, <see cref="FetchOr"/>,
-    /// <see cref="FetchAnd"/>): a scheduling point and a step, then the update, then the previous value as the step's
-    /// result. Only one simulated thread runs between scheduling points, so the plain read and write are atomic here.
-    /// Kept out of line so that the production paths stay a null check plus the hardware operation.
+    /// The hooked path of every read-modify-write (<see cref="Exchange"/>, <see cref="FetchAdd"/>, <see cref="FetchOr"/>,
+    /// <see cref="FetchAnd"/>). In a stress run: the run's noise, then the hardware operation. In controlled mode: a
+    /// scheduling point and a step, then the update, then the previous value as the step's result; only one simulated
+    /// thread runs between scheduling points, so the plain read and write are atomic here. Kept out of line so that the
+    /// production paths stay one test plus the hardware operation.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T ReadModifyWriteControlled(ControlledPlatform c, AccessKind kind, T operand, MemoryOrder order)
+    private T ReadModifyWriteHooked(AccessKind kind, T operand, MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            return kind switch
+            {
+                AccessKind.Exchange => Native.Exchange(ref _value, operand),
+                AccessKind.FetchAdd => Native.Add(ref _value, operand) - operand,
+                AccessKind.FetchOr => Native.Or(ref _value, operand),
+                AccessKind.FetchAnd => Native.And(ref _value, operand),
+                _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a read-modify-write"),
+            };
+        }
+
         c.Access(this, kind, order, operand);
         var old = _value;
         _value = kind switch

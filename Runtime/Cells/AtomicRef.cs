@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Sim.Runtime.Platform;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime.Cells;
@@ -22,18 +21,23 @@ public sealed class AtomicRef<T> : SharedCell
     /// <summary>Atomically loads the pointer.</summary>
     public T? Load(MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             return Volatile.Read(ref _value);
         }
 
-        return LoadControlled(c, order);
+        return LoadHooked(order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T? LoadControlled(ControlledPlatform c, MemoryOrder order)
+    private T? LoadHooked(MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            return Volatile.Read(ref _value);
+        }
+
         c.Access(this, AccessKind.Load, order);
         var v = _value;
         c.Completed(v);
@@ -43,8 +47,7 @@ public sealed class AtomicRef<T> : SharedCell
     /// <summary>Atomically stores a pointer.</summary>
     public void Store(T? value, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             if (order == MemoryOrder.SeqCst)
             {
@@ -58,12 +61,27 @@ public sealed class AtomicRef<T> : SharedCell
             return;
         }
 
-        StoreControlled(c, value, order);
+        StoreHooked(value, order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void StoreControlled(ControlledPlatform c, T? value, MemoryOrder order)
+    private void StoreHooked(T? value, MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            if (order == MemoryOrder.SeqCst)
+            {
+                Interlocked.Exchange(ref _value, value);
+            }
+            else
+            {
+                Volatile.Write(ref _value, value);
+            }
+
+            return;
+        }
+
         c.Access(this, AccessKind.Store, order, value);
         _value = value;
     }
@@ -71,18 +89,23 @@ public sealed class AtomicRef<T> : SharedCell
     /// <summary>Atomically replaces the pointer and returns the previous one.</summary>
     public T? Exchange(T? value, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             return Interlocked.Exchange(ref _value, value);
         }
 
-        return ExchangeControlled(c, value, order);
+        return ExchangeHooked(value, order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T? ExchangeControlled(ControlledPlatform c, T? value, MemoryOrder order)
+    private T? ExchangeHooked(T? value, MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            return Interlocked.Exchange(ref _value, value);
+        }
+
         c.Access(this, AccessKind.Exchange, order, value);
         var old = _value;
         _value = value;
@@ -97,8 +120,7 @@ public sealed class AtomicRef<T> : SharedCell
     /// <returns>True if the pointer was replaced.</returns>
     public bool CompareExchange(ref T? expected, T? desired, MemoryOrder order = MemoryOrder.SeqCst)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             var seen = Interlocked.CompareExchange(ref _value, desired, expected);
             var ok = ReferenceEquals(seen, expected);
@@ -106,12 +128,21 @@ public sealed class AtomicRef<T> : SharedCell
             return ok;
         }
 
-        return CompareExchangeControlled(c, ref expected, desired, order);
+        return CompareExchangeHooked(ref expected, desired, order);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool CompareExchangeControlled(ControlledPlatform c, ref T? expected, T? desired, MemoryOrder order)
+    private bool CompareExchangeHooked(ref T? expected, T? desired, MemoryOrder order)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            var seen = Interlocked.CompareExchange(ref _value, desired, expected);
+            var ok = ReferenceEquals(seen, expected);
+            expected = seen;
+            return ok;
+        }
+
         c.Access(this, AccessKind.CompareExchange, order, expected, desired);
         var current = _value;
         var success = ReferenceEquals(current, expected);

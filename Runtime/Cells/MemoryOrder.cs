@@ -6,11 +6,32 @@ namespace Sim.Runtime.Cells;
 /// <c>_Py_atomic_store_int_release</c>; unsuffixed operations are sequentially consistent).
 /// </summary>
 /// <remarks>
-/// Deviation: in controlled mode every execution is sequentially consistent (one thread runs
-/// between scheduling points), so the order does not change what exploration can observe. It is
-/// kept in the API, recorded in the trace, and honoured in production mode
-/// (<see cref="System.Threading.Volatile"/> for acquire and release, <see cref="System.Threading.Interlocked"/>
-/// for sequentially consistent operations).
+/// <para>
+/// In controlled mode every execution is sequentially consistent (one thread runs between scheduling points), so the
+/// order does not change what exploration can observe; it is recorded in the trace. (Deviation: the weak behaviours a
+/// relaxed or acquire/release order allows are not explored.)
+/// </para>
+/// <para>
+/// In production mode each operation is the .NET operation below, which is at least as strong as the order asks, never
+/// weaker; some orders are therefore strengthened:
+/// </para>
+/// <list type="table">
+/// <listheader><term>Operation</term><description>.NET operation, and the order it gives</description></listheader>
+/// <item><term>Load, any order</term><description><c>Volatile.Read</c>: an acquire load
+/// (<see cref="Relaxed"/> is strengthened to acquire; <see cref="SeqCst"/> needs no more, since a volatile load is what
+/// C11 compilers emit for a sequentially consistent load on x64 and Arm64, where every sequentially consistent store
+/// below is a full fence).</description></item>
+/// <item><term>Store, <see cref="SeqCst"/></term><description><c>Interlocked.Exchange</c>:
+/// a full fence, so that a later load cannot be reordered before it (the store-buffering outcome is
+/// impossible).</description></item>
+/// <item><term>Store, any other order</term><description><c>Volatile.Write</c>: a
+/// release store (<see cref="Relaxed"/> is strengthened to release; <see cref="Acquire"/> and
+/// <see cref="AcquireRelease"/>, which C11 does not allow on a store, give a release store).</description></item>
+/// <item><term>Exchange, compare-exchange, fetch-add, fetch-or, fetch-and, any order</term><description>The
+/// <see cref="System.Threading.Interlocked"/> operation: a full fence, sequentially consistent whatever the order
+/// asks.</description></item>
+/// </list>
+/// <para>Plain cells (<see cref="PlainCell{T}"/>) use ordinary loads and stores: no order, as for a C field.</para>
 /// </remarks>
 public enum MemoryOrder : byte
 {

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Sim.Runtime.Platform;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime.Cells;
@@ -23,18 +22,23 @@ public sealed class PlainCell<T> : SharedCell
     /// <summary>Reads the field.</summary>
     public T Read()
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             return _value;
         }
 
-        return ReadControlled(c);
+        return ReadHooked();
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T ReadControlled(ControlledPlatform c)
+    private T ReadHooked()
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            return _value;
+        }
+
         c.Access(this, AccessKind.Read, MemoryOrder.Relaxed);
         var v = _value;
         c.Completed(v);
@@ -44,19 +48,25 @@ public sealed class PlainCell<T> : SharedCell
     /// <summary>Writes the field.</summary>
     public void Write(T value)
     {
-        var c = _ctl;
-        if (c is null)
+        if (_bare)
         {
             _value = value;
             return;
         }
 
-        WriteControlled(c, value);
+        WriteHooked(value);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void WriteControlled(ControlledPlatform c, T value)
+    private void WriteHooked(T value)
     {
+        if (_ctl is not { } c)
+        {
+            _noise!.Point();
+            _value = value;
+            return;
+        }
+
         c.Access(this, AccessKind.Write, MemoryOrder.Relaxed, value);
         _value = value;
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using Sim.Runtime.Parking;
+using Sim.Runtime.Stress;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -8,60 +9,137 @@ namespace Sim.Runtime.Platform;
 
 /// <summary>
 /// Production mode: real OS threads, real blocking (a monitor per parked thread stands for its semaphore), the real
-/// monotonic clock, and invariant violations as exceptions. Scheduling points and trace steps cost nothing.
+/// monotonic clock, and invariant violations as exceptions. Scheduling points and trace steps cost nothing, except in a
+/// stress run, where each is a point of seeded noise (<see cref="StressNoise"/>) and threads come from the run's pool.
 /// </summary>
+/// <remarks>
+/// Deadlocks are detected as in controlled mode, without a timeout: the platform counts the threads that can run (started,
+/// not exited, not blocked without a timeout in a park or a join). A thread that blocks is counted out, and its waker
+/// counts it back in before it wakes it, so when the count reaches zero no thread can ever wake another: the run is
+/// reported as a deadlock, naming what each thread waits for, and ended.
+/// </remarks>
 internal sealed class ProductionPlatform : ExecutionPlatform
 {
-    private static readonly double s_nanosPerTick = 1e9 / Stopwatch.Frequency;
+    private static readonly double s_ticksPerNano = Stopwatch.Frequency / 1e9;
 
-    public ProductionPlatform(SimRuntime runtime)
+    private readonly StressRun? _run;
+    private readonly uint _seed;
+
+    /// <summary>Threads that can run: the main thread, plus every started thread, minus the exited and the blocked.</summary>
+    private int _running = 1;
+
+    public ProductionPlatform(SimRuntime runtime, StressRun? run)
         : base(runtime)
     {
+        _run = run;
+        _seed = run?.Seed ?? (uint)Random.Shared.NextInt64(0, (long)uint.MaxValue + 1);
+        Noise = run is null ? null : new StressNoise(runtime, run.NoiseRate);
     }
+
+    /// <summary>The noise of a stress run (the cells call it at each access), or null outside stress runs.</summary>
+    public StressNoise? Noise { get; }
 
     public override void StartThread(SimThread thread)
     {
-        var os = new Thread(() => Run(thread)) { IsBackground = true, Name = $"sim {thread}" };
-        thread.OsThread = os;
-        os.Start();
+        var starter = SimThread.Current;
+        Point(starter);
+        thread.Production = new ProductionThread(thread, _seed) { Waiting = "has not started its body yet" };
+        Interlocked.Increment(ref _running);
+        if (_run is null)
+        {
+            var os = new Thread(() => Run(thread)) { IsBackground = true, Name = $"sim {thread}" };
+            thread.OsThread = os;
+            os.Start();
+            return;
+        }
+
+        var byMain = ReferenceEquals(starter, Runtime.MainThread);
+        if (byMain)
+        {
+            _run.MainStarts(StateOf(starter!).Points);
+        }
+
+        _run.Launch(() => Run(thread), $"sim {thread}", byMain);
     }
 
     public override void WaitForExit(SimThread me, SimThread target)
     {
+        Point(me);
+        MainWaits(me);
+        var exiting = target.Production;
+        if (exiting is null)
+        {
+            return;
+        }
+
+        var mine = StateOf(me);
+        bool deadlocked;
+        lock (exiting)
+        {
+            if (target.HasExited)
+            {
+                return;
+            }
+
+            mine.Waiting = $"waits for {target} to exit (join)";
+            exiting.BlockedJoiners++;
+            deadlocked = Interlocked.Decrement(ref _running) == 0;
+            while (!deadlocked && !target.HasExited && !Runtime.HasEnded)
+            {
+                Monitor.Wait(exiting);
+            }
+        }
+
+        if (deadlocked)
+        {
+            ReportDeadlock();
+        }
+
+        mine.Waiting = null;
         ThrowIfStopped(me);
-        target.OsThread?.Join();
     }
 
     public override bool WaitForWake(SimThread me, ParkWaiter waiter, long timeoutNanos, string addressName)
     {
-        lock (waiter)
+        MainWaits(me);
+        var mine = StateOf(me);
+        var deadlocked = false;
+        try
         {
-            // A thread that vanished in a fork, or whose run ended, must not block: both are marked before the parked
-            // threads are woken, so a thread that parks later sees the mark here.
-            ThrowIfStopped(me);
-            if (timeoutNanos < 0)
+            lock (waiter)
             {
-                while (!waiter.Woken)
+                // A thread that vanished in a fork, or whose run ended, must not block: both are marked before the parked
+                // threads are woken, so a thread that parks later sees the mark here.
+                ThrowIfStopped(me);
+                if (timeoutNanos >= 0)
                 {
-                    Monitor.Wait(waiter);
+                    mine.Waiting = $"parked on {addressName} with a timeout";
+                    return WaitTimed(mine, waiter, timeoutNanos);
                 }
 
-                return true;
+                if (!waiter.Woken)
+                {
+                    mine.Waiting = $"parked on {addressName}";
+                    mine.ParkCounted = true;
+                    deadlocked = Interlocked.Decrement(ref _running) == 0;
+                    while (!deadlocked && !waiter.Woken)
+                    {
+                        Monitor.Wait(waiter);
+                    }
+                }
             }
 
-            var deadline = Stopwatch.GetTimestamp() + (long)(timeoutNanos / s_nanosPerTick);
-            while (!waiter.Woken)
+            if (deadlocked)
             {
-                var remaining = deadline - Stopwatch.GetTimestamp();
-                if (remaining <= 0)
-                {
-                    return false;
-                }
-
-                Monitor.Wait(waiter, TimeSpan.FromTicks(Math.Max(1, (long)(remaining * s_nanosPerTick / 100))));
+                ReportDeadlock();
+                ThrowIfStopped(me);
             }
 
             return true;
+        }
+        finally
+        {
+            mine.Waiting = null;
         }
     }
 
@@ -69,12 +147,18 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     {
         lock (waiter)
         {
+            if (waiter.Thread.Production is { ParkCounted: true } parked)
+            {
+                parked.ParkCounted = false;
+                Interlocked.Increment(ref _running);
+            }
+
             waiter.Woken = true;
             Monitor.Pulse(waiter);
         }
     }
 
-    public override void Step(AccessKind kind, string target, object? a = null, object? b = null) => ThrowIfStopped(SimThread.Current);
+    public override void Step(AccessKind kind, string target, object? a = null, object? b = null) => Point(SimThread.Current);
 
     public override void Note(AccessKind kind, string target, object? result = null)
     {
@@ -84,15 +168,22 @@ internal sealed class ProductionPlatform : ExecutionPlatform
 
     public override void Yield(string why)
     {
-        ThrowIfStopped(SimThread.Current);
+        var me = SimThread.Current;
+        Point(me);
+        if (me is not null && ReferenceEquals(me.Runtime, Runtime))
+        {
+            MainWaits(me);
+            StateOf(me).LastYield = why;
+        }
+
         Thread.Yield();
     }
 
-    public override long NowNanos() => (long)(Stopwatch.GetTimestamp() * s_nanosPerTick);
+    public override long NowNanos() => (long)(Stopwatch.GetTimestamp() / s_ticksPerNano);
 
-    public override bool ChooseBool(string label) => Random.Shared.Next(2) == 1;
+    public override bool ChooseBool(string label) => Choose(2) == 1;
 
-    public override int ChooseInt(string label, int count) => Random.Shared.Next(count);
+    public override int ChooseInt(string label, int count) => Choose(count);
 
     [DoesNotReturn]
     public override void Fail(string message)
@@ -109,9 +200,114 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         }
     }
 
+    /// <summary>What every live thread is doing, one clause each: for deadlock and hang reports.</summary>
+    public string DescribeThreads() =>
+        string.Join("; ", Runtime.Threads.Where(t => t.IsLive).Select(t => t.Production?.Describe() ?? $"{t} running"));
+
+    /// <summary>The run has ended: wakes every joiner and opens the start gate, so that every thread unwinds.</summary>
+    public void ReleaseAll()
+    {
+        _run?.ReleaseGates();
+        foreach (var state in Runtime.Threads.Select(t => t.Production).OfType<ProductionThread>())
+        {
+            lock (state)
+            {
+                Interlocked.Add(ref _running, state.BlockedJoiners);
+                state.BlockedJoiners = 0;
+                Monitor.PulseAll(state);
+            }
+        }
+    }
+
+    /// <summary>Waits until every started thread has exited; false if some are still running at the deadline.</summary>
+    public bool WaitForThreadsToExit(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        foreach (var t in Runtime.Threads)
+        {
+            if (t.Production is not { } state || ReferenceEquals(t, Runtime.MainThread))
+            {
+                continue;
+            }
+
+            lock (state)
+            {
+                while (!t.HasExited)
+                {
+                    var left = deadline - Stopwatch.GetTimestamp();
+                    if (left <= 0)
+                    {
+                        return false;
+                    }
+
+                    Monitor.Wait(state, WaitMilliseconds(left));
+                }
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>
-    /// Stops a thread that vanished in a fork, or whose run ended, at its next park, unpark, join or yield (production
-    /// accesses to cells have no hook, so a running thread goes on until then).
+    /// The milliseconds to pass to <see cref="Monitor.Wait(object, int)"/> for <paramref name="ticks"/> of the
+    /// <see cref="Stopwatch"/> clock, rounded up: a timed wait blocks for its whole timeout (at most a millisecond more)
+    /// instead of spinning through its last millisecond with waits of 0 ms.
+    /// </summary>
+    internal static int WaitMilliseconds(long ticks) =>
+        ticks <= 0 ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(ticks * 1000.0 / Stopwatch.Frequency));
+
+    private bool WaitTimed(ProductionThread mine, ParkWaiter waiter, long timeoutNanos)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var ticks = timeoutNanos * s_ticksPerNano;
+        var deadline = ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
+        while (!waiter.Woken)
+        {
+            var remaining = deadline - Stopwatch.GetTimestamp();
+            if (remaining <= 0)
+            {
+                return false;
+            }
+
+            mine.TimedWakeups++;
+            Monitor.Wait(waiter, WaitMilliseconds(remaining));
+        }
+
+        return true;
+    }
+
+    private int Choose(int count) =>
+        SimThread.Current is { } me && ReferenceEquals(me.Runtime, Runtime) ? StateOf(me).Choose(count) : Random.Shared.Next(count);
+
+    /// <summary>The state of a thread of this runtime; the main thread's is created on its first use, by itself.</summary>
+    private ProductionThread StateOf(SimThread me) => me.Production ??= new ProductionThread(me, _seed);
+
+    private void MainWaits(SimThread me)
+    {
+        if (_run is not null && ReferenceEquals(me, Runtime.MainThread))
+        {
+            _run.MainWaits(StateOf(me).Points);
+        }
+    }
+
+    private void ReportDeadlock()
+    {
+        if (!Runtime.HasEnded)
+        {
+            Runtime.RecordFailure(RecordedFailure.Deadlock(DescribeThreads()));
+        }
+    }
+
+    /// <summary>A Runtime point of a thread: stops it if its run ended or it vanished in a fork; noise in a stress run.</summary>
+    private void Point(SimThread? me)
+    {
+        ThrowIfStopped(me);
+        Noise?.Point();
+    }
+
+    /// <summary>
+    /// Stops a thread that vanished in a fork, or whose run ended, at its next Runtime point (outside stress runs, the
+    /// cells have no hook, so a running thread goes on until its next park, unpark, join or yield).
     /// </summary>
     private void ThrowIfStopped(SimThread? me)
     {
@@ -129,6 +325,8 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     private void Run(SimThread thread)
     {
         SimThread.Current = thread;
+        var state = thread.Production!;
+        state.Waiting = null;
         try
         {
             ThrowIfStopped(thread);
@@ -148,7 +346,19 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         }
         finally
         {
-            thread.MarkCompleted();
+            lock (state)
+            {
+                thread.MarkCompleted();
+                Interlocked.Add(ref _running, state.BlockedJoiners);
+                state.BlockedJoiners = 0;
+                Monitor.PulseAll(state);
+            }
+
+            if (Interlocked.Decrement(ref _running) == 0)
+            {
+                ReportDeadlock();
+            }
+
             SimThread.Current = null;
         }
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Sim.Bench.Exploration;
 using Sim.Bench.Production;
+using Sim.Bench.Stress;
 
 namespace Sim.Bench.Reporting;
 
@@ -15,7 +16,7 @@ internal static class FiguresWriter
         var lines = new List<string> { "### Exploration throughput", string.Empty };
         lines.AddRange(run.Header());
         lines.Add($"- Setup: random strategy, seed {CoyoteSettings.Seed}, the same iterations per run on both sides, telemetry off, a silent logger; " +
-            $"{f.Rounds} rounds, ours and the baseline alternating (the order flips every round); wall time of the whole run, engine creation included; the median run of each side is reported, and the median of the rounds' cost-per-step ratios is the headline.");
+            $"{f.Rounds} rounds, ours, ours without the schedule recorder and the baseline taking turns (the order rotates every round); wall time of the whole run, engine creation included; the median run of each side is reported, and the median of the rounds' cost-per-step ratios is the headline.");
         lines.Add("- Steps are Coyote's own step statistics (`TestReport.TotalExploredFairSteps + TotalExploredUnfairSteps`), " +
             "for ours as `ExplorationResult.CoyoteSteps` reports them.");
         lines.Add($"- Sanity: {f.Sanity}.");
@@ -27,6 +28,8 @@ internal static class FiguresWriter
             var runtimePoints = w.Ours.RuntimeSteps is { } rs ? $" (Runtime points: {(double)rs / w.Iterations:0.#})" : string.Empty;
             lines.Add($"| {w.Workload.Name} | ours (Runtime, `Explorer.Explore`) | {w.Iterations} | {Fmt((double)w.Ours.CoyoteSteps / w.Iterations, "0.#")}{runtimePoints} | " +
                 $"{Fmt(w.IterationsPerSecond(w.Ours), "N0")} | {Fmt(w.Ours.StepsPerSecond, "N0")} | {Micros(w.Ours.MedianNanosPerStep)} |");
+            lines.Add($"| {w.Workload.Name} | ours without the schedule recorder | {w.Iterations} | {Fmt((double)w.Unrecorded.CoyoteSteps / w.Iterations, "0.#")} | " +
+                $"{Fmt(w.IterationsPerSecond(w.Unrecorded), "N0")} | {Fmt(w.Unrecorded.StepsPerSecond, "N0")} | {Micros(w.Unrecorded.MedianNanosPerStep)} |");
             lines.Add($"| {w.Workload.Name} | baseline (Coyote `Operation` API) | {w.Iterations} | {Fmt((double)w.Baseline.CoyoteSteps / w.Iterations, "0.#")} | " +
                 $"{Fmt(w.IterationsPerSecond(w.Baseline), "N0")} | {Fmt(w.Baseline.StepsPerSecond, "N0")} | {Micros(w.Baseline.MedianNanosPerStep)} |");
         }
@@ -40,6 +43,17 @@ internal static class FiguresWriter
             lines.Add($"| {w.Workload.Name} | **{Fmt(w.CostPerStepRatio, "0.00")}x** | {Fmt(rounds.Min(), "0.00")}x to {Fmt(rounds.Max(), "0.00")}x | " +
                 $"{Fmt(w.RatioOfMedians, "0.00")}x | " +
                 (w.MeetsTarget is { } met ? $"<= {Fmt(ExplorationBenchmark.Target, "0.00")}x | {Met(met)} |" : "none (diagnostic) | |"));
+        }
+
+        lines.Add(string.Empty);
+        lines.Add("What the schedule recorder costs (it records, at every scheduling decision, the thread that ran, the threads that could have, and what it did; it is always on):");
+        lines.Add(string.Empty);
+        lines.Add("| Workload | Cost per step, ours / ours without the recorder (median of the rounds' ratios) | Rounds' ratios (min to max) |");
+        lines.Add("|---|---:|---:|");
+        foreach (var w in f.Workloads)
+        {
+            var rounds = w.RecorderRounds;
+            lines.Add($"| {w.Workload.Name} | **{Fmt(w.RecorderRatio, "0.00")}x** | {Fmt(rounds.Min(), "0.00")}x to {Fmt(rounds.Max(), "0.00")}x |");
         }
 
         return string.Join('\n', lines);
@@ -87,6 +101,53 @@ internal static class FiguresWriter
         foreach (var c in ProductionBenchmark.ControlledStep)
         {
             lines.Add(Row(f, c, withTarget: false));
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The stress section.</summary>
+    public static string Stress(StressFigures f, RunInfo run)
+    {
+        var lines = new List<string> { "### Stress: overlap and runs per second", string.Empty };
+        lines.AddRange(run.Header());
+        lines.Add($"- Setup: each setting ran for {Fmt(f.Slice.TotalSeconds, "0.0")} s per round, {f.Rounds} rounds, the settings alternating (the order flips every round); " +
+            "the first setting is how `sim stress` ran before the pool and the gate, measured in the same run.");
+        lines.Add(string.Empty);
+        lines.Add("The overlap probe: two threads, each noting the time, doing N atomic increments through the Runtime's `AtomicInt`, and noting the time " +
+            "again. Overlap: the share of runs in which each body started before the other ended. Start lag: the distance between the two start times.");
+        lines.Add(string.Empty);
+        lines.Add("| Operations per body | Setting | Runs | Bodies overlap | Start lag, median | Start lag, p90 | Body, median | Runs/s |");
+        lines.Add("|---:|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var p in f.Probes)
+        {
+            foreach (var (setting, stats, rate) in p.Rows)
+            {
+                lines.Add($"| {Fmt(p.Operations, "N0")} | {setting.Name} | {Fmt(stats.Runs, "N0")} | **{Fmt(stats.OverlapFraction * 100, "0.0")} %** | " +
+                    $"{Micros(stats.MedianLagNanos)} | {Micros(stats.P90LagNanos)} | {Micros(stats.MedianBodyNanos)} | {Fmt(rate, "N0")} |");
+            }
+        }
+
+        lines.Add(string.Empty);
+        lines.Add("Runs per second of corpus variants (clean ones, so that every run goes to its end):");
+        lines.Add(string.Empty);
+        lines.Add($"| Variant | {string.Join(" | ", StressBenchmark.Settings.Select(s => s.Name))} |");
+        lines.Add($"|---|{string.Concat(StressBenchmark.Settings.Select(_ => "---:|"))}");
+        foreach (var v in f.Variants)
+        {
+            var baseline = v.Rows[0].RunsPerSecond;
+            lines.Add($"| `{v.Name}` | {string.Join(" | ", v.Rows.Select((r, i) => i == 0 ? Fmt(r.RunsPerSecond, "N0") : $"{Fmt(r.RunsPerSecond, "N0")} ({Fmt(r.RunsPerSecond / baseline, "0.0")}x)"))} |");
+        }
+
+        lines.Add(string.Empty);
+        lines.Add($"The store-buffering litmus test (pool and start gate, no noise; {Fmt(StoreBufferingLitmus.Slots, "N0")} pairs of variables per run, the two threads meeting before each): " +
+            "both loads reading 0 is forbidden with sequentially consistent stores and allowed with release stores. A count above zero for release stores shows that the unit test of seq_cst stores could fail.");
+        lines.Add(string.Empty);
+        lines.Add("| Stores | Runs | Runs where both loads read 0 in some slot | Slots where both read 0 |");
+        lines.Add("|---|---:|---:|---:|");
+        foreach (var (order, (runs, runsWithBoth, slots)) in f.Litmus)
+        {
+            lines.Add($"| {order} | {Fmt(runs, "N0")} | {Fmt(runsWithBoth, "N0")} | **{Fmt(slots, "N0")}** |");
         }
 
         return string.Join('\n', lines);

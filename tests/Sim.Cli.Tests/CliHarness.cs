@@ -33,6 +33,8 @@ public sealed class CliHarness : IDisposable
         {
           "iterations": 200,
           "seed": 20261125,
+          "shrinkRuns": 50,
+          "boundedSchedules": 50,
           "outputDirectory": "out",
           "stress": { "runs": 10, "hangTimeoutSeconds": 20 },
         }
@@ -66,6 +68,9 @@ public sealed class CliHarness : IDisposable
 
     public string PathOf(string name) => Path.Combine(Directory, name);
 
+    /// <summary>Cancelled to interrupt a run as Ctrl-C would.</summary>
+    public CancellationToken Interrupt { get; set; }
+
     public CliResult Run(params string[] args)
     {
         using var output = new StringWriter();
@@ -78,6 +83,7 @@ public sealed class CliHarness : IDisposable
             WorkingDirectory = CurrentDirectory ?? Directory,
             Interactive = false,
             Width = 200,
+            Interrupt = Interrupt,
         };
         var code = SimCli.Run(args, context);
         return new CliResult(code, output.ToString(), error.ToString());
