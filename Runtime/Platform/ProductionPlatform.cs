@@ -188,14 +188,9 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     [DoesNotReturn]
     public override void Fail(string message)
     {
-        // A thread that vanished in a fork can still be running on a real thread (nothing stops a running thread from
-        // outside; it passed its last Runtime point before the fork): what it checks now belongs to the child, which it is
-        // not part of, so it stops instead of reporting. (Exploration stops it at the fork itself.)
-        if (SimThread.Current is { IsGone: true } me && ReferenceEquals(me.Runtime, Runtime))
-        {
-            throw new ThreadGoneException(me);
-        }
-
+        // A thread that vanished in a fork runs on until its next Runtime point (a real fork leaves it behind at once):
+        // what it finds in the child's memory meanwhile is not a finding, since in the child it does not exist.
+        ThrowIfStopped(SimThread.Current);
         Runtime.RecordFailure(RecordedFailure.Check(message));
         throw new InvariantViolationException(message);
     }
