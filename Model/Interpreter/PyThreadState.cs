@@ -192,8 +192,19 @@ public sealed partial class PyThreadState : IParkHooks
         DeleteCommon(releaseGil: true); // tstate_delete_common(tstate, 1)
     }
 
+    /// <summary>
+    /// <c>PyThreadState_Swap(this)</c> (<c>Python/pystate.c</c>, 3.13): the calling OS thread, which may run in several
+    /// interpreters with a thread state in each, detaches its current one and makes this one current and attached.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The state belongs to another thread.</exception>
+    public void Swap()
+    {
+        using var _ = Interp.Runtime.Enter($"PyThreadState_Swap({this})");
+        Swap(Interp.Runtime, this);
+    }
+
     /// <inheritdoc/>
-    public override string ToString() => $"tstate of {Thread}";
+    public override string ToString() => Interp.Id == 0 ? $"tstate of {Thread}" : $"tstate of {Thread} in interp {Interp.Id}";
 
     /// <summary>
     /// <c>bind_tstate</c> (from <c>_PyThreadState_NewBound</c> or <c>_PyThreadState_Bind</c>): the mechanisms whose
