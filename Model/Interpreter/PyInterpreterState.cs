@@ -43,6 +43,20 @@ public sealed partial class PyInterpreterState
     {
     }
 
+    /// <summary>
+    /// <c>Py_NewInterpreterFromConfig</c> on the calling thread, in <paramref name="main"/>'s runtime: the same as
+    /// <c>new PyInterpreterState(main.RuntimeState, config)</c>. Each interpreter has its own mechanisms' state,
+    /// <c>interp-&gt;mimalloc</c> included (its abandoned pool, gh-112532, unless the design shares the main one:
+    /// <see cref="AbandonedPoolScope"/>); <c>use_main_obmalloc</c> is not modelled (the free-threaded build allocates
+    /// through mimalloc).
+    /// </summary>
+    public static PyInterpreterState NewSubinterpreter(PyInterpreterState main, ModelConfig? config = null)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        using var _ = main.Runtime.Enter("Py_NewInterpreterFromConfig");
+        return new PyInterpreterState(main.RuntimeState, config ?? main.Config);
+    }
+
     private PyInterpreterState(PyRuntimeState? runtimeState, SimRuntime runtime, ModelConfig config)
     {
         Runtime = runtime;
@@ -53,7 +67,7 @@ public sealed partial class PyInterpreterState
         StopTheWorldState = new StopTheWorldState(RuntimeState, this, $"{name}.stoptheworld");
         Finalizing = new AtomicRef<PyThreadState>(runtime, $"{name}._finalizing");
         AtExit = new AtExitCallbacks();
-        Mimalloc = new MimallocInterpState(this); // interp->mimalloc
+        Mimalloc = new MimallocInterpState(this, runtimeState?.MainInterpreter.Mimalloc); // interp->mimalloc
         Qsbr = new QsbrShared(this, Config.Qsbr); // interp->qsbr
 
         // init_interpreter:
@@ -75,6 +89,9 @@ public sealed partial class PyInterpreterState
             PyThreadState.Swap(runtime, MainThreadState);
         }
     }
+
+    /// <summary>The main interpreter (<c>_PyInterpreterState_Main()</c>): this one, or the first of its runtime.</summary>
+    public PyInterpreterState Main => RuntimeState.MainInterpreter;
 
     /// <summary>The simulated process the interpreter runs in.</summary>
     public SimRuntime Runtime { get; }
