@@ -45,6 +45,20 @@ public sealed partial class PyInterpreterState
     {
     }
 
+    /// <summary>
+    /// <c>Py_NewInterpreterFromConfig</c> on the calling thread, in <paramref name="main"/>'s runtime: the same as
+    /// <c>new PyInterpreterState(main.RuntimeState, config)</c>. Each interpreter has its own mechanisms' state,
+    /// <c>interp-&gt;mimalloc</c> included (its abandoned pool, gh-112532, unless the design shares the main one:
+    /// <see cref="AbandonedPoolScope"/>); <c>use_main_obmalloc</c> is not modelled (the free-threaded build allocates
+    /// through mimalloc).
+    /// </summary>
+    public static PyInterpreterState NewSubinterpreter(PyInterpreterState main, ModelConfig? config = null)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        using var _ = main.Runtime.Enter("Py_NewInterpreterFromConfig");
+        return new PyInterpreterState(main.RuntimeState, config ?? main.Config);
+    }
+
     private PyInterpreterState(PyRuntimeState? runtimeState, SimRuntime runtime, ModelConfig config)
     {
         Runtime = runtime;
@@ -55,8 +69,7 @@ public sealed partial class PyInterpreterState
         StopTheWorldState = new StopTheWorldState(RuntimeState, this, $"{name}.stoptheworld");
         Finalizing = new AtomicRef<PyThreadState>(runtime, $"{name}._finalizing");
         AtExit = new AtExitCallbacks();
-        Main = runtimeState is null ? this : runtimeState.InterpretersForCheck[0];
-        Mimalloc = new MimallocInterpState(this, ReferenceEquals(Main, this) ? null : Main.Mimalloc); // interp->mimalloc
+        Mimalloc = new MimallocInterpState(this, runtimeState?.MainInterpreter.Mimalloc); // interp->mimalloc
         Qsbr = new QsbrShared(this, Config.Qsbr); // interp->qsbr
 
         // init_interpreter:
@@ -82,8 +95,8 @@ public sealed partial class PyInterpreterState
         }
     }
 
-    /// <summary>The main interpreter (<c>_PyInterpreterState_Main()</c>): this one, or the runtime's first.</summary>
-    public PyInterpreterState Main { get; }
+    /// <summary>The main interpreter (<c>_PyInterpreterState_Main()</c>): this one, or the first of its runtime.</summary>
+    public PyInterpreterState Main => RuntimeState.MainInterpreter;
 
     /// <summary>The simulated process the interpreter runs in.</summary>
     public SimRuntime Runtime { get; }
@@ -201,22 +214,6 @@ public sealed partial class PyInterpreterState
         target.AsyncExc.Exchange(exc); // _Py_atomic_exchange_ptr(&tstate->async_exc, exc)
         target.SetEvalBreakerBit(EvalBreakerBits.AsyncException); // _Py_set_eval_breaker_bit(tstate, _PY_ASYNC_EXCEPTION_BIT)
         return 1;
-    }
-
-    /// <summary>
-    /// <c>Py_NewInterpreterFromConfig</c> (<c>Python/pylifecycle.c</c>, 3.13), called on the current thread: a new
-    /// interpreter in <paramref name="main"/>'s runtime, whose thread state for the calling OS thread becomes current and
-    /// attached (the thread's previous state is swapped out, detached). The thread then runs in several interpreters,
-    /// switching with <see cref="PyThreadState.Swap()"/>. Each interpreter has its own mechanisms' state,
-    /// <c>interp-&gt;mimalloc</c> included (its abandoned pool, gh-112532, unless the design shares the main one:
-    /// <see cref="AbandonedPoolScope"/>).
-    /// </summary>
-    /// <remarks><c>use_main_obmalloc</c> is not modelled (the free-threaded build allocates through mimalloc).</remarks>
-    public static PyInterpreterState NewSubinterpreter(PyInterpreterState main, ModelConfig? config = null)
-    {
-        ArgumentNullException.ThrowIfNull(main);
-        using var _ = main.Runtime.Enter("Py_NewInterpreterFromConfig");
-        return new PyInterpreterState(main.RuntimeState, config ?? main.Config);
     }
 
     /// <inheritdoc/>
