@@ -31,11 +31,13 @@ internal static class HuntCommand
         };
         var settings = SettingOptions.Exploration();
         var command = new Command("hunt", "Explore every scenario variant against its expected outcome; write traces and JSON/JUnit reports.") { scenarios, shard };
+        var sources = new ScenarioSourceOptions();
+        sources.AddTo(command);
         settings.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
             var part = Shard.Parse(parse.GetValue(shard));
-            var selected = part.Select(Catalog.Select(parse.GetValue(scenarios) ?? []));
+            var selected = part.Select(sources.Load(parse, context).Select(parse.GetValue(scenarios) ?? []));
             var resolved = settings.Resolve(parse, context);
             var plan = new HuntPlan(selected, resolved.Settings.ToExplorationOptions(resolved.Seed), resolved.Settings.OutputDirectory, part, resolved.File?.FullPath);
             context.Out.WriteLine($"Hunting {selected.Count} variants of {selected.Select(v => v.Scenario).Distinct().Count()} scenarios{(part == Shard.Whole ? string.Empty : $" (shard {part})")}");

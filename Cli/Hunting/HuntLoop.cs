@@ -82,6 +82,7 @@ internal static class HuntLoop
             result.Strategy,
             trace is null ? null : Path.GetRelativePath(outputDirectory, trace).Replace('\\', '/'),
             HuntShrink.Of(result.Shrink),
-            result.Outcome == Outcome.Clean ? HuntBounded.Of(result.Bounded) : null);
+            result.Outcome == Outcome.Clean ? HuntBounded.Of(result.Bounded) : null,
+            HuntCompletion.Of(result.Completion));
     }
 }
