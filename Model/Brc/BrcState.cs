@@ -79,7 +79,7 @@ public sealed class BrcState
         _rt.Note($"{op} queued to {owner.TState} for a merge");
 
         // Notify the owning thread.
-        owner.TState.EvalBreaker.FetchOr(EvalBreakerBits.ExplicitMerge);
+        owner.TState.SetEvalBreakerBit(EvalBreakerBits.ExplicitMerge); // _Py_set_eval_breaker_bit(tstate, _PY_EVAL_EXPLICIT_MERGE_BIT)
         bucket.Mutex.Unlock();
     }
 

@@ -1,9 +1,12 @@
 using Sim.Model.Brc;
+using Sim.Model.Ceval;
+using Sim.Model.Gc;
 using Sim.Model.Locks;
 using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
 using Sim.Model.Qsbr;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
 using Sim.Runtime.Threads;
 
 namespace Sim.Model.Interpreter;
@@ -11,110 +14,150 @@ namespace Sim.Model.Interpreter;
 /// <summary>
 /// <c>PyInterpreterState</c> (<c>Include/internal/pycore_interp.h</c>, 3.13), reduced to what the modelled mechanisms use:
 /// the list of thread states under <c>HEAD_LOCK</c>, and the per-mechanism state each mechanism declares in its own
-/// partial file (<c>PyInterpreterState.&lt;Mechanism&gt;.cs</c>) and the constructor creates. It is the root of the model's
-/// object graph for one iteration: created by the scenario inside the iteration, it holds no statics.
+/// partial file (<c>PyInterpreterState.&lt;Mechanism&gt;.cs</c>) and the constructor creates. The first interpreter of a
+/// simulated process is the main one and creates the runtime (<see cref="PyRuntimeState"/>); more interpreters share it.
+/// Created by the scenario inside the iteration, it holds no statics. Sub-interpreters: <see cref="NewSubinterpreter"/>.
 /// </summary>
-/// <remarks>
-/// Deviation: the runtime-wide state (<c>_PyRuntime</c>) lives here too, once per interpreter; <c>HEAD_LOCK</c> is
-/// <c>_PyRuntime.interpreters.mutex</c> in CPython. Sub-interpreters: <see cref="NewSubinterpreter"/>.
-/// </remarks>
 public sealed partial class PyInterpreterState
 {
     /// <summary>The linked thread states: replaced whole under <c>HEAD_LOCK</c>, so readers without the lock see a consistent list.</summary>
     private volatile PyThreadState[] _threads = [];
 
     /// <summary>
-    /// Creates the interpreter and the main thread's state, attached, on the runtime's main thread. The mechanisms'
-    /// interpreter state is created in CPython's order: what <c>_PyInterpreterState_INIT</c> initialises statically
-    /// (<c>interp-&gt;mimalloc</c>, <c>interp-&gt;qsbr</c>), then what <c>init_interpreter</c> (<c>Python/pystate.c</c>, 3.13)
-    /// initialises; the model's allocation and refcount operations come last.
+    /// Creates the runtime and its main interpreter, with the main thread's state, attached, on the runtime's main thread.
+    /// The mechanisms' interpreter state is created in CPython's order: what <c>_PyInterpreterState_INIT</c> initialises
+    /// statically (<c>interp-&gt;mimalloc</c>, <c>interp-&gt;qsbr</c>), then what <c>init_interpreter</c>
+    /// (<c>Python/pystate.c</c>, 3.13) initialises; the model's allocation and refcount operations come last.
     /// </summary>
     public PyInterpreterState(SimRuntime runtime, ModelConfig? config = null)
-        : this(runtime, config, main: null, runtime.MainThread)
+        : this(null, runtime, config ?? ModelConfig.Cpython313)
     {
     }
 
-    private PyInterpreterState(SimRuntime runtime, ModelConfig? config, PyInterpreterState? main, SimThread thread)
+    /// <summary>
+    /// <c>Py_NewInterpreterFromConfig</c> (<c>new_interpreter</c>, <c>Python/pylifecycle.c</c>, 3.13), on the calling thread:
+    /// a new interpreter in <paramref name="runtime"/>, and a thread state for the calling thread, which becomes its
+    /// current one (<c>PyThreadState_Swap</c>: the thread's previous state, if attached, detaches). The new interpreter
+    /// has its own memory and its own configuration.
+    /// </summary>
+    public PyInterpreterState(PyRuntimeState runtime, ModelConfig? config = null)
+        : this(runtime ?? throw new ArgumentNullException(nameof(runtime)), runtime.Runtime, config ?? runtime.Config)
+    {
+    }
+
+    /// <summary>
+    /// <c>Py_NewInterpreterFromConfig</c> on the calling thread, in <paramref name="main"/>'s runtime: the same as
+    /// <c>new PyInterpreterState(main.RuntimeState, config)</c>. Each interpreter has its own mechanisms' state,
+    /// <c>interp-&gt;mimalloc</c> included (its abandoned pool, gh-112532, unless the design shares the main one:
+    /// <see cref="AbandonedPoolScope"/>); <c>use_main_obmalloc</c> is not modelled (the free-threaded build allocates
+    /// through mimalloc).
+    /// </summary>
+    public static PyInterpreterState NewSubinterpreter(PyInterpreterState main, ModelConfig? config = null)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        using var _ = main.Runtime.Enter("Py_NewInterpreterFromConfig");
+        return new PyInterpreterState(main.RuntimeState, config ?? main.Config);
+    }
+
+    private PyInterpreterState(PyRuntimeState? runtimeState, SimRuntime runtime, ModelConfig config)
     {
         Runtime = runtime;
-        Config = config ?? ModelConfig.Cpython313;
-        Main = main ?? this;
-        Id = main is null ? 0 : ++main._lastId;
-        HeadLock = new PyMutex(runtime, $"HEAD_LOCK(interp {Id})", Config.Locks);
-        Mimalloc = new MimallocInterpState(this, main?.Mimalloc); // interp->mimalloc
+        Config = config;
+        RuntimeState = runtimeState ?? new PyRuntimeState(runtime, config);
+        Id = RuntimeState.InterpretersForCheck.Count;
+        var name = Id == 0 ? "interp" : $"interp{Id}";
+        StopTheWorldState = new StopTheWorldState(RuntimeState, this, $"{name}.stoptheworld");
+        Finalizing = new AtomicRef<PyThreadState>(runtime, $"{name}._finalizing");
+        AtExit = new AtExitCallbacks();
+        Mimalloc = new MimallocInterpState(this, runtimeState?.MainInterpreter.Mimalloc); // interp->mimalloc
         Qsbr = new QsbrShared(this, Config.Qsbr); // interp->qsbr
 
         // init_interpreter:
+        Ceval = new CevalState(this); // _PyEval_InitState(interp), then init_own_gil at the GIL's creation
+        Gc = new GcState(this); // _PyGC_InitState(&interp->gc)
         Brc = new BrcState(this); // _Py_brc_init_state(interp)
         DelayedFree = new DelayedFree(this); // llist_init(&interp->mem_free_queue.head)
 
         Objects = new PyObjectAllocator(this);
         Mem = new PyMem(this);
         Refcount = new PyRefcount(this);
-        MainThreadState = NewThreadState(thread);
-        MainThreadState.Attach();
+        RefTotal = new RefTotal(this);
+        RuntimeState.AddInterpreter(this);
+        if (runtimeState is null)
+        {
+            MainThreadState = NewThreadState(runtime.MainThread);
+            MainThreadState.Attach();
+        }
+        else
+        {
+            MainThreadState = NewThreadState(runtime.CurrentThread);
+            PyThreadState.Swap(runtime, MainThreadState);
+        }
     }
+
+    /// <summary>The main interpreter (<c>_PyInterpreterState_Main()</c>): this one, or the first of its runtime.</summary>
+    public PyInterpreterState Main => RuntimeState.MainInterpreter;
+
+    /// <summary>The simulated process the interpreter runs in.</summary>
+    public SimRuntime Runtime { get; }
+
+    /// <summary>The runtime (<c>interp-&gt;runtime</c>, <c>_PyRuntime</c>) that every interpreter of the process shares.</summary>
+    public PyRuntimeState RuntimeState { get; }
 
     /// <summary><c>interp-&gt;id</c>: 0 for the main interpreter, then 1, 2, ... in creation order.</summary>
-    public long Id { get; }
-
-    /// <summary>The main interpreter (<c>_PyInterpreterState_Main()</c>): this one, or the one a sub-interpreter was created from.</summary>
-    public PyInterpreterState Main { get; }
-
-    private long _lastId;
-
-    /// <summary>
-    /// <c>Py_NewInterpreterFromConfig</c> (<c>Python/pylifecycle.c</c>, 3.13), called on the current thread: the thread's
-    /// current thread state (of any interpreter) is swapped out (<c>PyThreadState_Swap(NULL)</c>: detached), and a new
-    /// interpreter is created with a thread state for the same OS thread, attached and current. The thread then runs in
-    /// several interpreters, switching with <see cref="PyThreadState.Swap"/>. Each interpreter has its own mechanisms'
-    /// state, <c>interp-&gt;mimalloc</c> included (its abandoned pool, gh-112532, unless the design shares the main one:
-    /// <see cref="AbandonedPoolScope"/>).
-    /// </summary>
-    /// <remarks>
-    /// Deviations: <c>_PyRuntime</c>'s shared state is not modelled (each interpreter has its own <c>HEAD_LOCK</c> and
-    /// arena); <c>use_main_obmalloc</c> is not modelled (the free-threaded build allocates through mimalloc; pymalloc's state
-    /// is unused).
-    /// </remarks>
-    public static PyInterpreterState NewSubinterpreter(PyInterpreterState main, ModelConfig? config = null)
-    {
-        ArgumentNullException.ThrowIfNull(main);
-        var rt = main.Runtime;
-        using var _ = rt.Enter("Py_NewInterpreterFromConfig");
-        if (rt.CurrentThread.ModelState is PyThreadState { } current && current.State.Peek() == ThreadStateStatus.Attached)
-        {
-            current.Detach(); // save_tstate = PyThreadState_Swap(NULL)
-        }
-
-        return new PyInterpreterState(rt, config ?? main.Config, main, rt.CurrentThread);
-    }
-
-    /// <summary>The runtime the interpreter runs on.</summary>
-    public SimRuntime Runtime { get; }
+    public int Id { get; }
 
     /// <summary>The designs the mechanisms follow.</summary>
     public ModelConfig Config { get; }
 
-    /// <summary><c>HEAD_LOCK</c>: guards the thread-state list (taken without detaching).</summary>
-    public PyMutex HeadLock { get; }
+    /// <summary><c>HEAD_LOCK</c>: the runtime's <c>interpreters.mutex</c>; guards every interpreter's thread-state list (taken without detaching).</summary>
+    public PyMutex HeadLock => RuntimeState.HeadLock;
 
-    /// <summary>The main thread's state.</summary>
+    /// <summary><c>interp-&gt;ceval</c>: the GIL, the instrumentation version, the eval breaker of the per-interpreter design.</summary>
+    public CevalState Ceval { get; }
+
+    /// <summary><c>interp-&gt;gc</c>: the allocation count and <c>collecting</c>.</summary>
+    public GcState Gc { get; }
+
+    /// <summary><c>interp-&gt;object_state.reftotal</c> and the reference totals of a <c>Py_REF_DEBUG</c> build.</summary>
+    public RefTotal RefTotal { get; }
+
+    /// <summary>
+    /// The state that created the interpreter: the main thread's for the main interpreter, the creating thread's for
+    /// another.
+    /// </summary>
     public PyThreadState MainThreadState { get; }
 
     /// <summary>The thread states linked into the interpreter, read without locking (for checks and reports).</summary>
     public IReadOnlyList<PyThreadState> ThreadStatesForCheck => _threads;
 
-    /// <summary>The thread state of the calling simulated thread (<c>_PyThreadState_GET</c>).</summary>
-    public PyThreadState CurrentThreadState =>
-        Runtime.CurrentThread.ModelState as PyThreadState
-        ?? throw new InvalidOperationException($"{Runtime.CurrentThread} has no thread state: create one with NewThreadState");
+    /// <summary>
+    /// The calling simulated thread's state in this interpreter (<c>_PyThreadState_GET</c>): its current state if that
+    /// belongs here, else the one it has in this interpreter (a thread may have one state per interpreter).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The thread has no state in this interpreter.</exception>
+    public PyThreadState CurrentThreadState
+    {
+        get
+        {
+            var me = Runtime.CurrentThread;
+            if (me.ModelState is PyThreadState current && ReferenceEquals(current.Interp, this))
+            {
+                return current;
+            }
+
+            return _threads.FirstOrDefault(t => ReferenceEquals(t.Thread, me))
+                ?? throw new InvalidOperationException($"{me} has no thread state in {this}: create one with NewThreadState");
+        }
+    }
 
     /// <summary>
     /// Creates a thread state for <paramref name="thread"/>, binds it to the thread, and links it into the interpreter
     /// under <c>HEAD_LOCK</c> (<c>_PyThreadState_NewBound</c>: <c>new_threadstate</c> then <c>bind_tstate</c>,
-    /// <c>Python/pystate.c</c>, 3.13). The state starts detached; the thread attaches it when it starts running Python
-    /// code. Call it from the thread itself, or from its creator before the thread starts (as <c>ThreadHandle_start</c>
-    /// does).
+    /// <c>Python/pystate.c</c>, 3.13). The state starts detached, or suspended while a stop-the-world is requested; the
+    /// thread attaches it when it starts running Python code. Call it from the thread itself, or from its creator before
+    /// the thread starts (as <c>ThreadHandle_start</c> does). A thread may have one state per interpreter; the first
+    /// becomes its current one (the gilstate).
     /// </summary>
     /// <remarks>
     /// Deviation: the mechanisms' per-thread state is created before the state is linked. CPython reserves the QSBR slot
@@ -123,16 +166,58 @@ public sealed partial class PyInterpreterState
     /// </remarks>
     public PyThreadState NewThreadState(SimThread thread)
     {
+        ArgumentNullException.ThrowIfNull(thread);
         var tstate = new PyThreadState(this, thread);
+        if (Config.Lifecycle.DaemonThreads == DaemonThreadsAtFinalization.HangWhenShuttingDown)
+        {
+            tstate.InitRefcount(); // 3.14: tstate->refcount = 2
+        }
+
         tstate.Qsbr = Qsbr.Register(tstate); // _Py_qsbr_reserve(interp), _Py_qsbr_register(tstate, interp, qsbr_idx)
         tstate.Bind(); // bind_tstate(tstate)
-        thread.ModelState = tstate;
+        thread.ModelState ??= tstate; // bind_gilstate_tstate if the thread has none
         thread.AddParkHooks(tstate);
+        var versionUnderLock = Config.Ceval.NewThreadVersion == NewThreadVersionCopy.UnderHeadLock;
+        if (!versionUnderLock)
+        {
+            Ceval.CopyVersionInto(tstate); // broken: the version copied before HEAD_LOCK
+        }
+
         HeadLock.LockDontDetach();
-        _threads = [.. _threads, tstate];
+        if (versionUnderLock)
+        {
+            Ceval.CopyVersionInto(tstate); // init_threadstate: tstate->eval_breaker = interp->ceval.instrumentation_version
+        }
+
+        tstate.InitStateDuringStop(); // init_threadstate: SUSPENDED if a stop-the-world is requested
+        _threads = [.. _threads, tstate]; // add_threadstate
         HeadLock.Unlock();
         return tstate;
     }
+
+    /// <summary>
+    /// <c>PyThreadState_SetAsyncExc(id, exc)</c> (<c>Python/pystate.c</c>, 3.13): under <c>HEAD_LOCK</c>, find the thread
+    /// state of thread <paramref name="threadId"/>; after the lock, exchange <paramref name="exc"/> into its
+    /// <c>async_exc</c> and set <c>_PY_ASYNC_EXCEPTION_BIT</c> in its eval breaker. Returns how many states it changed.
+    /// </summary>
+    public int SetAsyncExc(long threadId, string exc)
+    {
+        using var _ = Runtime.Enter("PyThreadState_SetAsyncExc");
+        HeadLock.LockDontDetach();
+        var target = _threads.FirstOrDefault(t => t.ThreadId == threadId);
+        HeadLock.Unlock();
+        if (target is null)
+        {
+            return 0;
+        }
+
+        target.AsyncExc.Exchange(exc); // _Py_atomic_exchange_ptr(&tstate->async_exc, exc)
+        target.SetEvalBreakerBit(EvalBreakerBits.AsyncException); // _Py_set_eval_breaker_bit(tstate, _PY_ASYNC_EXCEPTION_BIT)
+        return 1;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Id == 0 ? "the main interpreter" : $"interpreter {Id}";
 
     /// <summary>Unlinks a thread state; called by <see cref="PyThreadState.Delete"/> under <c>HEAD_LOCK</c>.</summary>
     internal void Unlink(PyThreadState tstate) => _threads = [.. _threads.Where(t => !ReferenceEquals(t, tstate))];

@@ -1,7 +1,9 @@
 using Sim.Model.Brc;
 using Sim.Model.Mimalloc;
+using Sim.Model.Objects;
 using Sim.Runtime.Cells;
 using Sim.Runtime.Threads;
+using CriticalSectionApi = Sim.Model.CriticalSections.CriticalSection;
 
 namespace Sim.Model.Interpreter;
 
@@ -11,12 +13,19 @@ namespace Sim.Model.Interpreter;
 /// periodic check of the eval loop, and the exit sequence.
 /// </summary>
 /// <remarks>
-/// The lifecycle functions in this file (<see cref="Bind"/>, <see cref="Attach"/>, <see cref="Detach"/>,
+/// The lifecycle functions in this file (<see cref="Bind"/>, <see cref="Attach"/>, <see cref="Detach"/>, <see cref="Suspend"/>,
 /// <see cref="CheckPeriodic"/>, <see cref="Clear"/>, <see cref="Delete"/>, <see cref="DeleteCurrent"/>) call each mechanism
 /// on its own line, in the order the CPython function does, and name at its place each step that is not modelled yet. A
 /// new mechanism joins a lifecycle function by adding its line there (<c>ThreadStateLifecycleTests</c> checks the
 /// order). Each mechanism's per-thread state lives in its own partial file (<c>PyThreadState.&lt;Mechanism&gt;.cs</c>) and
 /// is created by <see cref="PyInterpreterState.NewThreadState"/>.
+/// <para>
+/// <see cref="Attach"/> and <c>detach_thread</c> follow <c>_PyThreadState_Attach</c> and <c>detach_thread</c> as read in a
+/// 3.14-era <c>Python/pystate.c</c> (no 3.13 copy was at hand): the GIL, the attach CAS, the GIL re-check and QSBR in the
+/// loop, the critical-section resume after it; the critical-section suspend first in the detach, the GIL release last.
+/// That 3.13 calls <c>_PyCriticalSection_SuspendAll</c> and <c>_PyCriticalSection_Resume</c> at the same places is
+/// [version-uncertain]. Their <c>tstate_activate</c>, <c>current_fast_set</c> and <c>current_fast_clear</c> are not modelled.
+/// </para>
 /// </remarks>
 public sealed partial class PyThreadState : IParkHooks
 {
@@ -27,9 +36,11 @@ public sealed partial class PyThreadState : IParkHooks
     {
         Interp = interp;
         Thread = thread;
-        var name = $"tstate[T{thread.Id}]";
+        var name = interp.Id == 0 ? $"tstate[T{thread.Id}]" : $"tstate[T{thread.Id}@interp{interp.Id}]";
         State = new AtomicInt(interp.Runtime, $"{name}.state", ThreadStateStatus.Detached);
         EvalBreaker = new AtomicLong(interp.Runtime, $"{name}.eval_breaker");
+        AsyncExc = new AtomicRef<string>(interp.Runtime, $"{name}.async_exc");
+        RefTotal = new AtomicLong(interp.Runtime, $"{name}.reftotal");
     }
 
     /// <summary>The interpreter.</summary>
@@ -47,37 +58,68 @@ public sealed partial class PyThreadState : IParkHooks
     /// <summary><c>state</c>: <see cref="ThreadStateStatus"/>.</summary>
     public AtomicInt State { get; }
 
-    /// <summary><c>eval_breaker</c>: <see cref="EvalBreakerBits"/>, set with atomic OR and cleared with atomic AND.</summary>
+    /// <summary>
+    /// <c>eval_breaker</c>: the request bits of <see cref="EvalBreakerBits"/> (set with atomic OR and cleared with atomic AND,
+    /// <see cref="SetEvalBreakerBit"/>) below <see cref="EvalBreakerBits.EventsMask"/>, and the instrumentation version above.
+    /// </summary>
     public AtomicLong EvalBreaker { get; }
 
     /// <summary>
-    /// <c>_PyThreadState_Attach</c>: marks the state ATTACHED, then lets the mechanisms resume, in <c>pystate.c</c>'s order.
+    /// <c>_PyThreadState_Attach</c>: takes the GIL (if it is enabled; <c>take_gil</c> first ends a daemon thread that
+    /// attaches once the runtime is finalizing), marks the state ATTACHED (waiting while a stop-the-world keeps it
+    /// SUSPENDED), re-checks that the GIL was not enabled meanwhile (else detaches and retries), puts QSBR online, then
+    /// resumes the top critical section, in <c>pystate.c</c>'s order.
     /// </summary>
-    /// <remarks>Deviation: stop-the-world is not modelled yet, so a SUSPENDED state is never seen here.</remarks>
     public void Attach()
     {
         using var _ = Interp.Runtime.Enter("_PyThreadState_Attach");
+        for (;;)
+        {
+            Interp.Ceval.AcquireLock(this); // _PyEval_AcquireLock(tstate): take_gil
+            if (!TryAttach())
+            {
+                WaitAttach(); // tstate_wait_attach(tstate)
+            }
 
-        // _PyEval_AcquireLock(tstate): the GIL is not modelled.
-        TryAttach();
-        Qsbr?.Attach(); // _Py_qsbr_attach(tstate->qsbr)
+            if (Interp.Config.Gil.AttachRechecksGil && Interp.Ceval.IsGilEnabled() && !HoldsGil)
+            {
+                // The GIL was enabled between _PyEval_AcquireLock() and the attach (it cannot go from enabled to disabled
+                // here: only a thread holding the GIL can disable it). Detach and try again.
+                State.Store(ThreadStateStatus.Detached); // tstate_set_detached(tstate, _Py_THREAD_DETACHED)
+                continue;
+            }
 
-        // _PyCriticalSection_Resume(tstate): critical sections are not modelled.
+            CheckNotAttachedInStoppedWorld();
+            Qsbr?.Attach(); // _Py_qsbr_attach(tstate->qsbr)
+            break;
+        }
+
+        if (!CriticalSection.IsNull)
+        {
+            CriticalSectionApi.Resume(this); // _PyCriticalSection_Resume(tstate)
+        }
     }
 
+    /// <summary><c>_PyThreadState_Detach</c>: <c>detach_thread(tstate, _Py_THREAD_DETACHED)</c>.</summary>
+    public void Detach() => DetachThread(ThreadStateStatus.Detached);
+
     /// <summary>
-    /// <c>_PyThreadState_Detach</c> (<c>detach_thread</c>): lets the mechanisms suspend, then marks the state DETACHED, in
-    /// <c>pystate.c</c>'s order.
+    /// <c>detach_thread</c>: suspends the critical sections, takes QSBR offline, marks the state
+    /// <paramref name="detachedState"/> (DETACHED, or SUSPENDED from <see cref="Suspend"/>), then drops the GIL (if held),
+    /// in <c>pystate.c</c>'s order.
     /// </summary>
-    public void Detach()
+    private void DetachThread(int detachedState)
     {
         using var _ = Interp.Runtime.Enter("_PyThreadState_Detach");
+        CheckAttachedToDetach();
+        if (!CriticalSection.IsNull)
+        {
+            CriticalSectionApi.SuspendAll(this); // _PyCriticalSection_SuspendAll(tstate)
+        }
 
-        // _PyCriticalSection_SuspendAll(tstate): critical sections are not modelled.
         Qsbr?.Detach(); // _Py_qsbr_detach(tstate->qsbr)
-        State.Store(ThreadStateStatus.Detached, MemoryOrder.Release); // tstate_set_detached(tstate, _Py_THREAD_DETACHED)
-
-        // _PyEval_ReleaseLock(tstate->interp, tstate, 0): the GIL is not modelled.
+        State.Store(detachedState, MemoryOrder.Release); // tstate_set_detached(tstate, detached_state)
+        Interp.Ceval.ReleaseLock(this, finalRelease: false); // _PyEval_ReleaseLock(tstate->interp, tstate, 0): drop_gil
     }
 
     /// <summary>
@@ -85,9 +127,14 @@ public sealed partial class PyThreadState : IParkHooks
     /// state, then serves the requests set in the eval breaker (<see cref="HandlePending"/>). Scenario threads call it where
     /// Python code would pass a periodic check, for example between two operations on objects.
     /// </summary>
+    /// <remarks>
+    /// An exception the check raises (an asynchronous exception, where <c>_Py_HandlePending</c> returns -1) is left in
+    /// <see cref="RaisedException"/>.
+    /// </remarks>
     public void CheckPeriodic()
     {
         using var _ = Interp.Runtime.Enter("_Py_HandlePending");
+        Interp.Ceval.Gil.CheckRunsWithGil(this);
         if (Qsbr is { } qsbr)
         {
             qsbr.QuiescentState(); // QSBR_QUIESCENT_STATE(tstate)
@@ -97,8 +144,8 @@ public sealed partial class PyThreadState : IParkHooks
             }
         }
 
-        var breaker = EvalBreaker.Load(MemoryOrder.Relaxed);
-        if (breaker != 0)
+        var breaker = BreakerWord.Load(MemoryOrder.Relaxed);
+        if ((breaker & EvalBreakerBits.EventsMask) != 0)
         {
             HandlePending(breaker);
         }
@@ -112,6 +159,7 @@ public sealed partial class PyThreadState : IParkHooks
     public void Clear()
     {
         using var _ = Interp.Runtime.Enter("PyThreadState_Clear");
+        ClearDict(); // Py_CLEAR(tstate->dict): the destructors of the thread's locals run here
 
         // _PyObject_ClearFreeLists(freelists, 1): free lists are not modelled.
         Interp.Brc.RemoveThread(this); // _Py_brc_remove_thread(tstate)
@@ -121,25 +169,15 @@ public sealed partial class PyThreadState : IParkHooks
     }
 
     /// <summary>
-    /// <c>tstate_delete_common</c>: unlinks the state under <c>HEAD_LOCK</c>, then lets the mechanisms finish, in
-    /// <c>pystate.c</c>'s order. The state must be detached or, from <see cref="DeleteCurrent"/>, offline for QSBR.
-    /// <c>unbind_tstate</c>, <c>clear_datastack</c> and the GIL release are not modelled.
+    /// <c>PyThreadState_Delete</c> (<c>tstate_delete_common(tstate, 0)</c>) for a state that is not the caller's current one;
+    /// see <see cref="DeleteCommon"/>. The state must be detached.
     /// </summary>
-    public void Delete()
-    {
-        using var _ = Interp.Runtime.Enter("tstate_delete_common");
-        Interp.HeadLock.LockDontDetach(); // HEAD_LOCK(runtime)
-        Interp.Unlink(this); // tstate->prev->next = tstate->next, ...
-
-        // decrement_stoptheworld_countdown(&interp->stoptheworld) if one is requested: stop-the-world is not modelled.
-        Interp.HeadLock.Unlock(); // HEAD_UNLOCK(runtime)
-        UnregisterQsbr(); // _Py_qsbr_unregister(tstate)
-    }
+    public void Delete() => DeleteCommon(releaseGil: false);
 
     /// <summary>
     /// <c>_PyThreadState_DeleteCurrent</c> (<c>Python/pystate.c</c>, 3.13), for a thread deleting its own state at exit:
     /// goes offline for QSBR, stops being the thread's current state (<c>current_fast_clear</c>: later parks by this thread
-    /// no longer detach anything), then runs <see cref="Delete"/>.
+    /// no longer detach anything), then runs <see cref="DeleteCommon"/>, which releases the GIL for the last time.
     /// </summary>
     public void DeleteCurrent()
     {
@@ -151,25 +189,18 @@ public sealed partial class PyThreadState : IParkHooks
             Thread.RemoveParkHooks(this);
         }
 
-        Delete(); // tstate_delete_common(tstate, 1)
+        DeleteCommon(releaseGil: true); // tstate_delete_common(tstate, 1)
     }
 
     /// <summary>
     /// <c>PyThreadState_Swap(this)</c> (<c>Python/pystate.c</c>, 3.13): the calling OS thread, which may run in several
     /// interpreters with a thread state in each, detaches its current one and makes this one current and attached.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The state belongs to another thread.</exception>
     public void Swap()
     {
-        var rt = Interp.Runtime;
-        using var _ = rt.Enter($"PyThreadState_Swap({this})");
-        rt.Check(ReferenceEquals(rt.CurrentThread, Thread), $"{rt.CurrentThread} swaps in {this}, which belongs to another thread");
-        if (Thread.ModelState is PyThreadState old && !ReferenceEquals(old, this) && old.State.Peek() == ThreadStateStatus.Attached)
-        {
-            old.Detach();
-        }
-
-        Thread.ModelState = this;
-        Attach();
+        using var _ = Interp.Runtime.Enter($"PyThreadState_Swap({this})");
+        Swap(Interp.Runtime, this);
     }
 
     /// <inheritdoc/>
@@ -205,29 +236,105 @@ public sealed partial class PyThreadState : IParkHooks
         }
     }
 
-    /// <summary><c>tstate_try_attach</c>: DETACHED to ATTACHED with a CAS.</summary>
-    private void TryAttach()
+    /// <summary>
+    /// <c>tstate_try_attach</c>: DETACHED to ATTACHED with a CAS; false if a stop-the-world keeps the state SUSPENDED (or,
+    /// 3.14, finalization marked it SHUTTING_DOWN).
+    /// </summary>
+    private bool TryAttach()
     {
+        if (Interp.Config.ThreadStates.Attach == AttachProtocol.PlainStore)
+        {
+            // The default build's tstate_try_attach: assert(state == DETACHED); state = ATTACHED.
+            State.Store(ThreadStateStatus.Attached, MemoryOrder.Relaxed);
+            CheckNotFreed("tstate_try_attach");
+            return true;
+        }
+
         var expected = ThreadStateStatus.Detached;
-        if (!State.CompareExchange(ref expected, ThreadStateStatus.Attached))
+        var attached = State.CompareExchange(ref expected, ThreadStateStatus.Attached);
+        CheckNotFreed("tstate_try_attach"); // the CAS above wrote to the state: was it still allocated?
+        if (attached)
+        {
+            return true;
+        }
+
+        if (expected is not (ThreadStateStatus.Suspended or ThreadStateStatus.ShuttingDown))
         {
             Interp.Runtime.Fail($"{this}: attach from state {ThreadStateStatus.Describe(expected)}");
         }
+
+        return false;
     }
 
     /// <summary>
-    /// <c>_Py_HandlePending</c> (<c>Python/ceval_gil.c</c>, 3.13): serves the eval breaker's requests in its order. Only
-    /// the explicit merge is modelled: clear <c>_PY_EVAL_EXPLICIT_MERGE_BIT</c>, then <c>_Py_brc_merge_refcounts</c>.
+    /// <c>tstate_delete_common</c>: unlinks the state under <c>HEAD_LOCK</c> (where a stop-the-world request stops waiting for
+    /// it and a <c>Py_REF_DEBUG</c> build merges its reference total), then lets the mechanisms finish, in
+    /// <c>pystate.c</c>'s order. <c>unbind_tstate</c> and <c>clear_datastack</c> are not modelled.
+    /// </summary>
+    private void DeleteCommon(bool releaseGil)
+    {
+        using var _ = Interp.Runtime.Enter("tstate_delete_common");
+        var refDebug = Interp.Config.Refcount.RefDebug;
+        if (refDebug && Interp.Config.Refcount.RefTotalMerge == RefTotalMerge.BeforeHeadLock)
+        {
+            Interp.RefTotal.MergeThread(this); // broken: the merge outside HEAD_LOCK
+        }
+
+        Interp.HeadLock.LockDontDetach(); // HEAD_LOCK(runtime)
+        Interp.Unlink(this); // tstate->prev->next = tstate->next, ...
+        LeaveStopTheWorldCountdowns(); // if (tstate->state != _Py_THREAD_SUSPENDED) decrement_stoptheworld_countdown(...)
+        if (refDebug && Interp.Config.Refcount.RefTotalMerge == RefTotalMerge.UnderHeadLock)
+        {
+            Interp.RefTotal.MergeThread(this); // interp->object_state.reftotal += tstate_impl->reftotal
+        }
+
+        Interp.HeadLock.Unlock(); // HEAD_UNLOCK(runtime)
+        if (releaseGil)
+        {
+            Interp.Ceval.ReleaseLock(this, finalRelease: true); // _PyEval_ReleaseLock(tstate->interp, tstate, 1)
+        }
+
+        UnregisterQsbr(); // _Py_qsbr_unregister(tstate)
+    }
+
+    /// <summary>
+    /// <c>_Py_HandlePending</c> (<c>Python/ceval_gil.c</c>, 3.13): serves the eval breaker's requests in its order: a
+    /// stop-the-world request (clear <c>_PY_EVAL_PLEASE_STOP_BIT</c>, <c>_PyThreadState_Suspend</c>, then
+    /// <c>_PyThreadState_Attach</c>, which waits until the world restarts), the explicit merge, a scheduled collection, the
+    /// GIL drop request, an asynchronous exception.
     /// </summary>
     private void HandlePending(long breaker)
     {
-        // _PY_EVAL_PLEASE_STOP_BIT (stop-the-world), _PY_SIGNALS_PENDING_BIT, _PY_CALLS_TO_DO_BIT: not modelled.
+        if ((breaker & EvalBreakerBits.PleaseStop) != 0)
+        {
+            UnsetEvalBreakerBit(EvalBreakerBits.PleaseStop); // _Py_unset_eval_breaker_bit(tstate, _PY_EVAL_PLEASE_STOP_BIT)
+            Suspend(); // _PyThreadState_Suspend(tstate)
+            Attach(); // the attach blocks until the stop-the-world event is complete
+        }
+
+        // _PY_SIGNALS_PENDING_BIT, _PY_CALLS_TO_DO_BIT: not modelled.
         if ((breaker & EvalBreakerBits.ExplicitMerge) != 0)
         {
-            EvalBreaker.FetchAnd(~EvalBreakerBits.ExplicitMerge); // _Py_unset_eval_breaker_bit(tstate, _PY_EVAL_EXPLICIT_MERGE_BIT)
+            UnsetEvalBreakerBit(EvalBreakerBits.ExplicitMerge); // _Py_unset_eval_breaker_bit(tstate, _PY_EVAL_EXPLICIT_MERGE_BIT)
             Interp.Brc.MergeRefcounts(this); // _Py_brc_merge_refcounts(tstate)
         }
 
-        // _PY_GC_SCHEDULED_BIT, _PY_GIL_DROP_REQUEST_BIT, _PY_ASYNC_EXCEPTION_BIT: not modelled.
+        if ((breaker & EvalBreakerBits.GcScheduled) != 0)
+        {
+            UnsetEvalBreakerBit(EvalBreakerBits.GcScheduled); // _Py_unset_eval_breaker_bit(tstate, _PY_GC_SCHEDULED_BIT)
+            Interp.Gc.RunGc(this); // _Py_RunGC(tstate)
+        }
+
+        if ((breaker & EvalBreakerBits.GilDropRequest) != 0)
+        {
+            // Give another thread a chance.
+            Detach(); // _PyThreadState_Detach(tstate)
+            Attach(); // _PyThreadState_Attach(tstate)
+        }
+
+        if ((breaker & EvalBreakerBits.AsyncException) != 0)
+        {
+            HandleAsyncExc(); // _Py_unset_eval_breaker_bit(tstate, _PY_ASYNC_EXCEPTION_BIT), then raise tstate->async_exc
+        }
     }
 }

@@ -12,12 +12,20 @@ public static class ThreadStateStatus
     /// <summary><c>_Py_THREAD_SUSPENDED</c>: parked by stop-the-world.</summary>
     public const int Suspended = 2;
 
+    /// <summary>
+    /// <c>_Py_THREAD_SHUTTING_DOWN</c> (3.14, PR #130649; not in 3.13): the state of a daemon thread removed at
+    /// finalization; its thread hangs when it tries to attach. Used only by
+    /// <see cref="DaemonThreadsAtFinalization.HangWhenShuttingDown"/>.
+    /// </summary>
+    public const int ShuttingDown = 3;
+
     /// <summary>The name of a state value.</summary>
     public static string Describe(int state) => state switch
     {
         Detached => "DETACHED",
         Attached => "ATTACHED",
         Suspended => "SUSPENDED",
+        ShuttingDown => "SHUTTING_DOWN",
         _ => $"?{state}",
     };
 }
@@ -45,4 +53,10 @@ public static class EvalBreakerBits
 
     /// <summary><c>_PY_EVAL_EXPLICIT_MERGE_BIT</c>: the owner has objects queued for a biased-refcount merge.</summary>
     public const long ExplicitMerge = 1L << 6;
+
+    /// <summary><c>_PY_EVAL_EVENTS_BITS</c>: the low bits reserved for events; the instrumentation version sits above them.</summary>
+    public const int EventsBits = 8;
+
+    /// <summary><c>_PY_EVAL_EVENTS_MASK</c>.</summary>
+    public const long EventsMask = (1L << EventsBits) - 1;
 }

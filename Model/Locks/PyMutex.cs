@@ -35,10 +35,17 @@ public sealed class PyMutex : IWaitTarget
         Name = name;
         Bits = new AtomicInt(runtime, $"{name}._bits", LockBits.Unlocked) { FormatValue = LockBits.Describe };
         Bits.WaitTarget = this;
+        Address = runtime.NewAddress();
     }
 
     /// <summary>The mutex's name.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// The mutex's address (<c>&amp;m-&gt;_bits</c>): fixed at creation, unique in the run. Critical sections lock two mutexes
+    /// in the order of their addresses.
+    /// </summary>
+    public long Address { get; }
 
     /// <summary><c>_bits</c>: the lock byte.</summary>
     public AtomicInt Bits { get; }
@@ -64,6 +71,16 @@ public sealed class PyMutex : IWaitTarget
         }
 
         Acquired();
+    }
+
+    /// <summary>
+    /// <c>PyMutex_LockFast</c> (<c>Include/internal/pycore_lock.h</c>): one CAS from unlocked to <c>_Py_LOCKED</c>; false if
+    /// the byte was anything else (locked, or unlocked with waiters parked), in which case the caller takes the slow path.
+    /// </summary>
+    public bool LockFast()
+    {
+        var expected = LockBits.Unlocked;
+        return Bits.CompareExchange(ref expected, LockBits.Locked);
     }
 
     /// <summary>Locks without detaching the thread state (<c>PyMutex_LockFlags(m, _Py_LOCK_DONT_DETACH)</c>).</summary>

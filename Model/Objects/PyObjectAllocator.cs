@@ -53,6 +53,17 @@ public sealed class PyObjectAllocator
         h.InitializeLocal(1);
         h.StoreShared(0, MemoryOrder.Relaxed);
         _rt.Note($"{label} is {allocation.Describe()}");
+        var tstate = _interp.CurrentThreadState;
+        if (_interp.Config.Refcount.RefDebug)
+        {
+            _interp.RefTotal.Add(tstate, 1); // _Py_NewReference: reftotal_increment(tstate)
+        }
+
+        if (type.IsGc)
+        {
+            _interp.Gc.RecordAllocation(tstate); // _PyObject_GC_Link: record_allocation(tstate)
+        }
+
         return op;
     }
 
@@ -82,10 +93,18 @@ public sealed class PyObjectAllocator
         Free(op);
     }
 
-    /// <summary><c>PyObject_Free</c>: returns an object's block to its page (<c>mi_free</c>).</summary>
+    /// <summary>
+    /// <c>PyObject_Free</c> (<c>PyObject_GC_Del</c> for a GC type, which first counts a deallocation): returns an object's
+    /// block to its page (<c>mi_free</c>).
+    /// </summary>
     public void Free(PyObjectPtr op)
     {
         ArgumentNullException.ThrowIfNull(op);
+        if (op.Type.IsGc && _interp.Runtime.CurrentThread.ModelState is PyThreadState tstate)
+        {
+            _interp.Gc.RecordDeallocation(tstate); // PyObject_GC_Del: record_deallocation(tstate)
+        }
+
         _interp.Mimalloc.Free(op.Allocation);
     }
 

@@ -15,7 +15,8 @@ namespace Sim.Model.Objects;
 /// <c>PyRefcount.TryIncref.cs</c>.
 /// </summary>
 /// <remarks>
-/// <c>Py_REF_DEBUG</c>'s reference totals are not modelled. Every count that a merge or a shared decrement computes is
+/// With <see cref="RefcountDesign.RefDebug"/> (<c>Py_REF_DEBUG</c>), every increment and decrement also goes into the
+/// thread's reference total (<see cref="RefTotal"/>). Every count that a merge or a shared decrement computes is
 /// checked: a negative true count is reported as it happens (<c>_Py_NegativeRefcount</c>).
 /// </remarks>
 public sealed partial class PyRefcount
@@ -56,6 +57,11 @@ public sealed partial class PyRefcount
         {
             h.AddShared(RefcountBits.SharedOne);
         }
+
+        if (Design.RefDebug)
+        {
+            _interp.RefTotal.Add(_interp.CurrentThreadState, 1); // _Py_INCREF_IncRefTotal()
+        }
     }
 
     /// <summary>
@@ -71,6 +77,11 @@ public sealed partial class PyRefcount
         if (local == RefcountBits.ImmortalRefcntLocal)
         {
             return;
+        }
+
+        if (Design.RefDebug)
+        {
+            _interp.RefTotal.Add(_interp.CurrentThreadState, -1); // _Py_DECREF_DecRefTotal()
         }
 
         if (h.IsOwnedByCurrentThread())

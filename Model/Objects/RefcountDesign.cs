@@ -24,6 +24,31 @@ public sealed record RefcountDesign
 
     /// <summary>How an exiting thread leaves the BRC table (<c>_Py_brc_remove_thread</c>).</summary>
     public BrcRemoveThread RemoveThread { get; init; } = BrcRemoveThread.DrainUntilEmptyUnderLock;
+
+    /// <summary>
+    /// <c>Py_REF_DEBUG</c>: a debug build that counts every reference operation in the thread's reference total
+    /// (<see cref="RefTotal"/>). Off by default, as in a release build.
+    /// </summary>
+    public bool RefDebug { get; init; }
+
+    /// <summary>Where <c>tstate_delete_common</c> merges an exiting thread's reference total (with <see cref="RefDebug"/>).</summary>
+    public RefTotalMerge RefTotalMerge { get; init; } = RefTotalMerge.UnderHeadLock;
+}
+
+/// <summary>Where an exiting thread's reference total goes into the interpreter's.</summary>
+public enum RefTotalMerge
+{
+    /// <summary>
+    /// CPython 3.13: under <c>HEAD_LOCK</c>, together with the unlink, so <c>_PyInterpreterState_GetRefTotal</c> (also under
+    /// <c>HEAD_LOCK</c>) counts the thread's total exactly once, and two exiting threads never update the total at once.
+    /// </summary>
+    UnderHeadLock,
+
+    /// <summary>
+    /// Broken (MECHANISMS.md A8, <c>reftotal-unlocked-merge</c>): before <c>HEAD_LOCK</c>. A concurrent sum counts the total
+    /// twice (in the interpreter's and in the still-linked thread's), and two exiting threads' plain <c>+=</c> lose one.
+    /// </summary>
+    BeforeHeadLock,
 }
 
 /// <summary>When <c>_Py_ExplicitMergeRefcount</c> and <c>_Py_MergeZeroLocalRefcount</c> write <c>ob_ref_local</c> and <c>ob_tid</c>.</summary>

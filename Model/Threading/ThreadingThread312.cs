@@ -15,8 +15,9 @@ namespace Sim.Model.Threading;
 /// Each read and write of <c>_tstate_lock</c> and <c>_is_stopped</c> is its own step, as each Python attribute access is
 /// a separate bytecode. They are Python attributes, not C fields: every access runs with the GIL held in 3.12 (and under
 /// the object's own lock in a free-threaded build), so two threads' accesses never race in C; they are therefore
-/// sequentially consistent atomic cells (the GIL's hand-over orders them), not plain ones. Deviation: the <c>_shutdown_locks</c> bookkeeping (<c>_set_tstate_lock</c> adds
-/// non-daemon locks, <c>_stop</c> prunes them) is not modelled, and neither is 3.12's <c>threading._shutdown</c>.
+/// sequentially consistent atomic cells (the GIL's hand-over orders them), not plain ones. <c>_set_tstate_lock</c>
+/// registers a non-daemon thread's lock for 3.12's <c>threading._shutdown</c> (<see cref="ThreadingModule.Shutdown"/>;
+/// see its deviations).
 /// </remarks>
 public sealed class ThreadingThread312 : ThreadingThread
 {
@@ -62,6 +63,18 @@ public sealed class ThreadingThread312 : ThreadingThread
         return _isStopped.Load() == 0;
     }
 
+    /// <summary>
+    /// 3.12's <c>_shutdown</c> on the main thread: <c>tlock = _main_thread._tstate_lock; assert tlock is not None; assert
+    /// tlock.locked(); tlock.release(); _main_thread._stop()</c>.
+    /// </summary>
+    internal void ReleaseAndStopAsMainThread()
+    {
+        var tlock = _tstateLock.Load();
+        Runtime.Check(tlock is not null && tlock.Locked(), "threading._shutdown: the main thread's _tstate_lock is not held (assert tlock.locked())");
+        tlock.Release();
+        Stop();
+    }
+
     /// <summary><c>_MainThread.__init__</c>: the main thread sets its lock and is started.</summary>
     internal void InitMainThread()
     {
@@ -83,11 +96,19 @@ public sealed class ThreadingThread312 : ThreadingThread
         Run();
     }
 
-    /// <summary><c>_set_tstate_lock</c>: <c>self._tstate_lock = _set_sentinel(); self._tstate_lock.acquire()</c>.</summary>
+    /// <summary>
+    /// <c>_set_tstate_lock</c>: <c>self._tstate_lock = _set_sentinel(); self._tstate_lock.acquire()</c>; a non-daemon
+    /// thread's lock joins <c>_shutdown_locks</c>.
+    /// </summary>
     private void SetTstateLock()
     {
         _tstateLock.Store(SetSentinel());
-        _tstateLock.Load()!.Acquire();
+        var lockObject = _tstateLock.Load()!;
+        lockObject.Acquire();
+        if (!Daemon)
+        {
+            Threading.AddShutdownLock312(lockObject);
+        }
     }
 
     /// <summary>

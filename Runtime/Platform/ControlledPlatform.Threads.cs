@@ -60,6 +60,10 @@ internal sealed partial class ControlledPlatform
             ThrowIfStopped(thread);
             thread.Body();
         }
+        catch (ThreadExitException)
+        {
+            // PyThread_exit_thread: a normal exit.
+        }
         catch (Exception ex) when (Unwinding.Stops(ex))
         {
             thread.MarkUnwound();

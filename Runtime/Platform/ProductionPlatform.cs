@@ -189,6 +189,9 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     [DoesNotReturn]
     public override void Fail(string message)
     {
+        // A thread that vanished in a fork runs on until its next Runtime point (a real fork leaves it behind at once):
+        // what it finds in the child's memory meanwhile is not a finding, since in the child it does not exist.
+        ThrowIfStopped(SimThread.Current);
         Runtime.RecordFailure(RecordedFailure.Check(message));
         throw new InvariantViolationException(message);
     }
@@ -330,7 +333,12 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         state.Waiting = null;
         try
         {
+            ThrowIfStopped(thread);
             thread.Body();
+        }
+        catch (ThreadExitException)
+        {
+            // PyThread_exit_thread: a normal exit.
         }
         catch (Exception ex) when (ex is ThreadGoneException or RunEndedException)
         {

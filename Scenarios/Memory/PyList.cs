@@ -16,8 +16,9 @@ namespace Sim.Scenarios.Memory;
 /// old array through QSBR.
 /// </summary>
 /// <remarks>
-/// Deviations: the critical section is the list's <c>ob_mutex</c> taken with <c>PyMutex_Lock</c> (the critical-section
-/// stack and its suspension on detach are not modelled); no slicing, no error paths beyond an index out of range.
+/// Deviations: the critical section is the list's <c>ob_mutex</c> taken with <c>PyMutex_Lock</c>, not a
+/// <c>CriticalSection</c> (whose stack and suspension on detach these scenarios do not exercise, and whose slow path
+/// would change their schedules); no slicing, no error paths beyond an index out of range.
 /// </remarks>
 public sealed class PyList
 {

@@ -1,4 +1,7 @@
+using Sim.Model.Ceval;
+using Sim.Model.CriticalSections;
 using Sim.Model.Interpreter;
+using Sim.Model.Locks;
 using Sim.Model.Qsbr;
 using Sim.Model.Tests.Mimalloc;
 using Sim.Model.Threading;
@@ -41,6 +44,44 @@ public class ThreadStateLifecycleTests
             [
                 new("_Py_qsbr_detach", () => main.Qsbr!.Seq.Peek() == QsbrSeq.Offline),
                 new("tstate_set_detached", () => main.State.Peek() == ThreadStateStatus.Detached),
+            ]);
+        });
+
+    /// <summary>
+    /// <c>_PyThreadState_Attach</c> with <c>PYTHON_GIL=1</c> and a critical section that the detach suspended: the GIL
+    /// first, the critical section last.
+    /// </summary>
+    [Fact]
+    public void Attach_TakesTheGil_ThenAttaches_ThenPutsQsbrOnline_ThenResumesTheTopCriticalSection() =>
+        AssertStepsInPystateOrder(rt =>
+        {
+            var main = MemoryKit.Interp(rt, ModelConfig.Cpython313 with { Gil = GilDesign.Enabled }).MainThreadState;
+            var m = new PyMutex(rt, "m");
+            _ = CriticalSection.BeginMutex(main, m);
+            main.Detach();
+            return (main.Attach,
+            [
+                new("take_gil", () => main.HoldsGil),
+                new("tstate_try_attach", () => main.State.Peek() == ThreadStateStatus.Attached),
+                new("_Py_qsbr_attach", () => main.Qsbr!.Seq.Peek() != QsbrSeq.Offline),
+                new("_PyCriticalSection_Resume", () => m.IsLockedForCheck),
+            ]);
+        });
+
+    /// <summary><c>_PyThreadState_Detach</c> with <c>PYTHON_GIL=1</c> inside a critical section: the section first, the GIL last.</summary>
+    [Fact]
+    public void Detach_SuspendsTheCriticalSections_ThenTakesQsbrOffline_ThenDetaches_ThenDropsTheGil() =>
+        AssertStepsInPystateOrder(rt =>
+        {
+            var main = MemoryKit.Interp(rt, ModelConfig.Cpython313 with { Gil = GilDesign.Enabled }).MainThreadState;
+            var m = new PyMutex(rt, "m");
+            _ = CriticalSection.BeginMutex(main, m);
+            return (main.Detach,
+            [
+                new("_PyCriticalSection_SuspendAll", () => !m.IsLockedForCheck),
+                new("_Py_qsbr_detach", () => main.Qsbr!.Seq.Peek() == QsbrSeq.Offline),
+                new("tstate_set_detached", () => main.State.Peek() == ThreadStateStatus.Detached),
+                new("drop_gil", () => !main.HoldsGil),
             ]);
         });
 

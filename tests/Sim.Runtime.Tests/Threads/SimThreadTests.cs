@@ -1,5 +1,6 @@
 using Sim.Runtime.Cells;
 using Sim.Runtime.Exploration;
+using Sim.Runtime.Stress;
 using Sim.Runtime.Threads;
 using Sim.Testing;
 
@@ -106,6 +107,43 @@ public class SimThreadTests
             rt.Yield("give vanished threads a chance to misbehave");
             rt.Check(counter.Peek() == atFork, "a thread that vanished in the fork kept running");
         }, iterations: 300);
+
+    [Fact]
+    public void OnRealThreads_AThreadLeftBehindByAFork_ReportsNoFinding()
+    {
+        // On real threads a vanished thread runs on until its next Runtime point; a check it fails meanwhile sees the
+        // child's memory, where it does not exist: not a finding.
+        var result = StressRunner.Run(rt =>
+        {
+            var running = new AtomicInt(rt, "running");
+            var forked = new ManualResetEventSlim();
+            var checkedAfterFork = new ManualResetEventSlim();
+            rt.StartThread("left-behind", () =>
+            {
+                running.Store(1);
+                forked.Wait(); // outside the Runtime: no Runtime point between the fork and the check
+                try
+                {
+                    rt.Check(false, "a check failed by a thread that does not exist in the fork child");
+                }
+                finally
+                {
+                    checkedAfterFork.Set();
+                }
+            });
+            while (running.Load() == 0)
+            {
+                rt.Yield("waiting for the thread to run");
+            }
+
+            rt.Fork();
+            forked.Set();
+            checkedAfterFork.Wait();
+        }, new StressOptions { Runs = 20, HangTimeout = TimeSpan.FromSeconds(5), MaxHangs = 1 });
+
+        Assert.False(result.FoundBug, string.Join("; ", result.Messages.Keys));
+        Assert.Equal(20, result.Runs);
+    }
 
     [Fact]
     public void Choices_ReachEveryValue_AndNoOther()
