@@ -87,6 +87,7 @@ public static class Explorer
         using var engine = CreateEngine(config, Body);
         engine.RegisterStartIterationCallBack(_ =>
         {
+            ForgetExploredPaths(engine);
             state.Iterations++;
             onIteration?.Invoke(state.Iterations);
             if (options.TimeLimit is { } limit && clock.Elapsed > limit)
@@ -233,6 +234,20 @@ public static class Explorer
         var bound = StrategyRow.Of(o.Strategy).UsesBound ? $"({o.StrategyBound})" : string.Empty;
         var seed = o.Seed is { } s ? $", seed {s}" : string.Empty;
         return $"{o.Strategy.Name()}{bound}{seed}";
+    }
+
+    /// <summary>
+    /// Drops what Coyote 1.7.11 keeps of every iteration for its coverage report, which the harness never reads: at the
+    /// end of each iteration <c>CoyoteRuntime</c> adds the whole schedule, as text, to
+    /// <c>TestReport.CoverageInfo.ExploredPaths</c> (a set of every distinct schedule: about 15 KB per iteration of the
+    /// corpus, so a 100,000-iteration exploration held over 1 GB), and the hash of every visited state to
+    /// <c>VisitedStates</c>. Called as each iteration starts, after the previous one's were merged into the report.
+    /// </summary>
+    private static void ForgetExploredPaths(TestingEngine engine)
+    {
+        var coverage = engine.TestReport.CoverageInfo;
+        coverage.ExploredPaths.Clear();
+        coverage.VisitedStates.Clear();
     }
 
     private static string UncontrolledMessage(string why) => $"Uncontrolled concurrency: {why}";
