@@ -24,6 +24,8 @@ internal static class SimCli
             StressCommand.Create(context),
             CompareCommand.Create(context),
             ConfigCommand.Create(context),
+            MergeCommand.Create(context),
+            HuntWorkerCommand.Create(context),
         };
 
         var parse = root.Parse(args);

@@ -8,8 +8,22 @@ internal static class ToolInfo
     /// <summary>"sim 0.1.0".</summary>
     public static string NameAndVersion { get; } = $"sim {Version}";
 
+    /// <summary>
+    /// The build: a hash of the module version ids of the tool's assemblies (the CLI, the Runtime, the Model, the
+    /// scenarios). The compiler derives each from the assembly's content (deterministic builds), so the same sources built
+    /// by the same SDK give the same id on every machine, and any change to the code gives another.
+    /// </summary>
+    public static string Build { get; } = ComputeBuild();
+
     /// <summary>The informational version, without the source revision suffix.</summary>
     public static string Version =>
         (typeof(ToolInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0")
             .Split('+')[0];
+
+    private static string ComputeBuild()
+    {
+        Type[] anchors = [typeof(ToolInfo), typeof(Sim.Runtime.SimRuntime), typeof(Sim.Model.Interpreter.PyInterpreterState), typeof(Sim.Scenarios.Catalog.ScenarioCatalog)];
+        var ids = string.Join(",", anchors.Select(t => t.Assembly.ManifestModule.ModuleVersionId.ToString("N")));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ids)))[..16];
+    }
 }

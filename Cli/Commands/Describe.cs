@@ -15,6 +15,23 @@ internal static class Describe
         return $"{o.Strategy.Name()}{bound}, seed {o.Seed}, up to {Format.Count(o.Iterations)} iterations, at most {Format.Count(o.MaxSteps)} steps each{limit}";
     }
 
+    /// <summary>" (shard 2/4)", " (shard 2/4: iterations 251 to 500 of each variant, seed 20261375)", or nothing for the whole hunt.</summary>
+    public static string Shard(Hunting.Shard shard, ExplorationOptions options)
+    {
+        if (shard.IsWhole)
+        {
+            return string.Empty;
+        }
+
+        if (shard.Split == Hunting.ShardSplit.Variants)
+        {
+            return $" (shard {shard})";
+        }
+
+        var (first, count) = shard.Slice(options.Iterations);
+        return $" (shard {shard}: iterations {Format.Count(first + 1L)} to {Format.Count(first + (long)count)} of each variant, seed {unchecked(options.Seed + first)})";
+    }
+
     /// <summary>Where the settings came from: the config file, or the built-in defaults.</summary>
     public static string Source(ResolvedSettings settings, CliContext context)
     {

@@ -26,29 +26,77 @@ internal static class HuntCommand
         };
         var shard = new Option<string>("--shard")
         {
-            Description = "Run only shard K of N (1-based): every N-th variant from the K-th, for CI machines that split the hunt.",
+            Description = $"Run only shard K of N (1-based), for CI machines that split the hunt (see --split); default: from {Shard.IndexVariable} (from 0) and {Shard.CountVariable} when both are set (a Kubernetes Indexed Job), else the whole hunt.",
             HelpName = "K/N",
         };
+        var split = new Option<string>("--split")
+        {
+            Description = "What --shard divides: 'variants' (default: every N-th variant from the K-th) or 'iterations' (every variant, with the K-th slice of its iterations and seeds).",
+            HelpName = "variants|iterations",
+        };
+        var jobs = new Option<string>("--jobs")
+        {
+            Description = "Explore this many variants side by side, each in a worker process of its own (one exploration per process); default 1. Same verdicts as one process.",
+            HelpName = "N",
+        };
+        var timeLimit = new Option<string>("--hunt-time-limit")
+        {
+            Description = "Stop the whole hunt after this many seconds (the variants in progress too) and report the variants that finished.",
+            HelpName = "SECONDS",
+        };
         var settings = SettingOptions.Exploration();
-        var command = new Command("hunt", "Explore every scenario variant against its expected outcome; write traces and JSON/JUnit reports.") { scenarios, shard };
+        var command = new Command("hunt", "Explore every scenario variant against its expected outcome; write traces and JSON/JUnit reports.") { scenarios, shard, split, jobs, timeLimit };
         settings.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
-            var part = Shard.Parse(parse.GetValue(shard));
-            var selected = part.Select(Catalog.Select(parse.GetValue(scenarios) ?? []));
+            var patterns = parse.GetValue(scenarios) ?? [];
+            var part = Shard.Parse(parse.GetValue(shard), context.Environment, ParseSplit(parse.GetValue(split)));
+            var selected = part.Select(Catalog.Select(patterns));
             var resolved = settings.Resolve(parse, context);
-            var plan = new HuntPlan(selected, resolved.Settings.ToExplorationOptions(resolved.Seed), resolved.Settings.OutputDirectory, part, resolved.File?.FullPath);
-            context.Out.WriteLine($"Hunting {selected.Count} variants of {selected.Select(v => v.Scenario).Distinct().Count()} scenarios{(part == Shard.Whole ? string.Empty : $" (shard {part})")}");
+            if (!part.IsWhole && resolved.Settings.Exploration.Seed is null)
+            {
+                throw new UsageException($"shard {part} needs a fixed seed, the same in every shard: give --seed N (or set \"seed\" in {Configuration.ConfigFile.FileName})");
+            }
+
+            var options = resolved.Settings.ToExplorationOptions(resolved.Seed);
+            if (part.CheckSlices(options.Iterations) is { } problem)
+            {
+                throw new UsageException(problem);
+            }
+
+            var plan = new HuntPlan(selected, options, resolved.Settings.OutputDirectory, part, resolved.File?.FullPath)
+            {
+                Selection = patterns,
+                Jobs = ParseWhole(parse.GetValue(jobs), "--jobs", 1, 1024) ?? 1,
+                TimeLimit = ParseWhole(parse.GetValue(timeLimit), "--hunt-time-limit", 1, int.MaxValue) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            };
+            context.Out.WriteLine($"Hunting {selected.Count} variants of {selected.Select(v => v.Scenario).Distinct().Count()} scenarios{Describe.Shard(part, options)}{(plan.Jobs > 1 ? $" in {plan.Jobs} worker processes" : string.Empty)}");
             context.Out.WriteLine($"Settings: {Describe.Options(plan.Options)}");
             context.Out.WriteLine($"Config:   {Describe.Source(resolved, context)}");
             context.Out.WriteLine($"Output:   {context.Show(plan.OutputDirectory)}");
             context.Out.WriteLine();
-            var report = HuntView.For(context, plan).Show(progress => HuntLoop.Run(plan, progress));
+            using var interruption = Interruption.Listen(context);
+            var report = HuntView.For(context, plan).Show(progress => HuntLoop.Run(plan, progress, interruption.Token));
             WriteSummary(context, report, plan.OutputDirectory);
-            return report.Passed ? ExitCodes.Ok : ExitCodes.Finding;
+            return report.Interrupted ? ExitCodes.Interrupted
+                : report.Results.Any(e => e.Outcome == Outcome.ToolError) ? ExitCodes.ToolError
+                : report.Passed ? ExitCodes.Ok
+                : ExitCodes.Finding;
         }));
         return command;
     }
+
+    private static ShardSplit ParseSplit(string? text) => text switch
+    {
+        null or "variants" => ShardSplit.Variants,
+        "iterations" => ShardSplit.Iterations,
+        _ => throw new UsageException($"--split \"{text}\" is not valid: give 'variants' or 'iterations'"),
+    };
+
+    private static int? ParseWhole(string? text, string flag, int min, int max) =>
+        text is null ? null
+        : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n
+        : throw new UsageException($"{flag} \"{text}\" is not valid: give a whole number from {min} to {max}");
 
     private static void WriteSummary(CliContext context, HuntReport report, string output)
     {
@@ -62,7 +110,16 @@ internal static class HuntCommand
 
         context.Out.WriteLine();
         var summary = $"{report.Total} variants: {report.Met} met, {report.NotMet} not met, {report.Errors} errors in {Format.Duration(TimeSpan.FromSeconds(report.ElapsedSeconds))}";
-        if (report.Passed)
+        var unfinished = report.Total - report.Results.Count;
+        if (report.Interrupted)
+        {
+            console.MarkupLineInterpolated($"[bold yellow]INTERRUPTED[/] after {report.Results.Count} of {report.Total} variants ({unfinished} not run or stopped): {summary}");
+        }
+        else if (report.TimeLimitReached)
+        {
+            console.MarkupLineInterpolated($"[bold red]FAILED[/]: the hunt's time limit stopped it after {report.Results.Count} of {report.Total} variants ({unfinished} not run or stopped): {summary}");
+        }
+        else if (report.Passed)
         {
             console.MarkupLineInterpolated($"[bold green]PASSED[/]: {summary}");
         }
@@ -77,9 +134,10 @@ internal static class HuntCommand
 
     private static Table SummaryTable(IReadOnlyList<HuntEntry> entries)
     {
+        // Names never break mid-word: at a narrow width they end in an ellipsis, and the other columns wrap at spaces.
         var table = new Table().Border(TableBorder.Simple)
-            .AddColumn("Scenario")
-            .AddColumn("Variant")
+            .AddColumn(new TableColumn("Scenario").NoWrap())
+            .AddColumn(new TableColumn("Variant").NoWrap())
             .AddColumn("Expected")
             .AddColumn("Outcome")
             .AddColumn(new TableColumn("Iterations").RightAligned())
@@ -96,8 +154,8 @@ internal static class HuntCommand
                 _ => Format.Count(e.Iterations),
             };
             table.AddRow(
-                new Text(e.Scenario == previous ? string.Empty : e.Scenario),
-                new Text(e.Variant),
+                new Text(e.Scenario == previous ? string.Empty : e.Scenario) { Overflow = Overflow.Ellipsis },
+                new Text(e.Variant) { Overflow = Overflow.Ellipsis },
                 new Text(e.Expected),
                 new Text(outcome),
                 new Text(iterations),

@@ -73,6 +73,12 @@ internal static class ReplayCommand
         StepsView.Write(console, steps.Count > 0 ? steps : recorded.Steps, shown);
         context.Out.WriteLine();
 
+        if (result.Outcome == Outcome.ToolError)
+        {
+            console.MarkupLineInterpolated($"[bold yellow]TOOL ERROR[/] on replay (an error of sim itself, not a finding): {result.Message}");
+            return ExitCodes.ToolError;
+        }
+
         if (result.Outcome == Outcome.ScenarioError)
         {
             console.MarkupLineInterpolated($"[bold yellow]SCENARIO ERROR[/] on replay (an error of the scenario, not a finding): {result.Message}");

@@ -22,7 +22,7 @@ internal static class SettingFields
         Exploration("iterations", "--iterations", Whole(1, uint.MaxValue),
             "Schedules to explore per variant at most; exploration stops at the first bug.",
             o => o.Iterations, (o, v) => o with { Iterations = (uint)v }),
-        Exploration("maxSteps", "--max-steps", Whole(10, uint.MaxValue),
+        Exploration("maxSteps", "--max-steps", Whole(10, ExplorationOptions.MaxStepsLimit),
             "Scheduling steps per iteration before it is reported as a livelock (fair strategies get 10 times as many).",
             o => o.MaxSteps, (o, v) => o with { MaxSteps = (uint)v }),
         Exploration("seed", "--seed", Seed,

@@ -17,6 +17,9 @@ internal sealed record HuntReport
 
     public required string Tool { get; init; }
 
+    /// <summary>The build that ran (<see cref="ToolInfo.Build"/>); <c>sim merge</c> merges only reports of one build.</summary>
+    public required string Build { get; init; }
+
     public required DateTimeOffset StartedAt { get; init; }
 
     public required double ElapsedSeconds { get; init; }
@@ -27,11 +30,26 @@ internal sealed record HuntReport
     /// <summary>The exploration settings every variant ran with (<see cref="Configuration.RecordedSettings"/>).</summary>
     public required JsonObject Settings { get; init; }
 
-    /// <summary>The shard run (<c>1/1</c> when not sharded).</summary>
+    /// <summary>The <c>--scenario</c> patterns of the hunt (empty: every variant).</summary>
+    public required IReadOnlyList<string> Selection { get; init; }
+
+    /// <summary>The shard run (<c>1/1</c> when not sharded, and for a merged report).</summary>
     public required string Shard { get; init; }
 
-    /// <summary>True if every expectation held.</summary>
+    /// <summary>What the shards divide: <c>variants</c> or <c>iterations</c>.</summary>
+    public required Hunting.ShardSplit Split { get; init; }
+
+    /// <summary>The shards a merged report was made of (<c>sim merge</c>); empty for a hunt's own report.</summary>
+    public IReadOnlyList<string> MergedFrom { get; init; } = [];
+
+    /// <summary>True if every selected variant finished and met its expectation.</summary>
     public required bool Passed { get; init; }
+
+    /// <summary>True if Ctrl-C or SIGTERM stopped the hunt: the results are the variants that finished before.</summary>
+    public bool Interrupted { get; init; }
+
+    /// <summary>True if the hunt's wall-time limit stopped it: the results are the variants that finished before.</summary>
+    public bool TimeLimitReached { get; init; }
 
     public required int Total { get; init; }
 
@@ -59,6 +77,10 @@ internal sealed record HuntReport
 /// <param name="ElapsedSeconds">Wall time: to the first bug, or of all iterations when clean.</param>
 /// <param name="Strategy">The strategy as the harness described it.</param>
 /// <param name="Trace">The saved trace (a path relative to the report's folder), if a bug was found.</param>
+/// <param name="FirstIteration">
+/// The number, in the whole run, of the first iteration this entry explored: 1, unless <c>--split iterations</c> gave
+/// the shard a later slice (the bug was then found in iteration <c>FirstIteration - 1 + Iterations</c> of the whole run).
+/// </param>
 internal sealed record HuntEntry(
     string Scenario,
     string Variant,
@@ -73,4 +95,5 @@ internal sealed record HuntEntry(
     long SchedulingSteps,
     double ElapsedSeconds,
     string Strategy,
-    string? Trace);
+    string? Trace,
+    uint FirstIteration = 1);

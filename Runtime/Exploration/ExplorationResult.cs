@@ -16,6 +16,12 @@ public enum Outcome
 
     /// <summary>A replayed trace did not reproduce: it belongs to another program, or the program changed.</summary>
     ReplayFailed,
+
+    /// <summary>
+    /// The tool failed, not the program: the process ran out of memory or stack, or the exploration engine failed. Never a
+    /// finding, whichever simulated thread was running when it happened.
+    /// </summary>
+    ToolError,
 }
 
 /// <summary>What kind of bug was found.</summary>

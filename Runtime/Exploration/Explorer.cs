@@ -33,17 +33,21 @@ public static class Explorer
     /// <param name="program">The body of the simulated main thread.</param>
     /// <param name="options">The exploration settings.</param>
     /// <param name="onIteration">Called as each iteration starts, with its 1-based number (for progress displays).</param>
-    public static ExplorationResult Explore(Action<SimRuntime> program, ExplorationOptions options, Action<int>? onIteration = null) =>
-        Run(program, options, trace: null, onIteration);
+    /// <param name="cancel">
+    /// Stops the exploration before its next iteration (an interrupted or timed-out hunt): the result counts the
+    /// iterations that ran, and says clean if none of them failed.
+    /// </param>
+    public static ExplorationResult Explore(Action<SimRuntime> program, ExplorationOptions options, Action<int>? onIteration = null, CancellationToken cancel = default) =>
+        Run(program, options, trace: null, onIteration, cancel);
 
     /// <summary>Replays a reproducible trace that <see cref="Explore"/> produced for the same program.</summary>
     public static ExplorationResult Replay(Action<SimRuntime> program, string coyoteTrace, ExplorationOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(coyoteTrace);
-        return Run(program, options, coyoteTrace, onIteration: null);
+        return Run(program, options, coyoteTrace, onIteration: null, CancellationToken.None);
     }
 
-    private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, string? trace, Action<int>? onIteration)
+    private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, string? trace, Action<int>? onIteration, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(options);
@@ -59,6 +63,11 @@ public static class Explorer
 
         void Body()
         {
+            if (state.Stopped)
+            {
+                return;
+            }
+
             var rt = SimRuntime.CreateControlled(options.VirtualNanosPerStep, options.YieldFairness);
             state.Current = rt;
             try
@@ -84,20 +93,29 @@ public static class Explorer
             }
         }
 
+        // Stopping early never calls TestingEngine.Stop: in Coyote 1.7.11 it makes Run return while the iteration in
+        // progress still runs on the engine's task, racing with the report read below. Instead the engine is told that
+        // the iteration under way is its last (its loop reads the configuration's iteration count each time round).
+        void StopAfter(uint iteration) => config.WithTestingIterations(iteration + 1);
+
         using var engine = CreateEngine(config, Body);
-        engine.RegisterStartIterationCallBack(_ =>
+        engine.RegisterStartIterationCallBack(iteration =>
         {
             ForgetExploredPaths(engine);
+            if (cancel.IsCancellationRequested || (options.TimeLimit is { } limit && clock.Elapsed > limit))
+            {
+                // This iteration runs nothing (Body returns at once) and is not counted.
+                state.Stopped = true;
+                StopAfter(iteration);
+                return;
+            }
+
             state.Iterations++;
             onIteration?.Invoke(state.Iterations);
-            if (options.TimeLimit is { } limit && clock.Elapsed > limit)
-            {
-                engine.Stop();
-            }
         });
-        engine.RegisterEndIterationCallBack(_ =>
+        engine.RegisterEndIterationCallBack(iteration =>
         {
-            if (state.Current is not { } rt)
+            if (state.Stopped || state.Current is not { } rt)
             {
                 return;
             }
@@ -107,7 +125,7 @@ public static class Explorer
             rt.End(TimeSpan.FromSeconds(2));
             if (rt.UncontrolledReason is not null)
             {
-                engine.Stop();
+                StopAfter(iteration);
             }
         });
 
@@ -155,12 +173,17 @@ public static class Explorer
             return Result(Outcome.ScenarioError, null, UncontrolledMessage(why));
         }
 
+        if (rt?.Failure is { OfTool: true } toolFailure)
+        {
+            return Result(Outcome.ToolError, null, toolFailure.Message);
+        }
+
         if (engineError is not null || report.InternalErrors.Count > 0)
         {
             var error = engineError ?? string.Join("; ", report.InternalErrors);
             return replay
                 ? Result(Outcome.ReplayFailed, null, $"the trace does not replay against this program: {error}")
-                : Result(Outcome.ScenarioError, null, $"the exploration engine failed: {error}");
+                : Result(Outcome.ToolError, null, $"the exploration engine failed: {error}");
         }
 
         if (bug is null)
@@ -213,7 +236,7 @@ public static class Explorer
     {
         var config = Configuration.Create()
             .WithTestingIterations(o.Iterations)
-            .WithMaxSchedulingSteps(o.MaxSteps)
+            .WithMaxSchedulingSteps(o.MaxSteps, o.FairMaxSteps)
             .WithFailureOnMaxStepsBoundEnabled(true)
             .WithTelemetryEnabled(false)
             .WithConsoleLoggingEnabled(false)
@@ -261,5 +284,8 @@ public static class Explorer
         public long Steps { get; set; }
 
         public IReadOnlyList<ThreadSnapshot>? Snapshot { get; set; }
+
+        /// <summary>True once a cancellation or the time limit ended the exploration: the iterations left run nothing.</summary>
+        public bool Stopped { get; set; }
     }
 }
