@@ -15,6 +15,12 @@ internal static class ToolInfo
     /// </summary>
     public static string Build { get; } = ComputeBuild();
 
+    /// <summary>
+    /// The folder of this tool's project (<c>Cli/</c>, the one with <c>Sim.Cli.csproj</c>) when the tool runs from a build in
+    /// a clone of the repository, found from the assembly's folder upwards; null otherwise (an installed copy).
+    /// </summary>
+    public static string? ProjectDirectory { get; } = FindProject(AppContext.BaseDirectory);
+
     /// <summary>The informational version, without the source revision suffix.</summary>
     public static string Version =>
         (typeof(ToolInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0")
@@ -25,5 +31,21 @@ internal static class ToolInfo
         Type[] anchors = [typeof(ToolInfo), typeof(Sim.Runtime.SimRuntime), typeof(Sim.Model.Interpreter.PyInterpreterState), typeof(Sim.Scenarios.Catalog.ScenarioCatalog)];
         var ids = string.Join(",", anchors.Select(t => t.Assembly.ManifestModule.ModuleVersionId.ToString("N")));
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ids)))[..16];
+    }
+
+    private static string? FindProject(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            foreach (var candidate in new[] { dir.FullName, Path.Combine(dir.FullName, "Cli") })
+            {
+                if (File.Exists(Path.Combine(candidate, "Sim.Cli.csproj")))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
     }
 }

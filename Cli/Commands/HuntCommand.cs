@@ -5,6 +5,7 @@ using Sim.Cli.Reports;
 using Sim.Runtime.Exploration;
 using Sim.Scenarios.Catalog;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Sim.Cli.Commands;
 
@@ -64,19 +65,25 @@ internal static class HuntCommand
                 throw new UsageException(problem);
             }
 
+            if (part is { IsWhole: false, Split: ShardSplit.Iterations } && options.Strategy == Strategy.PreemptionBounded)
+            {
+                throw new UsageException("the preemption-bounded search enumerates one variant's schedules in a single order, so its iterations cannot be split between shards: give --split variants, or another --strategy");
+            }
+
             var plan = new HuntPlan(selected, options, resolved.Settings.OutputDirectory, part, resolved.File?.FullPath)
             {
                 Selection = patterns,
                 Jobs = ParseWhole(parse.GetValue(jobs), "--jobs", 1, 1024) ?? 1,
                 TimeLimit = ParseWhole(parse.GetValue(timeLimit), "--hunt-time-limit", 1, int.MaxValue) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             };
+            using var hold = HuntLoop.Prepare(plan);
             context.Out.WriteLine($"Hunting {selected.Count} variants of {selected.Select(v => v.Scenario).Distinct().Count()} scenarios{Describe.Shard(part, options)}{(plan.Jobs > 1 ? $" in {plan.Jobs} worker processes" : string.Empty)}");
             context.Out.WriteLine($"Settings: {Describe.Options(plan.Options)}");
             context.Out.WriteLine($"Config:   {Describe.Source(resolved, context)}");
             context.Out.WriteLine($"Output:   {context.Show(plan.OutputDirectory)}");
             context.Out.WriteLine();
             using var interruption = Interruption.Listen(context);
-            var report = HuntView.For(context, plan).Show(progress => HuntLoop.Run(plan, progress, interruption.Token));
+            var report = HuntView.For(context, plan).Show(progress => HuntLoop.Run(plan, progress, hold, interruption.Token));
             WriteSummary(context, report, plan.OutputDirectory);
             return report.Interrupted ? ExitCodes.Interrupted
                 : report.Results.Any(e => e.Outcome == Outcome.ToolError) ? ExitCodes.ToolError
@@ -102,10 +109,11 @@ internal static class HuntCommand
     {
         var console = context.Console;
         context.Out.WriteLine();
-        console.Write(SummaryTable(report.Results));
+        console.Write(Summary(report.Results, context.Width));
         foreach (var e in report.Results.Where(e => e.Verdict != VerdictKind.Met))
         {
-            context.Out.WriteLine($"{HuntView.Word(e.Verdict)}: {e.Scenario}/{e.Variant}: {e.Explanation}" + (e.Trace is null ? string.Empty : $" (trace: {context.Show(Path.Combine(output, e.Trace))})"));
+            context.Out.WriteLine($"{HuntView.Word(e.Verdict)}: {e.Scenario}/{e.Variant}: {e.Explanation}"
+                + (e.Trace is null ? string.Empty : $" (replay: {Describe.ReplayCommand(context, Path.Combine(output, e.Trace))})"));
         }
 
         context.Out.WriteLine();
@@ -132,38 +140,64 @@ internal static class HuntCommand
         context.Out.WriteLine($"Reports: {context.Show(files.JsonPath)}, {context.Show(files.JUnitPath)}");
     }
 
-    private static Table SummaryTable(IReadOnlyList<HuntEntry> entries)
+    /// <summary>
+    /// The summary: a table with a column per field when it fits the console, else (a narrow terminal) one line per
+    /// variant under its scenario, wrapped at spaces with the continuation indented. Names are never broken mid-word.
+    /// </summary>
+    private static IRenderable Summary(IReadOnlyList<HuntEntry> entries, int width)
     {
-        // Names never break mid-word: at a narrow width they end in an ellipsis, and the other columns wrap at spaces.
-        var table = new Table().Border(TableBorder.Simple)
-            .AddColumn(new TableColumn("Scenario").NoWrap())
-            .AddColumn(new TableColumn("Variant").NoWrap())
-            .AddColumn("Expected")
-            .AddColumn("Outcome")
-            .AddColumn(new TableColumn("Iterations").RightAligned())
-            .AddColumn(new TableColumn("Time").RightAligned())
-            .AddColumn("Verdict");
-        string? previous = null;
-        foreach (var e in entries)
+        string[] headers = ["Scenario", "Variant", "Expected", "Outcome", "Iterations", "Time", "Schedules", "Verdict"];
+        var rows = entries.Select(e => new[] { e.Scenario, e.Variant, e.Expected, OutcomeText(e), IterationsText(e), HuntView.Elapsed(e), e.Schedules, HuntView.Word(e.Verdict) }).ToList();
+
+        // The simple border: a space of padding on either side of each cell, and a border space before, between and after the columns.
+        var natural = headers.Length + 1 + headers.Select((h, c) => rows.Select(r => r[c].Length).Append(h.Length).Max() + 2).Sum();
+        return natural <= width ? Table(headers, rows, entries) : List(entries);
+    }
+
+    private static Table Table(string[] headers, List<string[]> rows, IReadOnlyList<HuntEntry> entries)
+    {
+        var table = new Table().Border(TableBorder.Simple);
+        foreach (var header in headers)
         {
-            var outcome = e.Kind is { } kind ? $"bug ({Json.Name(kind)})" : Json.Name(e.Outcome);
-            var iterations = e.Outcome switch
-            {
-                Outcome.BugFound => $"{Format.Count(e.Iterations)} to bug",
-                Outcome.Clean => $"{Format.Count(e.Iterations)} clean",
-                _ => Format.Count(e.Iterations),
-            };
-            table.AddRow(
-                new Text(e.Scenario == previous ? string.Empty : e.Scenario) { Overflow = Overflow.Ellipsis },
-                new Text(e.Variant) { Overflow = Overflow.Ellipsis },
-                new Text(e.Expected),
-                new Text(outcome),
-                new Text(iterations),
-                new Text(HuntView.Elapsed(e)),
-                new Markup(HuntView.Markup(e.Verdict)));
+            table.AddColumn(header is "Iterations" or "Time" ? new TableColumn(header).RightAligned() : new TableColumn(header));
+        }
+
+        string? previous = null;
+        foreach (var (row, e) in rows.Zip(entries))
+        {
+            table.AddRow([.. row.Take(row.Length - 1).Select((text, c) => new Text(c == 0 && text == previous ? string.Empty : text)), new Markup(HuntView.Markup(e.Verdict))]);
             previous = e.Scenario;
         }
 
         return table;
     }
+
+    private static Rows List(IReadOnlyList<HuntEntry> entries)
+    {
+        var lines = new List<IRenderable> { new Text("Scenario, then each variant: verdict; expected; outcome; iterations; time; schedules") };
+        string? previous = null;
+        foreach (var e in entries)
+        {
+            if (e.Scenario != previous)
+            {
+                lines.Add(new Text(e.Scenario));
+                previous = e.Scenario;
+            }
+
+            var schedules = e.Schedules.Length == 0 ? string.Empty : $"; {e.Schedules}";
+            var line = $"{Markup.Escape(e.Variant)}: {HuntView.Markup(e.Verdict)}; {Markup.Escape($"expected {e.Expected}; {OutcomeText(e)}; {IterationsText(e)}; {HuntView.Elapsed(e)}{schedules}")}";
+            lines.Add(new Padder(new Markup(line), new Padding(2, 0, 0, 0)));
+        }
+
+        return new Rows(lines);
+    }
+
+    private static string OutcomeText(HuntEntry e) => e.Kind is { } kind ? $"bug ({Json.Name(kind)})" : Json.Name(e.Outcome);
+
+    private static string IterationsText(HuntEntry e) => e.Outcome switch
+    {
+        Outcome.BugFound => $"{Format.Count(e.Iterations)} to bug",
+        Outcome.Clean => $"{Format.Count(e.Iterations)} clean",
+        _ => Format.Count(e.Iterations),
+    };
 }

@@ -20,16 +20,16 @@ internal static class HuntLoop
     /// <summary>Hunts <paramref name="plan"/>; returns the final report (also on disk).</summary>
     /// <param name="plan">What to hunt.</param>
     /// <param name="progress">Told as variants start and finish (one call at a time, even with worker processes).</param>
+    /// <param name="held">The output folder's lock, if the caller took it already (<see cref="Prepare"/>); else the loop takes it.</param>
     /// <param name="interrupt">Ctrl-C or SIGTERM: stops the hunt; the report says it was interrupted.</param>
-    public static HuntReport Run(HuntPlan plan, IHuntProgress progress, CancellationToken interrupt = default)
+    public static HuntReport Run(HuntPlan plan, IHuntProgress progress, OutputLock? held = null, CancellationToken interrupt = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(progress);
-        using var hold = OutputLock.Take(plan.OutputDirectory);
+        using var hold = held is null ? Prepare(plan) : null;
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var files = new HuntReportFiles(plan.OutputDirectory);
-        files.Clear();
 
         var entries = new HuntEntry?[plan.Variants.Count];
         var gate = new Lock();
@@ -107,6 +107,26 @@ internal static class HuntLoop
     }
 
     /// <summary>
+    /// Locks the plan's output folder for the hunt and removes a previous run's reports: what must succeed before anything
+    /// is explored or printed (an unwritable folder or another hunt on it is a <see cref="UsageException"/>).
+    /// </summary>
+    public static OutputLock Prepare(HuntPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var hold = OutputLock.Take(plan.OutputDirectory);
+        try
+        {
+            new HuntReportFiles(plan.OutputDirectory).Clear();
+            return hold;
+        }
+        catch
+        {
+            hold.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Explores one variant, judges it, saves the trace of a bug under <paramref name="outputDirectory"/>: its report
     /// entry; null if <paramref name="cancel"/> stopped the exploration before it finished.
     /// </summary>
@@ -137,7 +157,9 @@ internal static class HuntLoop
             result.Elapsed.TotalSeconds,
             result.Strategy,
             trace is null ? null : Path.GetRelativePath(outputDirectory, trace).Replace('\\', '/'),
-            task.FirstIteration);
+            task.FirstIteration,
+            HuntShrink.Of(result.Shrink),
+            result.Outcome == Outcome.Clean ? HuntBounded.Of(result.Bounded) : null);
     }
 
     /// <summary>

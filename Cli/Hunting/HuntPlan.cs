@@ -24,6 +24,13 @@ internal sealed record HuntPlan(IReadOnlyList<VariantRef> Variants, ExplorationO
     {
         var (first, count) = Shard.Slice(Options.Iterations);
         var options = first == 0 && count == Options.Iterations ? Options : Options with { Seed = unchecked(Options.Seed + first), Iterations = count };
+        if (Shard.Split == ShardSplit.Iterations && Shard.K < Shard.N)
+        {
+            // The preemption-bounded search after a clean run is the same in every slice: only the last slice's shard
+            // runs it, where a single process would (after the last iteration).
+            options = options with { BoundedSchedules = 0 };
+        }
+
         return new HuntTask(index, Variants[index], options, first + 1);
     }
 }

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Sim.Cli.Output;
 using Sim.Runtime.Exploration;
 using Sim.Scenarios.Catalog;
 
@@ -81,6 +83,8 @@ internal sealed record HuntReport
 /// The number, in the whole run, of the first iteration this entry explored: 1, unless <c>--split iterations</c> gave
 /// the shard a later slice (the bug was then found in iteration <c>FirstIteration - 1 + Iterations</c> of the whole run).
 /// </param>
+/// <param name="Shrink">What shrinking did to the bug's schedule, if it ran.</param>
+/// <param name="Bounded">What the preemption-bounded search covered, if it ran and found no bug.</param>
 internal sealed record HuntEntry(
     string Scenario,
     string Variant,
@@ -96,4 +100,60 @@ internal sealed record HuntEntry(
     double ElapsedSeconds,
     string Strategy,
     string? Trace,
-    uint FirstIteration = 1);
+    uint FirstIteration = 1,
+    HuntShrink? Shrink = null,
+    HuntBounded? Bounded = null)
+{
+    /// <summary>
+    /// A bug's schedule after shrinking ("12 steps, 1 preemption (from 118, 3)"), or how far the preemption-bounded search
+    /// got on a clean variant ("&lt;= 1 preemption: 347", "0 preemptions: 13", "all: 12" when every schedule ran, "none:
+    /// 1,000 run"). For the
+    /// summary table and JUnit; not in the JSON, which has the figures.
+    /// </summary>
+    [JsonIgnore]
+    public string Schedules
+    {
+        get
+        {
+            if (Shrink is { } s)
+            {
+                return Format.Steps(s.StepsAfter, s.PreemptionsAfter)
+                    + (s.StepsAfter != s.StepsBefore || s.PreemptionsAfter != s.PreemptionsBefore ? $" (from {Format.Count(s.StepsBefore)}, {Format.Count(s.PreemptionsBefore)})" : string.Empty);
+            }
+
+            return Bounded switch
+            {
+                { Exhaustive: true } b => $"all: {Format.Count(b.Schedules)}",
+                { CleanBound: 0 } b => $"0 preemptions: {Format.Count(b.Schedules)}",
+                { CleanBound: { } k } b => $"<= {k} preemption{(k == 1 ? string.Empty : "s")}: {Format.Count(b.Schedules)}",
+                { } b => $"none: {Format.Count(b.Runs)} run",
+                _ => string.Empty,
+            };
+        }
+    }
+}
+
+/// <summary>What shrinking did to a bug's schedule (<see cref="ShrinkReport"/>).</summary>
+/// <param name="StepsBefore">Scheduling steps of the schedule exploration found.</param>
+/// <param name="PreemptionsBefore">Its preemptions.</param>
+/// <param name="StepsAfter">Scheduling steps of the schedule kept (the trace's).</param>
+/// <param name="PreemptionsAfter">Its preemptions.</param>
+/// <param name="Runs">Candidate schedules run.</param>
+/// <param name="ElapsedSeconds">Wall time of shrinking.</param>
+internal sealed record HuntShrink(int StepsBefore, int PreemptionsBefore, int StepsAfter, int PreemptionsAfter, int Runs, double ElapsedSeconds)
+{
+    public static HuntShrink? Of(ShrinkReport? s) =>
+        s is null ? null : new(s.StepsBefore, s.PreemptionsBefore, s.StepsAfter, s.PreemptionsAfter, s.Runs, s.Elapsed.TotalSeconds);
+}
+
+/// <summary>What the preemption-bounded search covered (<see cref="BoundedCoverage"/>).</summary>
+/// <param name="CleanBound">The largest k such that every schedule with at most k preemptions ran clean; null if none.</param>
+/// <param name="Schedules">How many schedules have at most <paramref name="CleanBound"/> preemptions.</param>
+/// <param name="Runs">Schedules run in all.</param>
+/// <param name="Exhaustive">True if every schedule of the program ran (no k was needed).</param>
+/// <param name="ElapsedSeconds">Wall time of the search.</param>
+internal sealed record HuntBounded(int? CleanBound, long Schedules, long Runs, bool Exhaustive, double ElapsedSeconds)
+{
+    public static HuntBounded? Of(BoundedCoverage? b) =>
+        b is null ? null : new(b.CleanBound, b.Schedules, b.Runs, b.Exhaustive, b.Elapsed.TotalSeconds);
+}
