@@ -41,6 +41,14 @@ internal static class SimCli
             return ExitCodes.BadInput;
         }
 
+        if (parse.Action is System.CommandLine.Help.HelpAction && parse.CommandResult.Command == root)
+        {
+            using var help = new StringWriter();
+            parse.Invoke(new InvocationConfiguration { Output = help, Error = context.Error });
+            context.Out.Write(RootHelp.MarkOptionalArguments(help.ToString(), root));
+            return ExitCodes.Ok;
+        }
+
         return CommandRunner.Guard(context, () => parse.Invoke(new InvocationConfiguration
         {
             Output = context.Out,

@@ -197,5 +197,16 @@ public sealed class HardEdgeTests : IDisposable
         Assert.Equal(width >= 160, rows.Any(r => r.Contains("────", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public void TopLevelHelp_ShowsAnOptionalArgumentAsOptional()
+    {
+        var result = _cli.Run("--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("  compare [<scenario>]  ", result.Out, StringComparison.Ordinal);
+        Assert.Contains("  explore <scenario>    ", result.Out, StringComparison.Ordinal);
+        Assert.Contains("  merge <reports>       Merge", result.Out, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _cli.Dispose();
 }
