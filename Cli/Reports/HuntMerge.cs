@@ -12,7 +12,8 @@ namespace Sim.Cli.Reports;
 /// written: the results in catalog order and the totals. Shards that split the variants contribute their variants;
 /// shards that split the iterations contribute slices of every variant, which are joined in iteration order: the first
 /// slice that found a bug gives the finding, at its iteration in the whole run, with the steps and time of the slices
-/// before it added; a variant clean in every slice is clean after all their iterations. Reports of different builds,
+/// before it added, and its shrinking; a variant clean in every slice is clean after all their iterations, with the
+/// preemption-bounded search of the last slice (the only one that runs it, <see cref="HuntPlan.Task"/>). Reports of different builds,
 /// settings, selections or splits, of another number of shards, or a shard given twice or missing, are refused.
 /// </summary>
 internal static class HuntMerge

@@ -160,11 +160,20 @@ public sealed class ShardingTests : IDisposable
         return json.RootElement.Clone();
     }
 
-    /// <summary>What must agree between two hunts of the same settings: the totals and each variant's outcome, finding, verdict, iterations and trace.</summary>
+    /// <summary>
+    /// What must agree between two hunts of the same settings: the totals and each variant's outcome, finding, verdict,
+    /// iterations and trace, and what shrinking and the preemption-bounded search did (but their times).
+    /// </summary>
     private static string Comparable(JsonElement report) =>
         $"{report.GetProperty("passed")} {report.GetProperty("total")} {report.GetProperty("met")} {report.GetProperty("notMet")} {report.GetProperty("errors")}\n" +
         string.Join("\n", report.GetProperty("results").EnumerateArray().Select(e =>
-            string.Join(" | ", new[] { "scenario", "variant", "outcome", "kind", "message", "verdict", "explanation", "iterations", "trace" }.Select(p => e.GetProperty(p).ToString()))));
+            string.Join(" | ", new[] { "scenario", "variant", "outcome", "kind", "message", "verdict", "explanation", "iterations", "trace" }.Select(p => e.GetProperty(p).ToString())
+                .Concat(new[] { "shrink", "bounded" }.Select(p => WithoutTimes(e.GetProperty(p)))))));
+
+    private static string WithoutTimes(JsonElement figures) =>
+        figures.ValueKind == JsonValueKind.Object
+            ? string.Join(",", figures.EnumerateObject().Where(p => p.Name != "elapsedSeconds").Select(p => $"{p.Name}={p.Value}"))
+            : figures.ToString();
 
     private static string Steps(JsonElement report) =>
         string.Join(",", report.GetProperty("results").EnumerateArray().Select(e => e.GetProperty("schedulingSteps").GetInt64()));
