@@ -15,8 +15,8 @@ namespace Sim.Model.Interpreter;
 /// object graph for one iteration: created by the scenario inside the iteration, it holds no statics.
 /// </summary>
 /// <remarks>
-/// Deviation: one interpreter, and the runtime-wide state (<c>_PyRuntime</c>) lives here too; <c>HEAD_LOCK</c> is
-/// <c>_PyRuntime.interpreters.mutex</c> in CPython.
+/// Deviation: the runtime-wide state (<c>_PyRuntime</c>) lives here too, once per interpreter; <c>HEAD_LOCK</c> is
+/// <c>_PyRuntime.interpreters.mutex</c> in CPython. Sub-interpreters: <see cref="NewSubinterpreter"/>.
 /// </remarks>
 public sealed partial class PyInterpreterState
 {
@@ -30,11 +30,18 @@ public sealed partial class PyInterpreterState
     /// initialises; the model's allocation and refcount operations come last.
     /// </summary>
     public PyInterpreterState(SimRuntime runtime, ModelConfig? config = null)
+        : this(runtime, config, main: null, runtime.MainThread)
+    {
+    }
+
+    private PyInterpreterState(SimRuntime runtime, ModelConfig? config, PyInterpreterState? main, SimThread thread)
     {
         Runtime = runtime;
         Config = config ?? ModelConfig.Cpython313;
-        HeadLock = new PyMutex(runtime, "HEAD_LOCK", Config.Locks);
-        Mimalloc = new MimallocInterpState(this); // interp->mimalloc
+        Main = main ?? this;
+        Id = main is null ? 0 : ++main._lastId;
+        HeadLock = new PyMutex(runtime, $"HEAD_LOCK(interp {Id})", Config.Locks);
+        Mimalloc = new MimallocInterpState(this, main?.Mimalloc); // interp->mimalloc
         Qsbr = new QsbrShared(this, Config.Qsbr); // interp->qsbr
 
         // init_interpreter:
@@ -44,8 +51,42 @@ public sealed partial class PyInterpreterState
         Objects = new PyObjectAllocator(this);
         Mem = new PyMem(this);
         Refcount = new PyRefcount(this);
-        MainThreadState = NewThreadState(runtime.MainThread);
+        MainThreadState = NewThreadState(thread);
         MainThreadState.Attach();
+    }
+
+    /// <summary><c>interp-&gt;id</c>: 0 for the main interpreter, then 1, 2, ... in creation order.</summary>
+    public long Id { get; }
+
+    /// <summary>The main interpreter (<c>_PyInterpreterState_Main()</c>): this one, or the one a sub-interpreter was created from.</summary>
+    public PyInterpreterState Main { get; }
+
+    private long _lastId;
+
+    /// <summary>
+    /// <c>Py_NewInterpreterFromConfig</c> (<c>Python/pylifecycle.c</c>, 3.13), called on the current thread: the thread's
+    /// current thread state (of any interpreter) is swapped out (<c>PyThreadState_Swap(NULL)</c>: detached), and a new
+    /// interpreter is created with a thread state for the same OS thread, attached and current. The thread then runs in
+    /// several interpreters, switching with <see cref="PyThreadState.Swap"/>. Each interpreter has its own mechanisms'
+    /// state, <c>interp-&gt;mimalloc</c> included (its abandoned pool, gh-112532, unless the design shares the main one:
+    /// <see cref="AbandonedPoolScope"/>).
+    /// </summary>
+    /// <remarks>
+    /// Deviations: <c>_PyRuntime</c>'s shared state is not modelled (each interpreter has its own <c>HEAD_LOCK</c> and
+    /// arena); <c>use_main_obmalloc</c> is not modelled (the free-threaded build allocates through mimalloc; pymalloc's state
+    /// is unused).
+    /// </remarks>
+    public static PyInterpreterState NewSubinterpreter(PyInterpreterState main, ModelConfig? config = null)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        var rt = main.Runtime;
+        using var _ = rt.Enter("Py_NewInterpreterFromConfig");
+        if (rt.CurrentThread.ModelState is PyThreadState { } current && current.State.Peek() == ThreadStateStatus.Attached)
+        {
+            current.Detach(); // save_tstate = PyThreadState_Swap(NULL)
+        }
+
+        return new PyInterpreterState(rt, config ?? main.Config, main, rt.CurrentThread);
     }
 
     /// <summary>The runtime the interpreter runs on.</summary>

@@ -154,8 +154,26 @@ public sealed partial class PyThreadState : IParkHooks
         Delete(); // tstate_delete_common(tstate, 1)
     }
 
+    /// <summary>
+    /// <c>PyThreadState_Swap(this)</c> (<c>Python/pystate.c</c>, 3.13): the calling OS thread, which may run in several
+    /// interpreters with a thread state in each, detaches its current one and makes this one current and attached.
+    /// </summary>
+    public void Swap()
+    {
+        var rt = Interp.Runtime;
+        using var _ = rt.Enter($"PyThreadState_Swap({this})");
+        rt.Check(ReferenceEquals(rt.CurrentThread, Thread), $"{rt.CurrentThread} swaps in {this}, which belongs to another thread");
+        if (Thread.ModelState is PyThreadState old && !ReferenceEquals(old, this) && old.State.Peek() == ThreadStateStatus.Attached)
+        {
+            old.Detach();
+        }
+
+        Thread.ModelState = this;
+        Attach();
+    }
+
     /// <inheritdoc/>
-    public override string ToString() => $"tstate of {Thread}";
+    public override string ToString() => Interp.Id == 0 ? $"tstate of {Thread}" : $"tstate of {Thread} in interp {Interp.Id}";
 
     /// <summary>
     /// <c>bind_tstate</c> (from <c>_PyThreadState_NewBound</c> or <c>_PyThreadState_Bind</c>): the mechanisms whose

@@ -15,11 +15,12 @@ public sealed class MiAbandonedPool
     private readonly AtomicRef<MiStack<MiPage>>[] _pages;
     private readonly AtomicRef<MiStack<MiSlice>> _freeSlices;
 
-    internal MiAbandonedPool(SimRuntime runtime)
+    internal MiAbandonedPool(SimRuntime runtime, long interpId)
     {
+        var name = interpId == 0 ? "abandoned_pool" : $"interp{interpId}.abandoned_pool";
         _pages = [.. Enumerable.Range(0, MiHeapTags.Count)
-            .Select(t => new AtomicRef<MiStack<MiPage>>(runtime, $"abandoned_pool[{((MiHeapTag)t).Describe()}]", new MiStack<MiPage>()))];
-        _freeSlices = new AtomicRef<MiStack<MiSlice>>(runtime, "abandoned_pool.free_slices", new MiStack<MiSlice>());
+            .Select(t => new AtomicRef<MiStack<MiPage>>(runtime, $"{name}[{((MiHeapTag)t).Describe()}]", new MiStack<MiPage>()))];
+        _freeSlices = new AtomicRef<MiStack<MiSlice>>(runtime, $"{name}.free_slices", new MiStack<MiSlice>());
     }
 
     /// <summary>Every abandoned page (for checks and reports).</summary>
@@ -30,6 +31,21 @@ public sealed class MiAbandonedPool
 
     /// <summary>Takes an abandoned page with <paramref name="tag"/> to reclaim, or null.</summary>
     internal MiPage? TryPop(MiHeapTag tag) => TryPop(_pages[(int)tag]);
+
+    /// <summary>Takes every abandoned page, of every tag (<c>mi_abandoned_pop</c> until the pool is empty).</summary>
+    internal List<MiPage> TakeAll()
+    {
+        var pages = new List<MiPage>();
+        foreach (var stack in _pages)
+        {
+            while (TryPop(stack) is { } page)
+            {
+                pages.Add(page);
+            }
+        }
+
+        return pages;
+    }
 
     /// <summary>Takes any abandoned page, whatever its tag (the broken <see cref="ReclaimPolicy.AnyTag"/>), or null.</summary>
     internal MiPage? TryPopAny()

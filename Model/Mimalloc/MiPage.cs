@@ -1,5 +1,3 @@
-using Sim.Model.Locks;
-using Sim.Runtime;
 using Sim.Runtime.Cells;
 
 namespace Sim.Model.Mimalloc;
@@ -22,8 +20,12 @@ public sealed class MiPage
     private volatile MiHeap? _heap;
     private volatile string? _freedBy;
 
-    internal MiPage(SimRuntime runtime, MiSlice slice, int version, int blockSize, MiHeapTag tag, int capacity, LockDesign locks)
+    internal MiPage(MimallocInterpState interp, MiSlice slice, int version, int blockSize, MiHeapTag tag)
     {
+        var runtime = interp.Runtime;
+        var locks = interp.Locks;
+        var capacity = interp.Design.PageCapacity;
+        Interp = interp;
         Slice = slice;
         Version = version;
         Name = $"{slice.Name}v{version}";
@@ -34,6 +36,9 @@ public sealed class MiPage
         _free = new Stack<MiBlock>(Blocks.Reverse());
         ThreadFree = new AtomicRef<MiStack<MiBlock>>(runtime, $"{Name}.xthread_free", new MiStack<MiBlock>());
     }
+
+    /// <summary>The interpreter whose heap created the page.</summary>
+    public MimallocInterpState Interp { get; }
 
     /// <summary>The slice the page occupies.</summary>
     public MiSlice Slice { get; }
@@ -102,13 +107,13 @@ public sealed class MiPage
 
     /// <summary>
     /// <c>_mi_page_thread_free_collect</c>: takes the <c>xthread_free</c> list with an atomic exchange and moves its blocks to
-    /// the free list.
+    /// the free list. Returns true if it collected any.
     /// </summary>
-    internal void CollectThreadFree()
+    internal bool CollectThreadFree()
     {
         if (ThreadFree.Load(MemoryOrder.Relaxed)!.IsEmpty)
         {
-            return;
+            return false;
         }
 
         var freed = ThreadFree.Exchange(new MiStack<MiBlock>(), MemoryOrder.AcquireRelease)!;
@@ -116,6 +121,8 @@ public sealed class MiPage
         {
             PushFree(block);
         }
+
+        return !freed.IsEmpty;
     }
 
     /// <summary><c>_mi_free_block_mt</c>: another thread's free, pushed onto <c>xthread_free</c> with a CAS.</summary>

@@ -26,6 +26,9 @@ public sealed record MimallocDesign
     /// <summary>What abandoning a thread's heaps does to an empty page that still waits for its QSBR goal.</summary>
     public AbandonedEmptyPages AbandonedEmptyPages { get; init; } = AbandonedEmptyPages.KeepGoal;
 
+    /// <summary>Whose abandoned pool an exiting thread's pages go to: its interpreter's (gh-112532) or the process's.</summary>
+    public AbandonedPoolScope AbandonedPool { get; init; } = AbandonedPoolScope.PerInterpreter;
+
     /// <summary>Which heap may reclaim an abandoned page.</summary>
     public ReclaimPolicy Reclaim { get; init; } = ReclaimPolicy.SameTagOnly;
 
@@ -84,6 +87,22 @@ public enum AbandonedEmptyPages
     ClearGoal,
 }
 
+/// <summary>Where abandoned segments go (<c>tld-&gt;segments.abandoned</c>, set by <c>tstate_mimalloc_bind</c>).</summary>
+public enum AbandonedPoolScope
+{
+    /// <summary>
+    /// CPython 3.13 (gh-112532, "Isolate abandoned segments by interpreter"): <c>interp-&gt;mimalloc.abandoned_pool</c>, so
+    /// a thread reclaims only pages of its own interpreter and a heap holds objects of one interpreter only.
+    /// </summary>
+    PerInterpreter,
+
+    /// <summary>
+    /// Broken (<c>process-wide-pool</c>, mimalloc's global <c>abandoned</c> list before gh-112532): a thread of one
+    /// interpreter can reclaim another interpreter's page, whose objects its interpreter's GC would then find and free.
+    /// </summary>
+    ProcessWide,
+}
+
 /// <summary>Which heap reclaims an abandoned page.</summary>
 public enum ReclaimPolicy
 {
@@ -98,23 +117,31 @@ public enum ReclaimPolicy
 }
 
 /// <summary>
-/// What <c>_PyMem_mi_page_is_safe_to_free</c> decides for an abandoned page of a QSBR heap that is empty when reclaimed
-/// but has no goal: it still held blocks when its thread exited, and other threads freed them since (their frees go to
-/// <c>xthread_free</c> and never through <c>_PyMem_mi_page_maybe_free</c>).
+/// What <c>_PyMem_mi_page_is_safe_to_free</c> decides for an abandoned page of a QSBR heap that is empty when
+/// <c>mi_segment_check_free</c> or <c>mi_segment_reclaim</c> looks at it but has no goal: it still held blocks when its
+/// thread exited, and other threads freed them since (their frees go to <c>xthread_free</c> and never through
+/// <c>_PyMem_mi_page_maybe_free</c>; collecting them clears any goal). Flags: where the candidate fix applies.
 /// </summary>
+[Flags]
 public enum EmptiedAbandonedPage
 {
     /// <summary>
-    /// CPython 3.13 as modelled (<c>Objects/obmalloc.c</c>; <c>mi_segment_check_free</c> and <c>mi_segment_reclaim</c> in
+    /// CPython 3.13 (<c>_PyMem_mi_page_is_safe_to_free</c>, <c>Objects/obmalloc.c</c>; its two callers in
     /// <c>Objects/mimalloc/segment.c</c>): no goal means safe, so the page is freed at once, while a lock-free reader may
     /// still hold a pointer to the object that was freed last. See the <c>abandoned-page-cross-thread-free</c> scenario.
     /// </summary>
-    FreeWhenNoGoal,
+    FreeWhenNoGoal = 0,
 
     /// <summary>
-    /// A candidate fix: treat an empty QSBR page without a goal as just emptied: give it a goal from
-    /// <c>_Py_qsbr_deferred_advance</c> and reclaim it onto the thread's <c>page_list</c>, as
-    /// <c>_PyMem_mi_page_maybe_free</c> does for a page its owner empties.
+    /// The candidate fix in <c>mi_segment_check_free</c> only (a partial fix): an empty QSBR page without a goal is given
+    /// one from <c>_Py_qsbr_deferred_advance</c> and kept, as <c>_PyMem_mi_page_maybe_free</c> does for a page its owner
+    /// empties. <c>mi_segment_reclaim</c> still frees such a page.
     /// </summary>
-    GiveNewGoal,
+    GoalInCheckFree = 1,
+
+    /// <summary>The candidate fix in <c>mi_segment_reclaim</c> only (a partial fix): <c>mi_segment_check_free</c> still frees the page.</summary>
+    GoalInReclaim = 2,
+
+    /// <summary>The candidate fix in both functions: no emptied abandoned page is freed without a QSBR wait.</summary>
+    GiveNewGoal = GoalInCheckFree | GoalInReclaim,
 }

@@ -13,17 +13,22 @@ public sealed class MimallocInterpState
 {
     private readonly PyInterpreterState _interp;
 
-    internal MimallocInterpState(PyInterpreterState interp)
+    internal MimallocInterpState(PyInterpreterState interp, MimallocInterpState? main)
     {
         _interp = interp;
         Runtime = interp.Runtime;
         Arena = new MiArena(Runtime);
-        Abandoned = new MiAbandonedPool(Runtime);
-        Checker = new MiHeapChecker(Runtime);
+        Abandoned = main is not null && Design.AbandonedPool == AbandonedPoolScope.ProcessWide
+            ? main.Abandoned
+            : new MiAbandonedPool(Runtime, interp.Id);
+        Checker = new MiHeapChecker(Runtime, IsCurrentThreadQsbrOnline);
     }
 
     /// <summary>The runtime.</summary>
     public SimRuntime Runtime { get; }
+
+    /// <summary>The interpreter's id (<c>interp-&gt;id</c>), for reports.</summary>
+    public long InterpId => _interp.Id;
 
     /// <summary>The heap's design (read once per decision).</summary>
     public MimallocDesign Design => _interp.Config.Mimalloc;
@@ -39,6 +44,13 @@ public sealed class MimallocInterpState
 
     /// <summary>The checker.</summary>
     public MiHeapChecker Checker { get; }
+
+    /// <summary>
+    /// True if the calling thread is attached to QSBR (its <c>qsbr-&gt;seq</c> is not <c>QSBR_OFFLINE</c>): the checker's
+    /// condition for a type-stable read. Instrumentation: a peek, not a scheduling point.
+    /// </summary>
+    private bool IsCurrentThreadQsbrOnline() =>
+        Runtime.CurrentThread.ModelState is PyThreadState { Qsbr: { } qsbr } && qsbr.Seq.Peek() != 0;
 
     /// <summary>The calling thread's mimalloc state.</summary>
     public MimallocThreadState Current => _interp.CurrentThreadState.Mimalloc;

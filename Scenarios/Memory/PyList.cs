@@ -50,7 +50,7 @@ public sealed class PyList
         var array = AllocateArray($"{label}.ob_item", items.Length);
         for (var i = 0; i < items.Length; i++)
         {
-            _interp.Mem.StoreItem(array, i, items[i]);
+            Item(array, i).Store(items[i], MemoryOrder.Relaxed);
         }
 
         StoreObItem(list, array, MemoryOrder.Relaxed);
@@ -83,13 +83,13 @@ public sealed class PyList
         var array = LoadObItem(list, MemoryOrder.SeqCst);
         using (Checker.Hold(array, $"a lock-free read of {list}.ob_item"))
         {
-            if (i >= _interp.Mem.LoadSize(array))
+            if (i >= Allocated(array))
             {
                 return null;
             }
 
             beforeItemLoad?.Invoke();
-            item = _interp.Refcount.TryXGetRef(new PySlot(array, i, Checker));
+            item = _interp.Refcount.TryXGetRef(Item(array, i));
         }
 
         return item ?? ItemLocked(list, i);
@@ -112,7 +112,7 @@ public sealed class PyList
         var array = LoadObItem(list, MemoryOrder.SeqCst);
         using (Checker.Hold(array, $"a borrowed read of {list}.ob_item"))
         {
-            return new PySlot(array, i, Checker).Load(MemoryOrder.Relaxed);
+            return Item(array, i).Load(MemoryOrder.Relaxed);
         }
     }
 
@@ -126,7 +126,7 @@ public sealed class PyList
         using var _ = _rt.Enter($"PyList_SetItem({list}, {i}, {item})");
         list.Block.ObMutex.Lock();
         var array = LoadObItem(list, MemoryOrder.Relaxed);
-        var slot = new PySlot(array, i, Checker);
+        var slot = Item(array, i);
         var old = slot.Load(MemoryOrder.Relaxed);
         slot.Store(item, MemoryOrder.Release);
         _interp.Refcount.XDecRef(old);
@@ -144,12 +144,12 @@ public sealed class PyList
         list.Block.ObMutex.Lock();
         var n = (int)LoadSize(list);
         var array = LoadObItem(list, MemoryOrder.Relaxed);
-        if (n >= _interp.Mem.LoadSize(array))
+        if (n >= Allocated(array))
         {
             array = Resize(list, array, n + 1);
         }
 
-        _interp.Mem.StoreItem(array, n, item, MemoryOrder.Release);
+        Item(array, n).Store(item, MemoryOrder.Release);
         StoreSize(list, n + 1);
         list.Block.ObMutex.Unlock();
     }
@@ -173,7 +173,7 @@ public sealed class PyList
         if (i < LoadSize(list))
         {
             var array = LoadObItem(list, MemoryOrder.Relaxed);
-            item = new PySlot(array, i, Checker).Load(MemoryOrder.Relaxed);
+            item = Item(array, i).Load(MemoryOrder.Relaxed);
             if (item is not null)
             {
                 item = _interp.Refcount.NewRefWithLock(item);
@@ -194,18 +194,18 @@ public sealed class PyList
     {
         using var _ = _rt.Enter($"list_resize({list}, {newSize})");
         EnsureSharedOnResize(list);
-        var allocated = (int)_interp.Mem.LoadSize(oldArray);
+        var allocated = (int)Allocated(oldArray);
         var newAllocated = (newSize + (newSize >> 3) + 6) & ~3;
         var array = AllocateArray($"{list.Name}.ob_item (capacity {newAllocated})", newAllocated);
         var copied = Math.Min(allocated, newAllocated);
         for (var k = 0; k < copied; k++)
         {
-            _interp.Mem.StoreItem(array, k, _interp.Mem.LoadItem(oldArray, k));
+            Item(array, k).Store(Item(oldArray, k).Load(MemoryOrder.Relaxed), MemoryOrder.Relaxed);
         }
 
         for (var k = copied; k < newAllocated; k++)
         {
-            _interp.Mem.StoreItem(array, k, null);
+            Item(array, k).Store(null, MemoryOrder.Relaxed);
         }
 
         StoreObItem(list, array, MemoryOrder.Release);
@@ -245,7 +245,7 @@ public sealed class PyList
         var array = LoadObItem(list, MemoryOrder.Relaxed);
         for (var i = (int)LoadSize(list) - 1; i >= 0; i--)
         {
-            _interp.Refcount.XDecRef(new PySlot(array, i, Checker).Load(MemoryOrder.Relaxed));
+            _interp.Refcount.XDecRef(Item(array, i).Load(MemoryOrder.Relaxed));
         }
 
         _interp.Mem.Free(array);
@@ -255,33 +255,21 @@ public sealed class PyList
     private MemPtr AllocateArray(string label, int capacity)
     {
         var array = _interp.Mem.Malloc(8 + (8 * capacity), label);
-        _interp.Mem.StoreSize(array, capacity);
+        _interp.Mem.Body(array).StoreInt(0, capacity, field: $"{label}.allocated");
         return array;
     }
 
-    private long LoadSize(PyObjectPtr list)
-    {
-        var v = list.Block.Size.Load(MemoryOrder.Relaxed);
-        Checker.CheckRead(list, "ob_size");
-        return v;
-    }
+    /// <summary><c>&amp;ob_item[i]</c> of an item array: the word after its capacity.</summary>
+    private PySlot Item(MemPtr array, int i) => new(array, 1 + i, Checker, $"{array.Name}[{i}]");
 
-    private void StoreSize(PyObjectPtr list, long value)
-    {
-        list.Block.Size.Store(value, MemoryOrder.Relaxed);
-        Checker.CheckWrite(list, "ob_size");
-    }
+    /// <summary>The capacity of an item array (<c>_PyListArray.allocated</c>).</summary>
+    private long Allocated(MemPtr array) => _interp.Mem.Body(array).LoadInt(0, field: $"{array.Name}.allocated");
 
-    private MemPtr LoadObItem(PyObjectPtr list, MemoryOrder order)
-    {
-        var v = list.Block.Items[0].Load(order);
-        Checker.CheckRead(list, "ob_item");
-        return (MemPtr)v!;
-    }
+    private long LoadSize(PyObjectPtr list) => Checker.Body(list).LoadInt(0, MemoryOrder.Relaxed, $"{list.Name}.ob_size");
 
-    private void StoreObItem(PyObjectPtr list, MemPtr array, MemoryOrder order)
-    {
-        list.Block.Items[0].Store(array, order);
-        Checker.CheckWrite(list, "ob_item");
-    }
+    private void StoreSize(PyObjectPtr list, long value) => Checker.Body(list).StoreInt(0, value, MemoryOrder.Relaxed, $"{list.Name}.ob_size");
+
+    private MemPtr LoadObItem(PyObjectPtr list, MemoryOrder order) => (MemPtr)Checker.Body(list).LoadPtr(1, order, $"{list.Name}.ob_item")!;
+
+    private void StoreObItem(PyObjectPtr list, MemPtr array, MemoryOrder order) => Checker.Body(list).StorePtr(1, array, order, $"{list.Name}.ob_item");
 }
