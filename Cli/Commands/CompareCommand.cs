@@ -34,10 +34,12 @@ internal static class CompareCommand
         {
             scenario, variant, strategies, seeds, stressSeconds, markdown,
         };
+        var sources = new ScenarioSourceOptions();
+        sources.AddTo(command);
         settings.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
-            var targets = Targets(parse.GetValue(scenario), parse.GetValue(variant));
+            var targets = Targets(sources.Load(parse, context), parse.GetValue(scenario), parse.GetValue(variant));
             var chosen = ParseList(parse.GetValue(strategies), "--strategies", SettingTypes.Strategy, $"a strategy ({string.Join(", ", StrategyNames.All)})") ?? s_defaultStrategies;
             var seedList = ParseList(parse.GetValue(seeds), "--seeds", SettingTypes.Whole(0, uint.MaxValue), "a whole number from 0 to 4294967295")?.Select(s => (uint)s).ToArray() ?? s_defaultSeeds;
             var stress = parse.GetValue(stressSeconds) is { } text ? TimeSpan.FromSeconds(ParseList(text, "--stress-seconds", SettingTypes.Seconds(0.1), "a number of seconds, at least 0.1")![0]) : (TimeSpan?)null;
@@ -61,7 +63,7 @@ internal static class CompareCommand
         return command;
     }
 
-    private static List<VariantRef> Targets(string? scenarioName, string? variantName)
+    private static List<VariantRef> Targets(Catalog catalog, string? scenarioName, string? variantName)
     {
         if (scenarioName is null)
         {
@@ -70,10 +72,10 @@ internal static class CompareCommand
                 throw new UsageException("--variant needs a scenario; omit both to measure every variant that expects a bug");
             }
 
-            return [.. Catalog.All.SelectMany(s => s.Variants.Where(v => v.Expected.ExpectsBug).Select(v => new VariantRef(s, v)))];
+            return [.. catalog.All.SelectMany(s => s.Variants.Where(v => v.Expected.ExpectsBug).Select(v => new VariantRef(s, v)))];
         }
 
-        var s = Catalog.Scenario(scenarioName);
+        var s = catalog.Scenario(scenarioName);
         return [new VariantRef(s, Catalog.Variant(s, variantName ?? s.Variants.FirstOrDefault(v => v.Expected.ExpectsBug)?.Name))];
     }
 

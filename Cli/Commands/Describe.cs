@@ -14,7 +14,8 @@ internal static class Describe
     {
         var bound = StrategyRow.Of(o.Strategy).UsesBound ? $" (bound {o.StrategyBound})" : string.Empty;
         var limit = o.TimeLimit is { } t ? $", time limit {Format.Duration(t)}" : string.Empty;
-        return $"{o.Strategy.Name()}{bound}, seed {o.Seed}, up to {Format.Count(o.Iterations)} iterations, at most {Format.Count(o.MaxSteps)} steps each{limit}";
+        var all = o.RunToCompletion ? " (all of them: run to completion)" : string.Empty;
+        return $"{o.Strategy.Name()}{bound}, seed {o.Seed}, up to {Format.Count(o.Iterations)} iterations{all}, at most {Format.Count(o.MaxSteps)} steps each{limit}";
     }
 
     /// <summary>" (shard 2/4)", " (shard 2/4: iterations 251 to 500 of each variant, seed 20261375)", or nothing for the whole hunt.</summary>
@@ -55,7 +56,8 @@ internal static class Describe
         return cli is null ? $"sim replay {Quote(trace)}" : $"dotnet run --project {Quote(cli)} -- replay {Quote(trace)}";
     }
 
-    private static string Quote(string path) => path.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$' or '&' or ';' or '|') ? $"'{path.Replace("'", "'\\''", StringComparison.Ordinal)}'" : path;
+    /// <summary>A path quoted for a POSIX shell when it needs it.</summary>
+    public static string Quote(string path) => path.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$' or '&' or ';' or '|') ? $"'{path.Replace("'", "'\\''", StringComparison.Ordinal)}'" : path;
 
     /// <summary>Where the settings came from: the config file, or the built-in defaults.</summary>
     public static string Source(ResolvedSettings settings, CliContext context)

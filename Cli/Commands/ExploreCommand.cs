@@ -22,12 +22,13 @@ internal static class ExploreCommand
         var variant = new Option<string>("--variant") { Description = "The variant; default: the scenario's first (the fixed design).", HelpName = "NAME" };
         var steps = new Option<string>("--steps") { Description = $"How many of the failing iteration's last steps to print, or 'all'; default {DefaultStepsShown}.", HelpName = "N|all" };
         var settings = SettingOptions.Exploration();
+        var sources = new ScenarioSourceOptions();
         var command = new Command("explore", "Explore the interleavings of one scenario variant; save the trace of a bug.") { scenario, variant, steps };
+        sources.AddTo(command);
         settings.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
-            var s = Catalog.Scenario(parse.GetValue(scenario)!);
-            var target = new VariantRef(s, Catalog.Variant(s, parse.GetValue(variant)));
+            var target = sources.Load(parse, context).Find(parse.GetValue(scenario)!, parse.GetValue(variant));
             var shown = StepsView.ParseCount(parse.GetValue(steps), DefaultStepsShown);
             var resolved = settings.Resolve(parse, context);
             return Run(context, target, resolved.Settings.ToExplorationOptions(resolved.Seed), resolved.Settings.OutputDirectory, shown, Describe.Source(resolved, context));
@@ -65,10 +66,11 @@ internal static class ExploreCommand
                 break;
         }
 
+        var run = result.Completion?.Iterations ?? result.Iterations;
         context.Out.WriteLine(
-            $"Iterations: {Format.Count(result.Iterations)}   Scheduling steps: {Format.Count(result.SchedulingSteps)}" +
+            $"Iterations: {Format.Count(run)}   Scheduling steps: {Format.Count(result.SchedulingSteps)}" +
             (result.FoundBug ? $" ({Format.Count(result.BugIterationSteps)} in the failing iteration)" : string.Empty) +
-            $"   Wall time: {Format.Duration(result.Elapsed)}   Iterations/s: {Format.Rate(result.Iterations, result.Elapsed)}");
+            $"   Wall time: {Format.Duration(result.Elapsed)}   Iterations/s: {Format.Rate(run, result.Elapsed)}");
         context.Out.WriteLine($"Strategy: {result.Strategy}");
         if (result.FoundBug && result.Schedule is { } schedule)
         {
@@ -81,6 +83,11 @@ internal static class ExploreCommand
                     context.Out.WriteLine($"          (as found: {before})");
                 }
             }
+        }
+
+        if (result.Completion is { } tally)
+        {
+            WriteCompletion(context.Out, tally);
         }
 
         if (result.Bounded is { } bounded && result.Outcome == Outcome.Clean)
@@ -110,5 +117,18 @@ internal static class ExploreCommand
             Outcome.ToolError => ExitCodes.ToolError,
             _ => ExitCodes.ScenarioError,
         };
+    }
+
+    /// <summary>"Failed:   37 of 1,000 iterations (3.7 %), 2 distinct findings:" and one line per finding.</summary>
+    private static void WriteCompletion(TextWriter output, CompletionTally tally)
+    {
+        var share = tally.Iterations == 0 ? 0 : 100.0 * tally.FailedIterations / tally.Iterations;
+        output.WriteLine(
+            $"Failed:   {Format.Count(tally.FailedIterations)} of {Format.Count(tally.Iterations)} iterations ({share.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} %), " +
+            $"{Format.Count(tally.Groups.Count)} distinct finding{(tally.Groups.Count == 1 ? string.Empty : "s")}{(tally.Groups.Count == 0 ? string.Empty : ":")}");
+        foreach (var g in tally.Groups)
+        {
+            output.WriteLine($"  {Format.Count(g.Count),8} x {Json.Name(g.Kind)} (first in iteration {Format.Count(g.FirstIteration)}): {g.Example}");
+        }
     }
 }

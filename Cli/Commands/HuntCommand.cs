@@ -47,12 +47,14 @@ internal static class HuntCommand
         };
         var settings = SettingOptions.Exploration();
         var command = new Command("hunt", "Explore every scenario variant against its expected outcome; write traces and JSON/JUnit reports.") { scenarios, shard, split, jobs, timeLimit };
+        var sources = new ScenarioSourceOptions();
+        sources.AddTo(command);
         settings.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
             var patterns = parse.GetValue(scenarios) ?? [];
             var part = Shard.Parse(parse.GetValue(shard), context.Environment, ParseSplit(parse.GetValue(split)));
-            var selected = part.Select(Catalog.Select(patterns));
+            var selected = part.Select(sources.Load(parse, context).Select(patterns));
             var resolved = settings.Resolve(parse, context);
             if (!part.IsWhole && resolved.Settings.Exploration.Seed is null)
             {

@@ -37,7 +37,7 @@ internal static class HuntWorkerCommand
         reader.Start();
         foreach (var request in requests.GetConsumingEnumerable())
         {
-            var target = Catalog.Select([request.Variant]).Single();
+            var target = Catalog.Default.Select([request.Variant]).Single();
             var options = RecordedSettings.Read(request.Options);
             var task = new HuntTask(request.Index, target, options, request.FirstIteration);
             var clock = Stopwatch.StartNew();

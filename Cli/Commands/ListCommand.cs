@@ -11,10 +11,13 @@ internal static class ListCommand
     public static Command Create(CliContext context)
     {
         var json = new Option<bool>("--json") { Description = "Print the catalog as JSON instead of a table." };
+        var sources = new ScenarioSourceOptions();
         var command = new Command("list", "List the scenarios, their variants, expected outcomes and CPython references.") { json };
+        sources.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
-            var scenarios = Catalog.All;
+            var catalog = sources.Load(parse, context);
+            var scenarios = catalog.All;
             if (parse.GetValue(json))
             {
                 context.Out.Write(Json.Serialize(scenarios.Select(ToJson).ToList()));
@@ -48,7 +51,7 @@ internal static class ListCommand
             }
 
             context.Out.WriteLine();
-            context.Out.WriteLine($"{scenarios.Count} scenarios, {scenarios.Sum(s => s.Variants.Count)} variants. Explore one with 'sim explore SCENARIO --variant VARIANT'; check them all with 'sim hunt'.");
+            context.Out.WriteLine($"{scenarios.Count} scenarios, {scenarios.Sum(s => s.Variants.Count)} variants. Explore one with 'sim explore SCENARIO --variant VARIANT{catalog.Flags}'; check them all with 'sim hunt{catalog.Flags}'.");
             return ExitCodes.Ok;
         }));
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sim.Cli.Output;
+using Sim.Cli.Loading;
 using Sim.Cli.Traces;
 using Sim.Runtime.Exploration;
 using Spectre.Console;
@@ -21,16 +22,36 @@ internal static class ReplayCommand
         var scenario = new Option<string>("--scenario") { Description = "Check that the trace belongs to this scenario (exit 2 if not).", HelpName = "NAME" };
         var variant = new Option<string>("--variant") { Description = "Check that the trace belongs to this variant (exit 2 if not).", HelpName = "NAME" };
         var steps = new Option<string>("--steps") { Description = "How many of the last steps to print, or 'all' (the default).", HelpName = "N|all" };
+        var sources = new ScenarioSourceOptions();
         var command = new Command("replay", "Replay a trace deterministically and print its steps, thread by thread.") { trace, scenario, variant, steps };
+        sources.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
-            Run(context, parse.GetValue(trace)!, parse.GetValue(scenario), parse.GetValue(variant), StepsView.ParseCount(parse.GetValue(steps), null))));
+        {
+            var path = context.FullPath(parse.GetValue(trace)!);
+            var display = context.Show(path);
+            var recorded = TraceStore.Load(path, display);
+            var catalog = sources.Given(parse) ? sources.Load(parse, context) : CatalogOf(recorded, display, context);
+            return Run(context, catalog, recorded, display, parse.GetValue(scenario), parse.GetValue(variant), StepsView.ParseCount(parse.GetValue(steps), null));
+        }));
         return command;
     }
 
-    private static int Run(CliContext context, string path, string? expectedScenario, string? expectedVariant, int? shown)
+    /// <summary>The catalog a trace's scenario is in, without --assembly or --project: the built-in corpus, or the outside assembly the trace names.</summary>
+    private static Catalog CatalogOf(TraceDocument recorded, string display, CliContext context)
     {
-        var display = context.Show(context.FullPath(path));
-        var recorded = TraceStore.Load(context.FullPath(path), display);
+        if (recorded.Assembly is not { Path: { } assembly } outside)
+        {
+            return Catalog.Default;
+        }
+
+        return File.Exists(assembly)
+            ? ScenarioSources.Load([assembly], [], context)
+            : throw new UsageException(
+                $"{display} is a trace of '{recorded.Scenario}' from assembly {outside.Name}, recorded at {assembly}, which is not there now; give --assembly PATH (the built {outside.Name}.dll) or --project PATH (its project)");
+    }
+
+    private static int Run(CliContext context, Catalog catalog, TraceDocument recorded, string display, string? expectedScenario, string? expectedVariant, int? shown)
+    {
         if (expectedScenario is not null && expectedScenario != recorded.Scenario)
         {
             throw new UsageException(
@@ -43,9 +64,9 @@ internal static class ReplayCommand
                 $"{display} is a trace of variant '{recorded.Variant}' of '{recorded.Scenario}', not '{expectedVariant}'; drop --variant, or record one with 'sim explore {recorded.Scenario} --variant {expectedVariant}'");
         }
 
-        var s = Catalog.Scenario(recorded.Scenario, $"{display} names an ");
+        var s = catalog.Scenario(recorded.Scenario, $"{display} names an ");
         var target = new VariantRef(s, Catalog.Variant(s, recorded.Variant, $"{display}: "));
-        var again = $"record a new trace with 'sim explore {target.Scenario.Name} --variant {target.Variant.Name}'";
+        var again = $"record a new trace with 'sim explore {target.Scenario.Name} --variant {target.Variant.Name}{target.Flags}'";
         if (recorded.Design != target.Variant.DesignText)
         {
             throw new UsageException(

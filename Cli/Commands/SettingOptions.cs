@@ -18,6 +18,7 @@ internal sealed class SettingOptions
             Description = $"{f.Description} [config: {f.Key}; env: {f.EnvironmentVariable}]" +
                 (f.FlagClears is { } other ? $" Giving it sets {other} to none." : string.Empty),
             HelpName = f.HelpName,
+            Arity = f.Shape == JsonShape.Boolean ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
         }, f))];
 
     /// <summary><c>--config PATH</c>: the config file to read instead of the nearest Coyote.config.</summary>
@@ -54,7 +55,9 @@ internal sealed class SettingOptions
     /// </summary>
     public IReadOnlyList<FlagValue> Given(ParseResult parse)
     {
-        var given = _flags.Select(f => (f.Field, f.Option.Name, Text: parse.GetValue(f.Option))).Where(f => f.Text is not null).ToList();
+        // A switch given without a value (--run-to-completion) means true.
+        var given = _flags.Select(f => (f.Field, f.Option.Name, Text: parse.GetValue(f.Option) ?? (f.Field.Shape == JsonShape.Boolean && parse.GetResult(f.Option) is not null ? "true" : null)))
+            .Where(f => f.Text is not null).ToList();
         var values = new List<FlagValue>();
         foreach (var (field, flag, text) in given)
         {

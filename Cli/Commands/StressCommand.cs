@@ -28,11 +28,12 @@ internal static class StressCommand
         {
             scenario, variant, repeat, json,
         };
+        var sources = new ScenarioSourceOptions();
+        sources.AddTo(command);
         settings.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
-            var s = Catalog.Scenario(parse.GetValue(scenario)!);
-            var target = new VariantRef(s, Catalog.Variant(s, parse.GetValue(variant)));
+            var target = sources.Load(parse, context).Find(parse.GetValue(scenario)!, parse.GetValue(variant));
             var resolved = settings.Resolve(parse, context);
             var options = resolved.Settings.Stress;
             if (options is { Runs: null, Duration: null })
@@ -201,10 +202,10 @@ internal static class StressCommand
     private static string RerunCommand(VariantRef target, StressOptions options, uint seed)
     {
         var limit = options.Duration is { } d ? $"--seconds {d.TotalSeconds.ToString(CultureInfo.InvariantCulture)}" : $"--runs {options.Runs}";
-        return $"sim stress {target.Scenario.Name} --variant {target.Variant.Name} --seed {seed} --repeat-seed --noise {Invariant(options.NoiseRate)} {limit}";
+        return $"sim stress {target.Scenario.Name} --variant {target.Variant.Name}{target.Flags} --seed {seed} --repeat-seed --noise {Invariant(options.NoiseRate)} {limit}";
     }
 
-    private static string ExploreCommand(VariantRef target) => $"sim explore {target.Scenario.Name} --variant {target.Variant.Name}";
+    private static string ExploreCommand(VariantRef target) => $"sim explore {target.Scenario.Name} --variant {target.Variant.Name}{target.Flags}";
 
     private static string Invariant(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
 

@@ -158,6 +158,8 @@ internal sealed class ConfigFile
                 JsonTokenType.Null => JsonValueKind.Null,
                 JsonTokenType.Number => JsonValueKind.Number,
                 JsonTokenType.String => JsonValueKind.String,
+                JsonTokenType.True => JsonValueKind.True,
+                JsonTokenType.False => JsonValueKind.False,
                 _ => JsonValueKind.Undefined,
             }))
             {

@@ -105,6 +105,7 @@ internal sealed class SettingField
     {
         JsonShape.Number => kind == JsonValueKind.Number,
         JsonShape.String => kind == JsonValueKind.String,
+        JsonShape.Boolean => kind is JsonValueKind.True or JsonValueKind.False,
         _ => kind is JsonValueKind.Number or JsonValueKind.String,
     };
 

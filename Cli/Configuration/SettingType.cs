@@ -15,6 +15,9 @@ internal enum JsonShape
 
     /// <summary>A JSON number or string (the seed: a number or "random").</summary>
     NumberOrString,
+
+    /// <summary>JSON <c>true</c> or <c>false</c> (a switch; its flag may be given without a value).</summary>
+    Boolean,
 }
 
 /// <summary>A value of one layer: its text (null for JSON <c>null</c> or the word <c>none</c>) and the folder relative paths start from.</summary>
@@ -76,6 +79,22 @@ internal static class SettingTypes
             : (uint)WholeNumber(input.Text, 0, uint.MaxValue),
         Show = seed => seed is { } s ? Invariant(s) : "random",
         ToJson = seed => seed is { } s ? JsonValue.Create(s) : null,
+    };
+
+    /// <summary>On or off: <c>true</c> or <c>false</c> (null: off); its flag alone means on.</summary>
+    public static SettingType<bool> Switch { get; } = new()
+    {
+        Shape = JsonShape.Boolean,
+        Expects = "true or false",
+        HelpName = "true|false",
+        Parse = input => input.Text?.Trim().ToLowerInvariant() switch
+        {
+            null or "false" => false,
+            "true" => true,
+            _ => throw new FormatException(),
+        },
+        Show = on => on ? "true" : "false",
+        ToJson = on => JsonValue.Create(on),
     };
 
     /// <summary>A number from 0 to 1 (a probability).</summary>

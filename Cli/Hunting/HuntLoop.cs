@@ -159,7 +159,8 @@ internal static class HuntLoop
             trace is null ? null : Path.GetRelativePath(outputDirectory, trace).Replace('\\', '/'),
             task.FirstIteration,
             HuntShrink.Of(result.Shrink),
-            result.Outcome == Outcome.Clean ? HuntBounded.Of(result.Bounded) : null);
+            result.Outcome == Outcome.Clean ? HuntBounded.Of(result.Bounded) : null,
+            HuntCompletion.Of(result.Completion));
     }
 
     /// <summary>

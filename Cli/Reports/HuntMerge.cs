@@ -85,7 +85,7 @@ internal static class HuntMerge
         }
 
         var budget = (uint)first.Settings["iterations"]!.GetValue<long>();
-        var order = Catalog.AllVariants.Select((v, i) => (v.Name, i)).ToDictionary(p => p.Name, p => p.i);
+        var order = Catalog.Default.AllVariants.Select((v, i) => (v.Name, i)).ToDictionary(p => p.Name, p => p.i);
         var results = shards.SelectMany(s => s.Report.Results)
             .GroupBy(e => $"{e.Scenario}/{e.Variant}")
             .Select(g => first.Split == ShardSplit.Iterations ? Join(g.Key, [.. g], budget) : Single(g.Key, [.. g]))
@@ -138,7 +138,7 @@ internal static class HuntMerge
         }
 
         var iterations = last.Outcome == Outcome.Clean ? ordered.Sum(e => e.Iterations) : (int)(last.FirstIteration - 1 + (uint)last.Iterations);
-        var variant = Catalog.Select([name]).Single();
+        var variant = Catalog.Default.Select([name]).Single();
         var verdict = Verdict.Judge(variant.Variant.Expected, new ExplorationResult
         {
             Outcome = last.Outcome,

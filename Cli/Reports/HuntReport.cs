@@ -85,6 +85,7 @@ internal sealed record HuntReport
 /// </param>
 /// <param name="Shrink">What shrinking did to the bug's schedule, if it ran.</param>
 /// <param name="Bounded">What the preemption-bounded search covered, if it ran and found no bug.</param>
+/// <param name="Completion">With <c>runToCompletion</c>: iterations run, how many failed, and the distinct findings.</param>
 internal sealed record HuntEntry(
     string Scenario,
     string Variant,
@@ -102,7 +103,8 @@ internal sealed record HuntEntry(
     string? Trace,
     uint FirstIteration = 1,
     HuntShrink? Shrink = null,
-    HuntBounded? Bounded = null)
+    HuntBounded? Bounded = null,
+    HuntCompletion? Completion = null)
 {
     /// <summary>
     /// A bug's schedule after shrinking ("12 steps, 1 preemption (from 118, 3)"), or how far the preemption-bounded search
@@ -145,6 +147,24 @@ internal sealed record HuntShrink(int StepsBefore, int PreemptionsBefore, int St
     public static HuntShrink? Of(ShrinkReport? s) =>
         s is null ? null : new(s.StepsBefore, s.PreemptionsBefore, s.StepsAfter, s.PreemptionsAfter, s.Runs, s.Elapsed.TotalSeconds);
 }
+
+/// <summary>What a run to completion found over all its iterations (<see cref="CompletionTally"/>).</summary>
+/// <param name="Iterations">Iterations run.</param>
+/// <param name="FailedIterations">Iterations that ended in a finding.</param>
+/// <param name="Findings">The distinct findings, most frequent first.</param>
+internal sealed record HuntCompletion(int Iterations, int FailedIterations, IReadOnlyList<HuntFindingGroup> Findings)
+{
+    public static HuntCompletion? Of(CompletionTally? c) =>
+        c is null ? null : new(c.Iterations, c.FailedIterations, [.. c.Groups.Select(g => new HuntFindingGroup(g.Kind, g.Message, g.Example, g.Count, g.FirstIteration))]);
+}
+
+/// <summary>One distinct finding of a run to completion (<see cref="FindingGroup"/>).</summary>
+/// <param name="Kind">The finding's kind.</param>
+/// <param name="Message">The message with its numbers replaced by <c>#</c>.</param>
+/// <param name="Example">The first such iteration's message.</param>
+/// <param name="Iterations">Iterations that failed this way.</param>
+/// <param name="FirstIteration">The first of them.</param>
+internal sealed record HuntFindingGroup(FindingKind Kind, string Message, string Example, int Iterations, int FirstIteration);
 
 /// <summary>What the preemption-bounded search covered (<see cref="BoundedCoverage"/>).</summary>
 /// <param name="CleanBound">The largest k such that every schedule with at most k preemptions ran clean; null if none.</param>

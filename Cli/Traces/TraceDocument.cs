@@ -31,6 +31,13 @@ internal sealed record TraceDocument
     /// <summary>The variant's name.</summary>
     public required string Variant { get; init; }
 
+    /// <summary>
+    /// The assembly the scenario came from: <c>Sim.Scenarios</c> without a path for the corpus built into the tool, or
+    /// an outside assembly's name and full path (<c>--assembly</c>, <c>--project</c>), where <c>sim replay</c> looks for it.
+    /// Absent in traces written before it was recorded (the built-in corpus).
+    /// </summary>
+    public TraceAssembly? Assembly { get; init; }
+
     /// <summary>The variant's design when the trace was recorded (<c>ScenarioVariant.DesignText</c>); a replay needs the same.</summary>
     public required string Design { get; init; }
 
@@ -57,6 +64,19 @@ internal sealed record TraceDocument
 
     /// <summary>The readable steps of the failing iteration.</summary>
     public required IReadOnlyList<TraceFileStep> Steps { get; init; }
+}
+
+/// <summary>The assembly a traced scenario came from.</summary>
+/// <param name="Name">The assembly's simple name.</param>
+/// <param name="Path">Its full path when it is not the tool's own corpus; null for the built-in corpus.</param>
+internal sealed record TraceAssembly(string Name, string? Path)
+{
+    /// <summary>The record of <paramref name="variant"/>'s assembly.</summary>
+    public static TraceAssembly Of(VariantRef variant)
+    {
+        var assembly = variant.Scenario.GetType().Assembly;
+        return new(assembly.GetName().Name ?? "?", variant.Flags.Length == 0 ? null : assembly.Location);
+    }
 }
 
 /// <summary>The failure a trace records.</summary>

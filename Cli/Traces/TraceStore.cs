@@ -33,6 +33,7 @@ internal static partial class TraceStore
             Format = TraceDocument.CurrentFormat,
             Scenario = variant.Scenario.Name,
             Variant = variant.Variant.Name,
+            Assembly = TraceAssembly.Of(variant),
             Design = variant.Variant.DesignText,
             Expected = variant.Variant.Expected.ToString(),
             Tool = ToolInfo.NameAndVersion,

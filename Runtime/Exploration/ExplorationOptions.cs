@@ -21,7 +21,7 @@ public sealed record ExplorationOptions
     /// </summary>
     public uint StrategyBound { get; init; } = 10;
 
-    /// <summary>How many iterations (schedules) to explore at most. Exploration stops at the first bug.</summary>
+    /// <summary>How many iterations (schedules) to explore at most. Exploration stops at the first bug unless <see cref="RunToCompletion"/>.</summary>
     public uint Iterations { get; init; } = 1000;
 
     /// <summary>
@@ -68,6 +68,13 @@ public sealed record ExplorationOptions
     /// most <c>k</c> preemptions is clean (<see cref="ExplorationResult.Bounded"/>). 0 turns it off. Default 1000.
     /// </summary>
     public uint BoundedSchedules { get; init; } = 1000;
+
+    /// <summary>
+    /// Explore all <see cref="Iterations"/> instead of stopping at the first bug, and count how many iterations failed and
+    /// how (<see cref="ExplorationResult.Completion"/>). The result's bug, trace and shrinking are still those of the
+    /// first failing iteration, so the same seed reports the same bug either way. Default false.
+    /// </summary>
+    public bool RunToCompletion { get; init; }
 
     /// <summary>Record the schedule of every iteration (default). Off only in the benchmark that measures what recording costs.</summary>
     internal bool RecordSchedule { get; init; } = true;

@@ -90,6 +90,13 @@ public sealed record ExplorationResult
     /// <summary>What the preemption-bounded search covered, when it ran and found no bug.</summary>
     public BoundedCoverage? Bounded { get; init; }
 
+    /// <summary>
+    /// What a run to completion (<see cref="ExplorationOptions.RunToCompletion"/>) found over all its iterations; null
+    /// otherwise. <see cref="Iterations"/> is then the iteration of the first bug (or all, when none failed) and
+    /// <see cref="SchedulingSteps"/> counts every iteration run.
+    /// </summary>
+    public CompletionTally? Completion { get; init; }
+
     /// <summary>The failing iteration's steps: which thread did what, in order.</summary>
     public IReadOnlyList<TraceStep> Steps { get; init; } = [];
 

@@ -60,7 +60,7 @@ public static class Explorer
             result = Run(program, options, driver: null, onIteration, cancel);
             if (result.Outcome == Outcome.Clean && options.BoundedSchedules > 0 && !cancel.IsCancellationRequested)
             {
-                var bounded = Bounded(program, options, options.BoundedSchedules, uint.MaxValue, onIteration: null, cancel);
+                var bounded = Bounded(program, options with { RunToCompletion = false }, options.BoundedSchedules, uint.MaxValue, onIteration: null, cancel);
                 result = bounded.Outcome == Outcome.Clean
                     ? result with { Bounded = bounded.Bounded }
                     : bounded with
@@ -126,6 +126,11 @@ public static class Explorer
             config = config.WithRandomGeneratorSeed(seed);
         }
 
+        if (o.RunToCompletion)
+        {
+            config = config.WithTestIterationsRunToCompletion();
+        }
+
         return gated ? config.WithRandomStrategy() : StrategyRow.Of(o.Strategy).Configure(config, o.StrategyBound);
     }
 
@@ -167,13 +172,18 @@ public static class Explorer
     /// the report read then is incomplete): once a run fails, <paramref name="cancel"/> is set, the time limit passes or
     /// the driver has nothing more to run, the engine is told that the iteration under way is its last (its loop reads the
     /// configuration's iteration count each time round), and an iteration it still starts runs nothing. A driver's runs go
-    /// through engines of growing size (16, 32, ...), so an exhaustive search that ends early wastes few of them.
+    /// through engines of growing size (16, 32, ...), so an exhaustive search that ends early wastes few of them. In a run
+    /// to completion (<see cref="ExplorationOptions.RunToCompletion"/>) a failing iteration does not end the exploration:
+    /// each is classified once Coyote has added it to its report (at the next iteration's start, or when the engine
+    /// returns) and counted.
     /// </summary>
     private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, IScheduleDriver? driver, Action<int>? onIteration, CancellationToken cancel, uint? runs = null)
     {
         using var gate = s_engineGate.EnterScope();
-        var state = new RunState();
+        var complete = options.RunToCompletion && driver is not SingleRun;
+        var state = new RunState { Counter = complete ? new FindingCounter() : null };
         var clock = Stopwatch.StartNew();
+        TestingEngine? current = null;
 
         void Body()
         {
@@ -212,15 +222,16 @@ public static class Explorer
             }
         }
 
-        Configuration? current = null;
+        Configuration? config = null;
         void StopAfter(uint iteration)
         {
             state.Finished = true;
-            current?.WithTestingIterations(iteration + 1);
+            config?.WithTestingIterations(iteration + 1);
         }
 
         void Started(uint iteration)
         {
+            Settle(state, current!.TestReport, options);
             state.Running = !state.Finished && !cancel.IsCancellationRequested && (options.TimeLimit is not { } limit || clock.Elapsed <= limit);
             if (!state.Running)
             {
@@ -256,8 +267,13 @@ public static class Explorer
             }
 
             rt.End(TimeSpan.FromSeconds(2));
-            var clean = rt.Failure is null && rt.Divergence is null && rt.UncontrolledReason is null;
-            if (!clean || (driver is not null && !driver.RunEnded()))
+            var controlled = rt.Divergence is null && rt.UncontrolledReason is null;
+            if (complete && controlled)
+            {
+                state.Pending = new EndedIteration(rt, state.Snapshot, state.Iterations);
+            }
+
+            if (!controlled || (!complete && rt.Failure is not null) || (driver is not null && !driver.RunEnded()))
             {
                 StopAfter(iteration);
             }
@@ -266,10 +282,12 @@ public static class Explorer
         var total = driver is SingleRun ? 1 : runs ?? options.Iterations;
         var size = driver is null ? total : Math.Min(total, 16u);
         var report = new EngineReport();
-        for (uint done = 0; done < total && !state.Finished && report.Bug is null && report.Error is null; done += size, size = Math.Min(size <= uint.MaxValue / 2 ? size * 2 : uint.MaxValue, total - done))
+        for (uint done = 0; done < total && !state.Finished && (complete || report.Bug is null) && report.Error is null && report.Hang is null; done += size, size = Math.Min(size <= uint.MaxValue / 2 ? size * 2 : uint.MaxValue, total - done))
         {
-            current = Configure(options, gated: driver is not null, iterations: size);
-            using var engine = CreateEngine(current, Body);
+            config = Configure(options, gated: driver is not null, iterations: size);
+            using var engine = CreateEngine(config, Body);
+            current = engine;
+            state.BugsSeen = state.BoundsSeen = 0;
             engine.RegisterStartIterationCallBack(iteration =>
             {
                 ForgetExploredPaths(engine);
@@ -285,6 +303,7 @@ public static class Explorer
                 report.Error = (ex.GetBaseException() ?? ex).Message;
             }
 
+            Settle(state, engine.TestReport, options);
             report.Add(engine.TestReport);
             if (cancel.IsCancellationRequested || (options.TimeLimit is { } limit && clock.Elapsed > limit))
             {
@@ -296,9 +315,42 @@ public static class Explorer
         return Summarize(report, state, options, driver is not null, clock.Elapsed);
     }
 
+    /// <summary>
+    /// In a run to completion: classifies the iteration that ended last, now that Coyote's report says whether it found
+    /// a bug there (a deadlock, or the step bound), and counts it if it failed; the first failure is the reported bug.
+    /// </summary>
+    private static void Settle(RunState state, TestReport coyote, ExplorationOptions options)
+    {
+        if (state.Pending is not { } ended)
+        {
+            return;
+        }
+
+        state.Pending = null;
+        var bounds = coyote.MaxFairStepsHitInFairTests + coyote.MaxUnfairStepsHitInUnfairTests;
+        var coyoteBug = coyote.NumOfFoundBugs > state.BugsSeen;
+        var stepBound = bounds > state.BoundsSeen;
+        (state.BugsSeen, state.BoundsSeen) = (coyote.NumOfFoundBugs, bounds);
+        var threads = ended.Threads ?? [];
+        (FindingKind Kind, string Message)? finding = ended.Runtime.Failure is { } failure ? (failure.Kind, failure.Message)
+            : !coyoteBug ? null
+            : stepBound ? (FindingKind.Livelock, Findings.Livelock(ended.Runtime.Controlled?.SchedulingPoints ?? 0, options.MaxSteps, threads))
+            : (FindingKind.Deadlock, Findings.Deadlock(threads));
+        if (finding is { } f)
+        {
+            state.Counter!.Add(f.Kind, f.Message, ended.Iteration);
+            if (state.First is null)
+            {
+                state.First = ended;
+                state.FirstFinding = f;
+            }
+        }
+    }
+
     private static ExplorationResult Summarize(EngineReport report, RunState state, ExplorationOptions options, bool gated, TimeSpan elapsed)
     {
-        var rt = state.Current;
+        var first = state.Counter is null || state.Current is { Divergence: not null } or { UncontrolledReason: not null } ? null : state.First;
+        var rt = first?.Runtime ?? state.Current;
         var bug = report.Bug;
 
         ExplorationResult Result(Outcome outcome, FindingKind? kind, string? message) => new()
@@ -306,7 +358,7 @@ public static class Explorer
             Outcome = outcome,
             Kind = kind,
             Message = message,
-            Iterations = state.Iterations,
+            Iterations = first?.Iteration ?? state.Iterations,
             SchedulingSteps = state.Steps,
             CoyoteSteps = report.Steps,
             BugIterationSteps = outcome is Outcome.BugFound or Outcome.ScenarioError ? rt?.Controlled?.SchedulingPoints ?? 0 : 0,
@@ -315,6 +367,7 @@ public static class Explorer
             Schedule = rt?.Controlled is { } c ? new ScheduleRecord(c.Schedule) : null,
             Steps = outcome is not Outcome.Clean && rt?.Controlled is { } s ? [.. s.Steps.Select(x => x.ToStep())] : [],
             EngineReport = bug,
+            Completion = state.Counter?.Tally(state.Iterations),
         };
 
         if (rt?.UncontrolledReason is { } why)
@@ -337,12 +390,17 @@ public static class Explorer
             return Result(Outcome.ToolError, null, $"the exploration engine failed: {error}");
         }
 
+        if (state.Counter is not null && report.Hang is null)
+        {
+            return state.FirstFinding is { } f ? Result(Outcome.BugFound, f.Kind, f.Message) : Result(Outcome.Clean, null, null);
+        }
+
         if (bug is null)
         {
             return Result(Outcome.Clean, null, null);
         }
 
-        if (bug.StartsWith(PotentialDeadlockPrefix, StringComparison.Ordinal))
+        if (report.Hang is not null)
         {
             return Result(Outcome.ScenarioError, null,
                 "a simulated thread blocked outside the Runtime (a BCL lock, Monitor, Task.Wait or Thread.Sleep?) for longer than " +
@@ -355,7 +413,7 @@ public static class Explorer
         }
 
         // Without a schedule record (the benchmark's recorder-off runs), the threads as they stood at the end.
-        var threads = state.Snapshot ?? [];
+        var threads = first?.Threads ?? state.Snapshot ?? [];
         if (bug.StartsWith(DeadlockPrefix, StringComparison.Ordinal))
         {
             return Result(Outcome.BugFound, FindingKind.Deadlock, Findings.Deadlock(threads));
@@ -399,11 +457,15 @@ public static class Explorer
 
         public string? Error { get; set; }
 
+        /// <summary>Coyote's report of a thread that reached no scheduling point within the hang timeout: a scenario error.</summary>
+        public string? Hang { get; private set; }
+
         public long Steps { get; private set; }
 
         public void Add(TestReport report)
         {
             Bug ??= report.BugReports.FirstOrDefault();
+            Hang ??= report.BugReports.FirstOrDefault(b => b.StartsWith(PotentialDeadlockPrefix, StringComparison.Ordinal));
             Error ??= report.InternalErrors.Count > 0 ? string.Join("; ", report.InternalErrors) : null;
             Steps += (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps;
         }
@@ -426,5 +488,24 @@ public static class Explorer
         public long Steps { get; set; }
 
         public IReadOnlyList<ThreadSnapshot>? Snapshot { get; set; }
+
+        /// <summary>A run to completion's count of findings; null when the exploration stops at the first bug.</summary>
+        public FindingCounter? Counter { get; init; }
+
+        /// <summary>The iteration that ended last, until <see cref="Settle"/> classifies it.</summary>
+        public EndedIteration? Pending { get; set; }
+
+        /// <summary>The first iteration that failed, and how, in a run to completion.</summary>
+        public EndedIteration? First { get; set; }
+
+        public (FindingKind Kind, string Message)? FirstFinding { get; set; }
+
+        /// <summary>Coyote's count of buggy iterations, and of iterations that hit the step bound, in the current engine, as last seen.</summary>
+        public int BugsSeen { get; set; }
+
+        public int BoundsSeen { get; set; }
     }
+
+    /// <summary>An iteration that ended: its runtime, the threads as they stood, its number.</summary>
+    private sealed record EndedIteration(SimRuntime Runtime, IReadOnlyList<ThreadSnapshot>? Threads, int Iteration);
 }

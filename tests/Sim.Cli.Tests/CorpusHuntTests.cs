@@ -30,7 +30,7 @@ public sealed class CorpusHuntTests : IDisposable
     public static TheoryData<string, string> AllVariants()
     {
         var data = new TheoryData<string, string>();
-        foreach (var variant in Catalog.AllVariants)
+        foreach (var variant in Catalog.Default.AllVariants)
         {
             data.Add(variant.Scenario.Name, variant.Variant.Name);
         }
@@ -42,7 +42,7 @@ public sealed class CorpusHuntTests : IDisposable
     [MemberData(nameof(AllVariants))]
     public void EveryVariant_MeetsItsExpectationInTheHunt_TheSameWayTwice_AndEveryBugReplaysTwentyTimesOutOfTwenty(string scenario, string variant)
     {
-        var target = Catalog.Select([$"{scenario}/{variant}"]).Single();
+        var target = Catalog.Default.Select([$"{scenario}/{variant}"]).Single();
         var options = RepositoryOptions();
         var plan = new HuntPlan([target], options, _cli.OutputDirectory, Shard.Whole, ConfigFile: null);
 

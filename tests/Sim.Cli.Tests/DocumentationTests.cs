@@ -45,6 +45,25 @@ public sealed class DocumentationTests
     }
 
     [Fact]
+    public void Readme_LibraryExample_IsTheCompiledOne()
+    {
+        var readme = File.ReadAllText(Path.Combine(s_root, "README.md")).ReplaceLineEndings("\n");
+        var block = "```csharp\n" + string.Join("\n", ReadmeExampleTests.Lines()) + "\n```";
+
+        Assert.Contains(block, readme, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Readme_TemplateScenario_IsTheTemplatesFile()
+    {
+        var readme = File.ReadAllText(Path.Combine(s_root, "README.md")).ReplaceLineEndings("\n");
+        var scenario = File.ReadAllText(Path.Combine(s_root, "templates", "content", "sim-scenario", "CounterUnderMutex.cs")).ReplaceLineEndings("\n");
+        var run = scenario[scenario.IndexOf("    protected override void Run", StringComparison.Ordinal)..scenario.LastIndexOf('}')].TrimEnd();
+
+        Assert.Contains(run, readme, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ci_RunsTheReadmesTwoCommands()
     {
         var readme = File.ReadAllText(Path.Combine(s_root, "README.md"));

@@ -142,7 +142,7 @@ public sealed class HuntCommandTests : IDisposable
         Directory.CreateDirectory(_cli.OutputDirectory);
         File.WriteAllText(stale, """{ "passed": true }""");
         var plan = new HuntPlan(
-            Catalog.Select(["pymutex-wakeup"]), new ExplorationOptions { Iterations = 100, Seed = 20261125 }, _cli.OutputDirectory, Shard.Whole, ConfigFile: null);
+            Catalog.Default.Select(["pymutex-wakeup"]), new ExplorationOptions { Iterations = 100, Seed = 20261125 }, _cli.OutputDirectory, Shard.Whole, ConfigFile: null);
         var seen = new List<(int Results, int Total, bool Passed)>();
 
         var report = HuntLoop.Run(plan, new ReadsTheReports(stale, seen));
