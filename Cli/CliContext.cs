@@ -13,6 +13,9 @@ internal sealed class CliContext
 {
     private IAnsiConsole? _console;
 
+    /// <summary>Standard input (what a hunt's worker process reads its variants from).</summary>
+    public TextReader In { get; init; } = TextReader.Null;
+
     /// <summary>Standard output: results, tables, reports.</summary>
     public required TextWriter Out { get; init; }
 
@@ -56,6 +59,7 @@ internal sealed class CliContext
         var width = int.TryParse(environment.GetValueOrDefault("COLUMNS"), out var columns) && columns >= 40 ? columns : 160;
         return new CliContext
         {
+            In = System.Console.In,
             Out = System.Console.Out,
             Error = System.Console.Error,
             Environment = environment,

@@ -12,8 +12,11 @@ internal static class ExitCodes
     /// <summary>Bad input: an unknown scenario or variant, a bad flag, an invalid setting, an unreadable or foreign trace.</summary>
     public const int BadInput = 2;
 
-    /// <summary>The scenario escaped the Runtime's control (a scenario error, not a finding), or the tool itself failed.</summary>
+    /// <summary>The scenario escaped the Runtime's control: a scenario error, not a finding.</summary>
     public const int ScenarioError = 3;
+
+    /// <summary>An error of the tool itself (out of memory, an internal error): neither a finding nor the scenario's fault.</summary>
+    public const int ToolError = 4;
 
     /// <summary>Interrupted (Ctrl-C or SIGTERM) after printing what was done so far: 128 + SIGINT, as shells report it.</summary>
     public const int Interrupted = 130;

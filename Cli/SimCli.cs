@@ -24,6 +24,8 @@ internal static class SimCli
             StressCommand.Create(context),
             CompareCommand.Create(context),
             ConfigCommand.Create(context),
+            MergeCommand.Create(context),
+            HuntWorkerCommand.Create(context),
         };
 
         var parse = root.Parse(args);
@@ -37,6 +39,14 @@ internal static class SimCli
                 : Format.OneLine(parse.Errors[0].Message).TrimEnd('.');
             context.Error.WriteLine($"sim: {problem}; run '{path} --help' for usage");
             return ExitCodes.BadInput;
+        }
+
+        if (parse.Action is System.CommandLine.Help.HelpAction && parse.CommandResult.Command == root)
+        {
+            using var help = new StringWriter();
+            parse.Invoke(new InvocationConfiguration { Output = help, Error = context.Error });
+            context.Out.Write(RootHelp.MarkOptionalArguments(help.ToString(), root));
+            return ExitCodes.Ok;
         }
 
         return CommandRunner.Guard(context, () => parse.Invoke(new InvocationConfiguration

@@ -9,6 +9,13 @@ internal static class ToolInfo
     public static string NameAndVersion { get; } = $"sim {Version}";
 
     /// <summary>
+    /// The build: a hash of the module version ids of the tool's assemblies (the CLI, the Runtime, the Model, the
+    /// scenarios). The compiler derives each from the assembly's content (deterministic builds), so the same sources built
+    /// by the same SDK give the same id on every machine, and any change to the code gives another.
+    /// </summary>
+    public static string Build { get; } = ComputeBuild();
+
+    /// <summary>
     /// The folder of this tool's project (<c>Cli/</c>, the one with <c>Sim.Cli.csproj</c>) when the tool runs from a build in
     /// a clone of the repository, found from the assembly's folder upwards; null otherwise (an installed copy).
     /// </summary>
@@ -18,6 +25,13 @@ internal static class ToolInfo
     public static string Version =>
         (typeof(ToolInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0")
             .Split('+')[0];
+
+    private static string ComputeBuild()
+    {
+        Type[] anchors = [typeof(ToolInfo), typeof(Sim.Runtime.SimRuntime), typeof(Sim.Model.Interpreter.PyInterpreterState), typeof(Sim.Scenarios.Catalog.ScenarioCatalog)];
+        var ids = string.Join(",", anchors.Select(t => t.Assembly.ManifestModule.ModuleVersionId.ToString("N")));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ids)))[..16];
+    }
 
     private static string? FindProject(string start)
     {

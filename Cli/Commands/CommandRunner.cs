@@ -4,7 +4,7 @@ namespace Sim.Cli.Commands;
 
 /// <summary>
 /// Runs a command's body so that no exception escapes as a stack trace: bad input becomes one line and exit code 2,
-/// anything unexpected one line and exit code 3.
+/// anything unexpected (an error of the tool) one line and exit code 4.
 /// </summary>
 internal static class CommandRunner
 {
@@ -23,7 +23,7 @@ internal static class CommandRunner
         catch (Exception ex)
         {
             context.Error.WriteLine($"sim: internal error: {Format.OneLine((ex.GetBaseException() ?? ex).Message)} ({ex.GetType().Name}); please report it");
-            return ExitCodes.ScenarioError;
+            return ExitCodes.ToolError;
         }
     }
 }

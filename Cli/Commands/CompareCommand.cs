@@ -29,7 +29,7 @@ internal static class CompareCommand
         var seeds = new Option<string>("--seeds") { Description = $"Comma-separated seeds; default {string.Join(",", s_defaultSeeds)}.", HelpName = "N,..." };
         var stressSeconds = new Option<string>("--stress-seconds") { Description = "Stress wall time per variant; default: the total wall time the first strategy's explorations took (at least 1 s).", HelpName = "SECONDS" };
         var markdown = new Option<bool>("--markdown") { Description = "End with a Markdown table, one row per variant (for docs/)." };
-        var settings = SettingOptions.Exploration();
+        var settings = SettingOptions.Exploration(output: false);
         var command = new Command("compare", "Measure each strategy's iterations and seconds to a bug over several seeds, and stress on real threads for the same wall time.")
         {
             scenario, variant, strategies, seeds, stressSeconds, markdown,
@@ -125,7 +125,35 @@ internal static class CompareCommand
         }
 
         output.WriteLine();
-        output.WriteLine($"Command: `dotnet run -c Release --project Cli -- compare{commandTarget} --iterations {plan.Settings.Exploration.Iterations} --markdown`");
+        output.WriteLine($"Command: `dotnet run -c Release --project Cli -- compare{commandTarget}{Arguments(plan)} --markdown`");
+    }
+
+    /// <summary>
+    /// The arguments that measure the same again whatever the config file and the environment say: the strategies and
+    /// seeds, the stress time if it was given, and every exploration setting that is not the built-in default.
+    /// </summary>
+    private static string Arguments(Plan plan)
+    {
+        var args = new List<string>
+        {
+            $"--strategies {string.Join(",", plan.Strategies.Select(s => s.Name()))}",
+            $"--seeds {string.Join(",", plan.Seeds)}",
+        };
+        foreach (var field in SettingFields.Recorded.Where(f => f.Key is not ("strategy" or "seed")))
+        {
+            var value = field.Show(plan.Settings);
+            if (field.Key == "iterations" || value != field.Show(SimSettings.BuiltIn))
+            {
+                args.Add($"{field.Flag} {value}");
+            }
+        }
+
+        if (plan.StressTime is { } t)
+        {
+            args.Add($"--stress-seconds {t.TotalSeconds.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        return " " + string.Join(" ", args);
     }
 
     private static string Stress(StressResult s) =>

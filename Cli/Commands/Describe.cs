@@ -18,6 +18,23 @@ internal static class Describe
         return $"{o.Strategy.Name()}{bound}, seed {o.Seed}, up to {Format.Count(o.Iterations)} iterations{all}, at most {Format.Count(o.MaxSteps)} steps each{limit}";
     }
 
+    /// <summary>" (shard 2/4)", " (shard 2/4: iterations 251 to 500 of each variant, seed 20261375)", or nothing for the whole hunt.</summary>
+    public static string Shard(Hunting.Shard shard, ExplorationOptions options)
+    {
+        if (shard.IsWhole)
+        {
+            return string.Empty;
+        }
+
+        if (shard.Split == Hunting.ShardSplit.Variants)
+        {
+            return $" (shard {shard})";
+        }
+
+        var (first, count) = shard.Slice(options.Iterations);
+        return $" (shard {shard}: iterations {Format.Count(first + 1L)} to {Format.Count(first + (long)count)} of each variant, seed {unchecked(options.Seed + first)})";
+    }
+
     /// <summary>"40 steps, 1 preemption (shrunk from 118 steps, 3 preemptions in 23 candidate schedules)".</summary>
     public static string Schedule(ScheduleRecord schedule, TraceShrink? shrink) =>
         Format.Steps(schedule.Steps, schedule.Preemptions)

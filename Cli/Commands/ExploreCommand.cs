@@ -10,7 +10,7 @@ namespace Sim.Cli.Commands;
 
 /// <summary>
 /// <c>sim explore SCENARIO [--variant V] [settings]</c>: explores one variant, prints the outcome and statistics, and for
-/// a bug the steps and the path of the saved trace. Exit 0: no bug; 1: a bug; 2: bad input; 3: scenario error.
+/// a bug the steps and the path of the saved trace. Exit 0: no bug; 1: a bug; 2: bad input; 3: scenario error; 4: error of the tool.
 /// </summary>
 internal static class ExploreCommand
 {
@@ -55,6 +55,10 @@ internal static class ExploreCommand
                 break;
             case Outcome.Clean:
                 console.MarkupLineInterpolated($"[bold green]CLEAN[/]: no bug in {Format.Count(result.Iterations)} iterations");
+                break;
+            case Outcome.ToolError:
+                console.MarkupLineInterpolated($"[bold yellow]TOOL ERROR[/] (an error of sim itself, not a finding of the scenario)");
+                context.Out.WriteLine(result.Message ?? string.Empty);
                 break;
             default:
                 console.MarkupLineInterpolated($"[bold yellow]SCENARIO ERROR[/] (an error of the scenario, not a finding)");
@@ -112,6 +116,7 @@ internal static class ExploreCommand
         {
             Outcome.Clean => ExitCodes.Ok,
             Outcome.BugFound => ExitCodes.Finding,
+            Outcome.ToolError => ExitCodes.ToolError,
             _ => ExitCodes.ScenarioError,
         };
     }

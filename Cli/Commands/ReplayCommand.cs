@@ -115,6 +115,12 @@ internal static class ReplayCommand
 
         context.Out.WriteLine();
 
+        if (result.Outcome == Outcome.ToolError)
+        {
+            console.MarkupLineInterpolated($"[bold yellow]TOOL ERROR[/] on replay (an error of sim itself, not a finding): {result.Message}");
+            return ExitCodes.ToolError;
+        }
+
         if (result.Outcome == Outcome.ScenarioError)
         {
             console.MarkupLineInterpolated($"[bold yellow]SCENARIO ERROR[/] on replay (an error of the scenario, not a finding): {result.Message}");

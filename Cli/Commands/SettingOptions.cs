@@ -28,9 +28,9 @@ internal sealed class SettingOptions
         HelpName = "PATH",
     };
 
-    /// <summary>The flags of the exploration commands (explore, hunt, compare): exploration and output settings.</summary>
-    public static SettingOptions Exploration() =>
-        new(SettingFields.All.Where(f => f.Scope is SettingScope.Exploration or SettingScope.Output), f => f.Flag);
+    /// <summary>The flags of the exploration commands (explore, hunt): exploration and output settings; <c>compare</c>, which writes no file, takes no output flag.</summary>
+    public static SettingOptions Exploration(bool output = true) =>
+        new(SettingFields.All.Where(f => f.Scope == SettingScope.Exploration || (output && f.Scope == SettingScope.Output)), f => f.Flag);
 
     /// <summary>The flags of <c>sim stress</c>.</summary>
     public static SettingOptions Stress() => new(SettingFields.All.Where(f => f.Scope == SettingScope.Stress), f => f.Flag);

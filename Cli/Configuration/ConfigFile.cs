@@ -105,7 +105,11 @@ internal sealed class ConfigFile
         }
         catch (JsonException ex)
         {
-            throw new UsageException($"{displayName} is not valid JSON: {Format.OneLine(ex.Message)} Fix the file (comments and trailing commas are allowed).");
+            // The reader counts lines and bytes from 0 and appends them to its message; people count from 1.
+            var at = ex.LineNumber is { } line ? $" line {line + 1}" + (ex.BytePositionInLine is { } column ? $", column {column + 1}" : string.Empty) : string.Empty;
+            var message = Format.OneLine(ex.Message);
+            var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            throw new UsageException($"{displayName}{at} is not valid JSON: {(cut >= 0 ? message[..cut] : message)} Fix the file (comments and trailing commas are allowed).");
         }
 
         return entries;
@@ -119,8 +123,13 @@ internal sealed class ConfigFile
             var name = reader.GetString()!;
             var key = prefix + name;
             reader.Read();
-            if (key == "stress" && reader.TokenType == JsonTokenType.StartObject)
+            if (key == "stress")
             {
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    throw new UsageException($"{displayName} line {line}: \"stress\" must be an object of stress settings ({{ \"runs\": 100, ... }}), not {Describe(reader.TokenType)}");
+                }
+
                 ReadObject(ref reader, data, "stress.", displayName, entries);
                 continue;
             }

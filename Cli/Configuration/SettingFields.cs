@@ -25,7 +25,7 @@ internal static class SettingFields
         Exploration("runToCompletion", "--run-to-completion", Switch,
             "Explore all the iterations instead of stopping at the first bug, and report how many failed and with which distinct findings (the first bug is still the one traced).",
             o => o.RunToCompletion, (o, v) => o with { RunToCompletion = v }),
-        Exploration("maxSteps", "--max-steps", Whole(10, uint.MaxValue),
+        Exploration("maxSteps", "--max-steps", Whole(10, ExplorationOptions.MaxStepsLimit),
             "Scheduling steps per iteration before it is reported as a livelock (fair strategies get 10 times as many).",
             o => o.MaxSteps, (o, v) => o with { MaxSteps = (uint)v }),
         Exploration("seed", "--seed", Seed,

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Sim.Runtime.Exploration;
 
 namespace Sim.Cli.Hunting;
@@ -9,40 +8,36 @@ namespace Sim.Cli.Hunting;
 /// <param name="OutputDirectory">The folder of <c>traces/</c> and the reports.</param>
 /// <param name="Shard">The shard run.</param>
 /// <param name="ConfigFile">The config file the settings came from, if any (recorded in the report).</param>
-internal sealed record HuntPlan(IReadOnlyList<VariantRef> Variants, ExplorationOptions Options, string OutputDirectory, Shard Shard, string? ConfigFile);
-
-/// <summary>Shard <paramref name="K"/> of <paramref name="N"/> (1-based): every N-th variant from the K-th.</summary>
-/// <param name="K">This shard, from 1.</param>
-/// <param name="N">How many shards.</param>
-internal readonly record struct Shard(int K, int N)
+internal sealed record HuntPlan(IReadOnlyList<VariantRef> Variants, ExplorationOptions Options, string OutputDirectory, Shard Shard, string? ConfigFile)
 {
-    /// <summary>The whole hunt: shard 1 of 1.</summary>
-    public static Shard Whole { get; } = new(1, 1);
+    /// <summary>The <c>--scenario</c> patterns that selected the variants (recorded, so that <c>sim merge</c> can check that shards hunted the same selection).</summary>
+    public IReadOnlyList<string> Selection { get; init; } = [];
 
-    /// <summary>Parses <c>K/N</c> (null: the whole hunt); anything else is a <see cref="UsageException"/>.</summary>
-    public static Shard Parse(string? text)
+    /// <summary>How many worker processes explore variants side by side (1: this process explores them one after another).</summary>
+    public int Jobs { get; init; } = 1;
+
+    /// <summary>Wall time after which the hunt stops (the variants in progress stop too) and reports what finished; null: none.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>Variant <paramref name="index"/>'s work: the variant and the options of this shard's slice of its iterations.</summary>
+    public HuntTask Task(int index)
     {
-        if (text is null)
+        var (first, count) = Shard.Slice(Options.Iterations);
+        var options = first == 0 && count == Options.Iterations ? Options : Options with { Seed = unchecked(Options.Seed + first), Iterations = count };
+        if (Shard.Split == ShardSplit.Iterations && Shard.K < Shard.N)
         {
-            return Whole;
+            // The preemption-bounded search after a clean run is the same in every slice: only the last slice's shard
+            // runs it, where a single process would (after the last iteration).
+            options = options with { BoundedSchedules = 0 };
         }
 
-        var parts = text.Split('/');
-        return parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var k)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-            && n >= 1 && k >= 1 && k <= n
-                ? new Shard(k, n)
-                : throw new UsageException($"--shard \"{text}\" is not valid: give K/N with 1 <= K <= N, for example --shard 2/4");
+        return new HuntTask(index, Variants[index], options, first + 1);
     }
-
-    /// <summary>This shard's part of <paramref name="variants"/>.</summary>
-    public IReadOnlyList<VariantRef> Select(IEnumerable<VariantRef> variants)
-    {
-        var (k, n) = (K, N);
-        return [.. variants.Where((_, i) => i % n == k - 1)];
-    }
-
-    /// <summary><c>K/N</c>.</summary>
-    public override string ToString() => $"{K.ToString(CultureInfo.InvariantCulture)}/{N.ToString(CultureInfo.InvariantCulture)}";
 }
+
+/// <summary>One variant's work in a hunt.</summary>
+/// <param name="Index">Its place in the plan, from 0.</param>
+/// <param name="Variant">The variant.</param>
+/// <param name="Options">The options it is explored with: the plan's, or those of this shard's slice (its seed and iterations).</param>
+/// <param name="FirstIteration">The number, in the whole run, of the slice's first iteration (1 unless the iterations are split).</param>
+internal sealed record HuntTask(int Index, VariantRef Variant, ExplorationOptions Options, uint FirstIteration);

@@ -36,7 +36,7 @@ internal abstract class HuntView : IHuntProgress
     public abstract void VariantStarting(int index, VariantRef variant);
 
     /// <inheritdoc/>
-    public virtual void IterationStarting(int iteration)
+    public virtual void IterationStarting(int index, int iteration)
     {
     }
 
@@ -65,34 +65,44 @@ internal abstract class HuntView : IHuntProgress
     /// <summary>The variant's wall time: "1.23 s".</summary>
     public static string Elapsed(HuntEntry e) => Format.Duration(TimeSpan.FromSeconds(e.ElapsedSeconds));
 
-    /// <summary>Progress bars (variants, and the current variant's iterations) and a line per finished variant.</summary>
+    /// <summary>Progress bars (the variants, and the iterations of each variant in progress) and a line per finished variant.</summary>
     private sealed class Live(IAnsiConsole console, HuntPlan plan) : HuntView(plan.Variants.Count)
     {
+        private readonly Dictionary<int, ProgressTask> _running = [];
+        private ProgressContext? _progress;
         private ProgressTask? _variants;
-        private ProgressTask? _iterations;
 
         public override HuntReport Show(Func<IHuntProgress, HuntReport> hunt) =>
             console.Progress()
                 .AutoClear(true)
+                .HideCompleted(true)
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
                 .Start(progress =>
                 {
+                    _progress = progress;
                     _variants = progress.AddTask("hunt", maxValue: plan.Variants.Count);
-                    _iterations = progress.AddTask("iterations", maxValue: plan.Options.Iterations);
                     return hunt(this);
                 });
 
-        public override void VariantStarting(int index, VariantRef variant)
-        {
-            _variants!.Description = Spectre.Console.Markup.Escape($"{Counter(index)} {variant.Name}");
-            _iterations!.Value = 0;
-        }
+        public override void VariantStarting(int index, VariantRef variant) =>
+            _running[index] = _progress!.AddTask(Spectre.Console.Markup.Escape($"{Counter(index)} {variant.Name}"), maxValue: plan.Task(index).Options.Iterations);
 
-        public override void IterationStarting(int iteration) => _iterations!.Value = iteration;
+        public override void IterationStarting(int index, int iteration)
+        {
+            if (_running.TryGetValue(index, out var task))
+            {
+                task.Value = iteration;
+            }
+        }
 
         public override void VariantFinished(int index, HuntEntry entry)
         {
             console.MarkupLine($"{Markup(entry.Verdict)} {Spectre.Console.Markup.Escape($"{entry.Scenario}/{entry.Variant}: {entry.Explanation} ({Elapsed(entry)})")}");
+            if (_running.Remove(index, out var task))
+            {
+                task.StopTask();
+            }
+
             _variants!.Increment(1);
         }
     }

@@ -8,8 +8,8 @@ internal interface IHuntProgress
     /// <summary>Variant <paramref name="index"/> (from 0) of the plan starts.</summary>
     void VariantStarting(int index, VariantRef variant);
 
-    /// <summary>An iteration of the current variant starts (1-based).</summary>
-    void IterationStarting(int iteration);
+    /// <summary>Iteration <paramref name="iteration"/> (1-based) of variant <paramref name="index"/> starts.</summary>
+    void IterationStarting(int index, int iteration);
 
     /// <summary>Variant <paramref name="index"/> finished; its entry is in the reports on disk already.</summary>
     void VariantFinished(int index, HuntEntry entry);

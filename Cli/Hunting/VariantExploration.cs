@@ -10,20 +10,20 @@ internal static class VariantExploration
 {
     /// <summary>
     /// Explores <paramref name="variant"/>. Whatever the scenario does (throw, deadlock, livelock, escape the Runtime),
-    /// the result says so; the harness itself failing is reported as a scenario error, never thrown.
+    /// the result says so; the harness itself failing is reported as an error of the tool, never thrown.
     /// </summary>
-    public static ExplorationResult Run(VariantRef variant, ExplorationOptions options, Action<int>? onIteration = null)
+    public static ExplorationResult Run(VariantRef variant, ExplorationOptions options, Action<int>? onIteration = null, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
         try
         {
-            return Explorer.Explore(variant.Scenario.Program(variant.Variant), options, onIteration);
+            return Explorer.Explore(variant.Scenario.Program(variant.Variant), options, onIteration, cancel);
         }
         catch (Exception ex)
         {
             return new ExplorationResult
             {
-                Outcome = Outcome.ScenarioError,
+                Outcome = Outcome.ToolError,
                 Message = $"the exploration failed: {ex.GetType().Name}: {Format.OneLine((ex.GetBaseException() ?? ex).Message)}",
                 Iterations = 0,
                 SchedulingSteps = 0,

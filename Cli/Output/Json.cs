@@ -30,6 +30,9 @@ internal static class Json
         TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
 
+    /// <summary>The same as <see cref="Options"/>, on one line (the messages between a hunt and its worker processes).</summary>
+    public static JsonSerializerOptions Compact { get; } = new(Options) { WriteIndented = false };
+
     /// <summary>An enum value as the JSON files spell it, and as the tool shows it (<c>deadlock</c>, <c>bugFound</c>).</summary>
     public static string Name(Enum value)
     {

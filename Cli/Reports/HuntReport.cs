@@ -21,6 +21,9 @@ internal sealed record HuntReport
 
     public required string Tool { get; init; }
 
+    /// <summary>The build that ran (<see cref="ToolInfo.Build"/>); <c>sim merge</c> merges only reports of one build.</summary>
+    public required string Build { get; init; }
+
     public required DateTimeOffset StartedAt { get; init; }
 
     public required double ElapsedSeconds { get; init; }
@@ -31,11 +34,26 @@ internal sealed record HuntReport
     /// <summary>The exploration settings every variant ran with (<see cref="Configuration.RecordedSettings"/>).</summary>
     public required JsonObject Settings { get; init; }
 
-    /// <summary>The shard run (<c>1/1</c> when not sharded).</summary>
+    /// <summary>The <c>--scenario</c> patterns of the hunt (empty: every variant).</summary>
+    public required IReadOnlyList<string> Selection { get; init; }
+
+    /// <summary>The shard run (<c>1/1</c> when not sharded, and for a merged report).</summary>
     public required string Shard { get; init; }
 
-    /// <summary>True if every expectation held.</summary>
+    /// <summary>What the shards divide: <c>variants</c> or <c>iterations</c>.</summary>
+    public required Hunting.ShardSplit Split { get; init; }
+
+    /// <summary>The shards a merged report was made of (<c>sim merge</c>); empty for a hunt's own report.</summary>
+    public IReadOnlyList<string> MergedFrom { get; init; } = [];
+
+    /// <summary>True if every selected variant finished and met its expectation.</summary>
     public required bool Passed { get; init; }
+
+    /// <summary>True if Ctrl-C or SIGTERM stopped the hunt: the results are the variants that finished before.</summary>
+    public bool Interrupted { get; init; }
+
+    /// <summary>True if the hunt's wall-time limit stopped it: the results are the variants that finished before.</summary>
+    public bool TimeLimitReached { get; init; }
 
     public required int Total { get; init; }
 
@@ -65,6 +83,10 @@ internal sealed record HuntReport
 /// <param name="Trace">The saved trace (a path relative to the report's folder), if a bug was found.</param>
 /// <param name="Coverage">How much the exploration covered: distinct scheduling points, conflicting access pairs and those seen in both orders.</param>
 /// <param name="RacyFields">The fields declared deliberately racy that the exploration touched (not checked by the race detector).</param>
+/// <param name="FirstIteration">
+/// The number, in the whole run, of the first iteration this entry explored: 1, unless <c>--split iterations</c> gave
+/// the shard a later slice (the bug was then found in iteration <c>FirstIteration - 1 + Iterations</c> of the whole run).
+/// </param>
 /// <param name="Shrink">What shrinking did to the bug's schedule, if it ran.</param>
 /// <param name="Bounded">What the preemption-bounded search covered, if it ran and found no bug.</param>
 /// <param name="Completion">With <c>runToCompletion</c>: iterations run, how many failed, and the distinct findings.</param>
@@ -85,6 +107,7 @@ internal sealed record HuntEntry(
     string? Trace,
     ExplorationCoverage Coverage,
     IReadOnlyList<RacyField> RacyFields,
+    uint FirstIteration = 1,
     HuntShrink? Shrink = null,
     HuntBounded? Bounded = null,
     HuntCompletion? Completion = null)

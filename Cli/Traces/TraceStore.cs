@@ -81,6 +81,11 @@ internal static partial class TraceStore
     public static TraceDocument Load(string path, string displayName)
     {
         const string Advice = "record a new one with 'sim explore'";
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"{displayName} is a folder, not a trace file; give one of the .json files that 'sim explore' or 'sim hunt' saved (a hunt saves them in OUTPUT/traces/)");
+        }
+
         var text = ReadText(path, displayName, Advice);
         try
         {

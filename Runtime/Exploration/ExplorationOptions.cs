@@ -6,6 +6,12 @@ namespace Sim.Runtime.Exploration;
 /// </summary>
 public sealed record ExplorationOptions
 {
+    /// <summary>
+    /// The largest <see cref="MaxSteps"/>: Coyote counts steps in an <c>int</c>, and the fair strategies' bound is ten
+    /// times this one, so it must stay within <see cref="int.MaxValue"/> (2,147,483,647).
+    /// </summary>
+    public const uint MaxStepsLimit = int.MaxValue / 10;
+
     /// <summary>The exploration strategy. Default: Coyote's portfolio.</summary>
     public Strategy Strategy { get; init; } = Strategy.Portfolio;
 
@@ -23,6 +29,9 @@ public sealed record ExplorationOptions
     /// finding: a livelock, or a spin loop that never yields to the thread it waits for.
     /// </summary>
     public uint MaxSteps { get; init; } = 10_000;
+
+    /// <summary>The scheduling-step bound of the fair strategies: ten times <see cref="MaxSteps"/>, computed without overflow.</summary>
+    public uint FairMaxSteps => (uint)Math.Min(10L * MaxSteps, int.MaxValue);
 
     /// <summary>The seed of the exploration's random choices; null lets Coyote pick one (and report it).</summary>
     public uint? Seed { get; init; }
@@ -89,9 +98,9 @@ public sealed record ExplorationOptions
             return "iterations must be at least 1";
         }
 
-        if (MaxSteps < 10)
+        if (MaxSteps is < 10 or > MaxStepsLimit)
         {
-            return "max-steps must be at least 10";
+            return $"max-steps must be from 10 to {MaxStepsLimit} (fair strategies get 10 times as many, which must fit in 2147483647)";
         }
 
         if (YieldFairness < 1)

@@ -20,6 +20,12 @@ public enum Outcome
 
     /// <summary>A replayed schedule does not fit the program: it belongs to another program, or the program changed (the message says where).</summary>
     ReplayFailed,
+
+    /// <summary>
+    /// The tool failed, not the program: the process ran out of memory or stack, or the exploration engine failed. Never a
+    /// finding, whichever simulated thread was running when it happened.
+    /// </summary>
+    ToolError,
 }
 
 /// <summary>What kind of bug was found.</summary>

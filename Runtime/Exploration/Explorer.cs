@@ -45,21 +45,25 @@ public static class Explorer
     /// <param name="program">The body of the simulated main thread.</param>
     /// <param name="options">The exploration settings.</param>
     /// <param name="onIteration">Called as each iteration starts, with its 1-based number (for progress displays).</param>
-    public static ExplorationResult Explore(Action<SimRuntime> program, ExplorationOptions options, Action<int>? onIteration = null)
+    /// <param name="cancel">
+    /// Stops the exploration before its next iteration (an interrupted or timed-out hunt): the result counts the
+    /// iterations that ran, and says clean if none of them failed; neither the bounded search nor shrinking follows.
+    /// </param>
+    public static ExplorationResult Explore(Action<SimRuntime> program, ExplorationOptions options, Action<int>? onIteration = null, CancellationToken cancel = default)
     {
         Check(program, options);
         var coverage = new CoverageRecorder();
         ExplorationResult result;
         if (options.Strategy == Strategy.PreemptionBounded)
         {
-            result = Bounded(program, options, options.Iterations, options.StrategyBound, onIteration, coverage);
+            result = Bounded(program, options, options.Iterations, options.StrategyBound, onIteration, coverage, cancel);
         }
         else
         {
-            result = Run(program, options, driver: null, onIteration, coverage: coverage);
-            if (result.Outcome == Outcome.Clean && options.BoundedSchedules > 0)
+            result = Run(program, options, driver: null, onIteration, cancel, coverage: coverage);
+            if (result.Outcome == Outcome.Clean && options.BoundedSchedules > 0 && !cancel.IsCancellationRequested)
             {
-                var bounded = Bounded(program, options with { RunToCompletion = false }, options.BoundedSchedules, uint.MaxValue, onIteration: null, coverage);
+                var bounded = Bounded(program, options with { RunToCompletion = false }, options.BoundedSchedules, uint.MaxValue, onIteration: null, coverage, cancel);
                 // The coverage count is shared, so the bounded search's summary covers both; so do the racy fields.
                 var racy = Sorted(result.RacyFields.Union(bounded.RacyFields));
                 result = bounded.Outcome == Outcome.Clean
@@ -76,7 +80,7 @@ public static class Explorer
             }
         }
 
-        return result.FoundBug && options.ShrinkRuns > 0 ? Shrinker.Shrink(program, options, result) : result;
+        return result.FoundBug && options.ShrinkRuns > 0 && !cancel.IsCancellationRequested ? Shrinker.Shrink(program, options, result) : result;
     }
 
     /// <summary>
@@ -92,12 +96,12 @@ public static class Explorer
     {
         ArgumentNullException.ThrowIfNull(schedule);
         Check(program, options);
-        return Run(program, options, new SingleRun(new ReplayPolicy(schedule, endsInLivelock)), onIteration: null);
+        return Run(program, options, new SingleRun(new ReplayPolicy(schedule, endsInLivelock)), onIteration: null, CancellationToken.None);
     }
 
     /// <summary>One gated run of <paramref name="program"/> under <paramref name="policy"/> (a shrinking candidate).</summary>
     internal static ExplorationResult RunOnce(Action<SimRuntime> program, ExplorationOptions options, SchedulePolicy policy) =>
-        Run(program, options, new SingleRun(policy), onIteration: null);
+        Run(program, options, new SingleRun(policy), onIteration: null, CancellationToken.None);
 
     /// <summary>
     /// Coyote's engine for <paramref name="test"/>, with its own logger pointed at <see cref="TextWriter.Null"/>: the engine
@@ -116,7 +120,7 @@ public static class Explorer
     {
         var config = Configuration.Create()
             .WithTestingIterations(iterations ?? o.Iterations)
-            .WithMaxSchedulingSteps(gated ? GatedCoyoteSteps : o.MaxSteps)
+            .WithMaxSchedulingSteps(gated ? GatedCoyoteSteps : o.MaxSteps, gated ? GatedCoyoteSteps : o.FairMaxSteps)
             .WithFailureOnMaxStepsBoundEnabled(true)
             .WithTelemetryEnabled(false)
             .WithConsoleLoggingEnabled(false)
@@ -147,10 +151,10 @@ public static class Explorer
     }
 
     /// <summary>The preemption-bounded search, with a budget of <paramref name="runs"/> schedules and bounds up to <paramref name="maxBound"/>.</summary>
-    private static ExplorationResult Bounded(Action<SimRuntime> program, ExplorationOptions options, uint runs, uint maxBound, Action<int>? onIteration, CoverageRecorder coverage)
+    private static ExplorationResult Bounded(Action<SimRuntime> program, ExplorationOptions options, uint runs, uint maxBound, Action<int>? onIteration, CoverageRecorder coverage, CancellationToken cancel)
     {
         var search = new BoundedSearch(maxBound, options.MaxSteps);
-        var result = Run(program, options with { Strategy = Strategy.PreemptionBounded }, search, onIteration, runs, coverage);
+        var result = Run(program, options with { Strategy = Strategy.PreemptionBounded }, search, onIteration, cancel, runs, coverage);
         if (result.Outcome == Outcome.ReplayFailed)
         {
             result = result with
@@ -171,13 +175,15 @@ public static class Explorer
     /// Runs up to <paramref name="runs"/> iterations (default: the options' iterations): Coyote's strategy decides, or
     /// each run's policy from <paramref name="driver"/>. The engine is never stopped from inside (Coyote's
     /// <see cref="TestingEngine.Stop"/> makes <see cref="TestingEngine.Run"/> return while an iteration still runs, and
-    /// the report read then is incomplete): once the time limit passes or the driver has nothing more to run, the
-    /// remaining iterations do nothing. A driver's runs go through engines of growing size (16, 32, ...), so an exhaustive
-    /// search that ends early wastes few of them. In a run to completion (<see cref="ExplorationOptions.RunToCompletion"/>)
-    /// a failing iteration does not end the exploration: each is classified once Coyote has added it to its report (at
-    /// the next iteration's start, or when the engine returns) and counted.
+    /// the report read then is incomplete): once a run fails, <paramref name="cancel"/> is set, the time limit passes or
+    /// the driver has nothing more to run, the engine is told that the iteration under way is its last (its loop reads the
+    /// configuration's iteration count each time round), and an iteration it still starts runs nothing. A driver's runs go
+    /// through engines of growing size (16, 32, ...), so an exhaustive search that ends early wastes few of them. In a run
+    /// to completion (<see cref="ExplorationOptions.RunToCompletion"/>) a failing iteration does not end the exploration:
+    /// each is classified once Coyote has added it to its report (at the next iteration's start, or when the engine
+    /// returns) and counted.
     /// </summary>
-    private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, IScheduleDriver? driver, Action<int>? onIteration, uint? runs = null, CoverageRecorder? coverage = null)
+    private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, IScheduleDriver? driver, Action<int>? onIteration, CancellationToken cancel, uint? runs = null, CoverageRecorder? coverage = null)
     {
         using var gate = s_engineGate.EnterScope();
         var complete = options.RunToCompletion && driver is not SingleRun;
@@ -225,12 +231,21 @@ public static class Explorer
             }
         }
 
+        Configuration? config = null;
+        void StopAfter(uint iteration)
+        {
+            state.Finished = true;
+            config?.WithTestingIterations(iteration + 1);
+        }
+
         void Started(uint iteration)
         {
             Settle(state, current!.TestReport, options);
-            state.Running = !state.Finished && (options.TimeLimit is not { } limit || clock.Elapsed <= limit);
+            state.Running = !state.Finished && !cancel.IsCancellationRequested && (options.TimeLimit is not { } limit || clock.Elapsed <= limit);
             if (!state.Running)
             {
+                // This iteration runs nothing (Body returns at once) and is not counted.
+                StopAfter(iteration);
                 return;
             }
 
@@ -272,7 +287,10 @@ public static class Explorer
                 state.Pending = new EndedIteration(rt, state.Snapshot, state.Iterations);
             }
 
-            state.Finished = !controlled || (!complete && rt.Failure is not null) || (driver is not null && !driver.RunEnded());
+            if (!controlled || (!complete && rt.Failure is not null) || (driver is not null && !driver.RunEnded()))
+            {
+                StopAfter(iteration);
+            }
         }
 
         var total = driver is SingleRun ? 1 : runs ?? options.Iterations;
@@ -280,10 +298,15 @@ public static class Explorer
         var report = new EngineReport();
         for (uint done = 0; done < total && !state.Finished && (complete || report.Bug is null) && report.Error is null && report.Hang is null; done += size, size = Math.Min(size <= uint.MaxValue / 2 ? size * 2 : uint.MaxValue, total - done))
         {
-            using var engine = CreateEngine(Configure(options, gated: driver is not null, iterations: size), Body);
+            config = Configure(options, gated: driver is not null, iterations: size);
+            using var engine = CreateEngine(config, Body);
             current = engine;
             state.BugsSeen = state.BoundsSeen = 0;
-            engine.RegisterStartIterationCallBack(Started);
+            engine.RegisterStartIterationCallBack(iteration =>
+            {
+                ForgetExploredPaths(engine);
+                Started(iteration);
+            });
             engine.RegisterEndIterationCallBack(Ended);
             try
             {
@@ -296,7 +319,7 @@ public static class Explorer
 
             Settle(state, engine.TestReport, options);
             report.Add(engine.TestReport);
-            if (options.TimeLimit is { } limit && clock.Elapsed > limit)
+            if (cancel.IsCancellationRequested || (options.TimeLimit is { } limit && clock.Elapsed > limit))
             {
                 break;
             }
@@ -377,9 +400,14 @@ public static class Explorer
             return Result(Outcome.ReplayFailed, null, diverged);
         }
 
+        if (rt?.Failure is { OfTool: true } toolFailure)
+        {
+            return Result(Outcome.ToolError, null, toolFailure.Message);
+        }
+
         if (report.Error is { } error)
         {
-            return Result(Outcome.ScenarioError, null, $"the exploration engine failed: {error}");
+            return Result(Outcome.ToolError, null, $"the exploration engine failed: {error}");
         }
 
         if (state.Counter is not null && report.Hang is null)
@@ -430,6 +458,20 @@ public static class Explorer
     private static List<RacyField> Sorted(IEnumerable<RacyField> fields) =>
         [.. fields.OrderBy(f => f.Field, StringComparer.Ordinal).ThenBy(f => f.Reason, StringComparer.Ordinal)];
 
+    /// <summary>
+    /// Drops what Coyote 1.7.11 keeps of every iteration for its coverage report, which the harness never reads: at the
+    /// end of each iteration <c>CoyoteRuntime</c> adds the whole schedule, as text, to
+    /// <c>TestReport.CoverageInfo.ExploredPaths</c> (a set of every distinct schedule: about 15 KB per iteration of the
+    /// corpus, so a 100,000-iteration exploration held over 1 GB), and the hash of every visited state to
+    /// <c>VisitedStates</c>. Called as each iteration starts, after the previous one's were merged into the report.
+    /// </summary>
+    private static void ForgetExploredPaths(TestingEngine engine)
+    {
+        var coverage = engine.TestReport.CoverageInfo;
+        coverage.ExploredPaths.Clear();
+        coverage.VisitedStates.Clear();
+    }
+
     private static string UncontrolledMessage(string why) => $"Uncontrolled concurrency: {why}";
 
     /// <summary>What the engines of one exploration reported, added up.</summary>
@@ -458,7 +500,7 @@ public static class Explorer
         /// <summary>The current iteration runs the program (false once the time limit passed or there is nothing more to run).</summary>
         public bool Running { get; set; }
 
-        /// <summary>No further iteration runs: a run found something, or the driver has nothing more.</summary>
+        /// <summary>No further iteration runs: a run found something, the driver has nothing more, or the exploration was stopped.</summary>
         public bool Finished { get; set; }
 
         public SimRuntime? Current { get; set; }

@@ -11,4 +11,13 @@ internal static class Unwinding
     public static bool Stops(Exception ex) =>
         ex is ThreadInterruptedException or RunEndedException or ThreadGoneException
         || ex.GetBaseException() is ThreadInterruptedException;
+
+    /// <summary>
+    /// True if <paramref name="ex"/> is the tool's failure, not the program's: the process ran out of memory or of stack.
+    /// Where it surfaces depends on which allocation failed first, so it says nothing about the scenario; a report of it
+    /// as a finding would be false.
+    /// </summary>
+    public static bool IsToolFailure(Exception ex) =>
+        ex is OutOfMemoryException or InsufficientExecutionStackException
+        || ex.GetBaseException() is OutOfMemoryException or InsufficientExecutionStackException;
 }

@@ -12,7 +12,7 @@ public enum VerdictKind
     /// <summary>No bug where one was expected, another bug than the expected one, or a bug in a clean variant.</summary>
     NotMet,
 
-    /// <summary>The scenario escaped the Runtime's control (or the engine failed): an error of the scenario, not a finding.</summary>
+    /// <summary>The scenario escaped the Runtime's control (an error of the scenario), or the tool failed: not a finding either way.</summary>
     Error,
 }
 
@@ -51,6 +51,8 @@ public sealed record Verdict(VerdictKind Kind, string Explanation)
                 return new(VerdictKind.Met, $"clean after {iterations} iterations{limited}");
             case Outcome.ReplayFailed:
                 return new(VerdictKind.Error, $"replay failed: {result.Message}");
+            case Outcome.ToolError:
+                return new(VerdictKind.Error, $"error of the tool (not a finding): {result.Message}");
             default:
                 return new(VerdictKind.Error, $"scenario error (not a finding): {result.Message}");
         }

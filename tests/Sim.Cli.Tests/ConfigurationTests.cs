@@ -59,7 +59,9 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("\"stress\": { \"runs\": 0 }", "\"stress.runs\" is 0")]
     [InlineData("\"stress\": { \"run\": 5 }", "unknown field \"stress.run\" (did you mean 'runs'?)")]
     [InlineData("\"iterations\": 10, \"iterations\": 20", "\"iterations\" is given twice")]
-    [InlineData("\"iterations\": 10 \"seed\": 1", "Coyote.config is not valid JSON")]
+    [InlineData("\"iterations\": 10 \"seed\": 1", "Coyote.config line 2, column 20 is not valid JSON: ")]
+    [InlineData("\"stress\": 5", "Coyote.config line 2: \"stress\" must be an object of stress settings ({ \"runs\": 100, ... }), not a number")]
+    [InlineData("\"maxSteps\": 214748365", "\"maxSteps\" is 214748365, but it must be a whole number from 10 to 214748364")]
     public void InvalidConfigFile_ExitsTwoWithOneLineAndWritesNothing(string body, string fragment)
     {
         File.WriteAllText(_cli.PathOf("Coyote.config"), "{\n  " + body + "\n}\n");
@@ -75,6 +77,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("SIM_SEED", "-3", "SIM_SEED=\"-3\" is not valid")]
     [InlineData("SIM_TIME_LIMIT_SECONDS", "-1", "SIM_TIME_LIMIT_SECONDS=\"-1\" is not valid")]
     [InlineData("SIM_STRESS_MAX_HANGS", "0", "SIM_STRESS_MAX_HANGS=\"0\" is not valid")]
+    [InlineData("SIM_MAX_STEPS", "4294967295", "SIM_MAX_STEPS=\"4294967295\" is not valid: it must be a whole number from 10 to 214748364")]
     public void InvalidEnvironmentVariable_ExitsTwoWithOneLineAndWritesNothing(string variable, string value, string fragment)
     {
         _cli.Environment[variable] = value;

@@ -119,7 +119,7 @@ public sealed class CorpusHuntTests : IDisposable
         {
         }
 
-        public void IterationStarting(int iteration)
+        public void IterationStarting(int index, int iteration)
         {
         }
 

@@ -38,7 +38,7 @@ public sealed class DocumentationTests
         }
 
         var cli = Section(readme, "cli-reference");
-        foreach (var command in new[] { "list", "explore", "replay", "hunt", "stress", "config" })
+        foreach (var command in new[] { "list", "explore", "replay", "hunt", "stress", "compare", "config", "merge" })
         {
             Assert.Contains($"sim {command}", cli, StringComparison.Ordinal);
         }

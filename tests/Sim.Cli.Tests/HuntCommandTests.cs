@@ -178,7 +178,7 @@ public sealed class HuntCommandTests : IDisposable
     {
         public void VariantStarting(int index, VariantRef variant) => Read();
 
-        public void IterationStarting(int iteration)
+        public void IterationStarting(int index, int iteration)
         {
         }
 

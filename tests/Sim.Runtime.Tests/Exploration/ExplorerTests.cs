@@ -45,6 +45,42 @@ public class ExplorerTests
         Assert.Equal(AccessKind.Failure, result.Steps[^1].Kind);
     }
 
+    [Fact]
+    public void RunningOutOfStackInASimulatedThread_IsAnErrorOfTheTool_NeverAFinding()
+    {
+        // What the runtime throws when the process runs out of stack (out of memory takes the same path): where it
+        // surfaces says nothing about the scenario.
+        var result = Explorer.Explore(rt =>
+            rt.StartThread("worker", () => throw new InsufficientExecutionStackException()).Join(), Exploring.Options);
+
+        Assert.Equal(Outcome.ToolError, result.Outcome);
+        Assert.False(result.FoundBug);
+        Assert.Null(result.Kind);
+        Assert.Contains("the tool ran out of resources while T2(worker) ran", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnExplorationCancelledBeforeItStarts_RunsNoIteration_AndSaysClean()
+    {
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+
+        var result = Explorer.Explore(rt => rt.Fail("never reached"), Exploring.Options, cancel: cancel.Token);
+
+        Assert.Equal(Outcome.Clean, result.Outcome);
+        Assert.Equal(0, result.Iterations);
+    }
+
+    [Fact]
+    public void MaxStepsAtItsLimit_GivesTheFairStrategiesTenTimesAsMany_WithoutOverflow()
+    {
+        var options = Exploring.Options with { MaxSteps = ExplorationOptions.MaxStepsLimit };
+
+        Assert.Null(options.Validate());
+        Assert.Equal(int.MaxValue - 7u, options.FairMaxSteps);
+        Assert.NotNull((options with { MaxSteps = ExplorationOptions.MaxStepsLimit + 1 }).Validate());
+    }
+
     [Theory]
     [InlineData(Strategy.Prioritization)]
     [InlineData(Strategy.DelayBounding)]

@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Sim.Cli.Configuration;
+using Sim.Cli.Hunting;
+using Sim.Cli.Output;
+
+namespace Sim.Cli.Commands;
+
+/// <summary>
+/// <c>sim hunt-worker --output DIR</c> (hidden): a worker process of <c>sim hunt --jobs N</c>. Reads variants to hunt
+/// from its standard input (<see cref="WorkerRequest"/>), explores each with <see cref="HuntLoop.HuntOne"/>, saves its
+/// trace under DIR, and answers on its standard output (<see cref="WorkerReply"/>). A <c>stop</c> line, Ctrl-C or
+/// SIGTERM stops the variant in progress; the end of its input ends it.
+/// </summary>
+internal static class HuntWorkerCommand
+{
+    /// <summary>The shortest time between two progress replies.</summary>
+    private static readonly TimeSpan s_progressInterval = TimeSpan.FromMilliseconds(100);
+
+    public static Command Create(CliContext context)
+    {
+        var output = new Option<string>("--output") { Required = true, HelpName = "DIR" };
+        var command = new Command("hunt-worker", "A worker process of 'sim hunt --jobs N' (not for direct use).") { output };
+        command.Hidden = true;
+        command.SetAction(parse => CommandRunner.Guard(context, () => Serve(context, context.FullPath(parse.GetValue(output)!))));
+        return command;
+    }
+
+    private static int Serve(CliContext context, string outputDirectory)
+    {
+        using var interruption = Interruption.Listen(context);
+        using var requests = new BlockingCollection<WorkerRequest>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(interruption.Token);
+        var reader = new Thread(() => Read(context, requests, stop)) { IsBackground = true, Name = "sim hunt-worker input" };
+        reader.Start();
+        foreach (var request in requests.GetConsumingEnumerable())
+        {
+            var target = Catalog.Default.Select([request.Variant]).Single();
+            var options = RecordedSettings.Read(request.Options);
+            var task = new HuntTask(request.Index, target, options, request.FirstIteration);
+            var clock = Stopwatch.StartNew();
+            var next = TimeSpan.Zero;
+            var entry = HuntLoop.HuntOne(task, outputDirectory, iteration =>
+            {
+                if (clock.Elapsed >= next)
+                {
+                    next = clock.Elapsed + s_progressInterval;
+                    Reply(context, new WorkerReply(request.Index, Iteration: iteration));
+                }
+            }, stop.Token);
+            Reply(context, entry is null ? new WorkerReply(request.Index, Stopped: true) : new WorkerReply(request.Index, Entry: entry));
+            if (stop.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static void Read(CliContext context, BlockingCollection<WorkerRequest> requests, CancellationTokenSource stop)
+    {
+        try
+        {
+            while (context.In.ReadLine() is { } line)
+            {
+                if (line.Trim() == WorkerRequest.StopLine)
+                {
+                    stop.Cancel();
+                    break;
+                }
+
+                requests.Add(JsonSerializer.Deserialize<WorkerRequest>(line, Json.Compact) ?? throw new JsonException("an empty request"));
+            }
+        }
+        catch (JsonException ex)
+        {
+            context.Error.WriteLine($"sim hunt-worker: a request it cannot read: {Format.OneLine(ex.Message)}");
+            stop.Cancel();
+        }
+        finally
+        {
+            requests.CompleteAdding();
+        }
+    }
+
+    private static void Reply(CliContext context, WorkerReply reply)
+    {
+        context.Out.WriteLine(reply.ToLine());
+        context.Out.Flush();
+    }
+}

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Sim.Cli.Output;
+using Sim.Cli.Reports;
+using Sim.Runtime.Exploration;
+using Spectre.Console;
+
+namespace Sim.Cli.Commands;
+
+/// <summary>
+/// <c>sim merge REPORT... --output DIR</c>: combines the reports of the shards of one hunt (<c>sim hunt --shard K/N</c>,
+/// each a <c>hunt.json</c> or the output folder holding it) into one <c>hunt.json</c> and <c>hunt.junit.xml</c> in DIR,
+/// with the totals, and copies the shards' traces there (<see cref="HuntMerge"/>). Exit codes as <c>sim hunt</c>'s: 0 if
+/// every expectation held in every shard, 1 if not, 2 for bad input (reports of different builds or settings, a shard
+/// missing or given twice), 4 if a shard had an error of the tool.
+/// </summary>
+internal static class MergeCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var reports = new Argument<string[]>("reports") { Description = "The shards' reports: hunt.json files, or the output folders that hold them.", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--output") { Description = "The folder of the merged hunt.json, hunt.junit.xml and traces/.", HelpName = "DIR", Required = true };
+        var command = new Command("merge", "Merge the JSON reports of a hunt's shards (--shard K/N) into one JSON and JUnit report, with totals.") { reports, output };
+        command.SetAction(parse => CommandRunner.Guard(context, () =>
+        {
+            var shards = parse.GetValue(reports)!.Select(r => Load(context, r)).ToList();
+            var merged = HuntMerge.Merge([.. shards.Select(s => (s.Name, s.Report))]);
+            var directory = context.FullPath(parse.GetValue(output)!);
+            using (OutputLock.Take(directory))
+            {
+                foreach (var (_, report, folder) in shards)
+                {
+                    foreach (var trace in report.Results.Select(e => e.Trace).OfType<string>())
+                    {
+                        CopyTrace(Path.Combine(folder, trace), Path.Combine(directory, trace), context);
+                    }
+                }
+
+                var files = new HuntReportFiles(directory);
+                files.Write(merged);
+                Summarize(context, merged, shards.Count, files);
+            }
+
+            return merged.Interrupted ? ExitCodes.Interrupted
+                : merged.Results.Any(e => e.Outcome == Outcome.ToolError) ? ExitCodes.ToolError
+                : merged.Passed ? ExitCodes.Ok
+                : ExitCodes.Finding;
+        }));
+        return command;
+    }
+
+    private static (string Name, HuntReport Report, string Folder) Load(CliContext context, string given)
+    {
+        var full = context.FullPath(given);
+        var path = Directory.Exists(full) ? Path.Combine(full, HuntReportFiles.JsonName) : full;
+        var name = context.Show(path);
+        return (name, HuntMerge.Read(path, name), Path.GetDirectoryName(path)!);
+    }
+
+    private static void CopyTrace(string from, string to, CliContext context)
+    {
+        if (string.Equals(Path.GetFullPath(from), Path.GetFullPath(to), StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        try
+        {
+            AtomicFile.WriteAllText(to, File.ReadAllText(from));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot copy the trace {context.Show(from)} to {context.Show(to)}: {Format.OneLine(ex.Message)}; give each shard's whole output folder (its traces/ too)");
+        }
+    }
+
+    private static void Summarize(CliContext context, HuntReport merged, int shards, HuntReportFiles files)
+    {
+        var summary = $"{merged.Total} variants: {merged.Met} met, {merged.NotMet} not met, {merged.Errors} errors ({shards} shard{(shards == 1 ? string.Empty : "s")}, split by {Json.Name(merged.Split)})";
+        foreach (var e in merged.Results.Where(e => e.Verdict != Scenarios.Catalog.VerdictKind.Met))
+        {
+            context.Out.WriteLine($"{Hunting.HuntView.Word(e.Verdict)}: {e.Scenario}/{e.Variant}: {e.Explanation}");
+        }
+
+        if (merged.Passed)
+        {
+            context.Console.MarkupLineInterpolated($"[bold green]PASSED[/]: {summary}");
+        }
+        else
+        {
+            context.Console.MarkupLineInterpolated($"[bold red]FAILED[/]: {summary}{(merged.Results.Count < merged.Total ? $"; {merged.Total - merged.Results.Count} variants did not finish" : string.Empty)}");
+        }
+
+        context.Out.WriteLine($"Reports: {context.Show(files.JsonPath)}, {context.Show(files.JUnitPath)}");
+    }
+}

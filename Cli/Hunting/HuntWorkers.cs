@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Sim.Cli.Configuration;
+using Sim.Cli.Reports;
+using Sim.Runtime.Coverage;
+using Sim.Runtime.Exploration;
+using Sim.Scenarios.Catalog;
+
+namespace Sim.Cli.Hunting;
+
+/// <summary>
+/// Hunts the plan's variants in <see cref="HuntPlan.Jobs"/> worker processes (<c>sim hunt-worker</c>), each exploring one
+/// variant at a time: Coyote 1.7.11 keeps process-wide state, so one process explores one variant at a time, and
+/// processes are how explorations run side by side. Each worker takes the next variant as it finishes one, the
+/// variants expected to be clean first (they run their whole budget; the expected bugs are found in a few iterations),
+/// so the last one to finish is short. Every variant is explored with the same options as in one process, so the
+/// verdicts are the same. A worker that dies is an error of the tool, which stops the hunt.
+/// </summary>
+internal static class HuntWorkers
+{
+    /// <summary>How long a worker has to finish after its input is closed before it is killed.</summary>
+    private static readonly TimeSpan s_exitGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>Runs <paramref name="tasks"/> in the workers until done or <paramref name="stop"/> is cancelled.</summary>
+    public static void Run(HuntPlan plan, IReadOnlyList<HuntTask> tasks, HuntEvents events, CancellationToken stop)
+    {
+        var queue = new ConcurrentQueue<HuntTask>(tasks.OrderBy(t => t.Variant.Variant.Expected.ExpectsBug).ThenBy(t => t.Index));
+        var workers = Enumerable.Range(0, Math.Min(plan.Jobs, tasks.Count))
+            .Select(_ => new Thread(() => Serve(plan.OutputDirectory, queue, events, stop)) { IsBackground = true, Name = "sim hunt worker" })
+            .ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+    }
+
+    private static void Serve(string outputDirectory, ConcurrentQueue<HuntTask> queue, HuntEvents events, CancellationToken stop)
+    {
+        using var process = Process.Start(SelfProcess.StartInfo("hunt-worker", "--output", outputDirectory))
+            ?? throw new InvalidOperationException("could not start a worker process");
+        var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var stopping = stop.Register(() => Send(process, WorkerRequest.StopLine));
+        try
+        {
+            while (!stop.IsCancellationRequested && queue.TryDequeue(out var task))
+            {
+                events.Starting(task);
+                if (!Send(process, new WorkerRequest(task.Index, task.Variant.Name, RecordedSettings.Of(task.Options), task.FirstIteration).ToLine()))
+                {
+                    events.Finished(task, Died(task, process, errors));
+                    return;
+                }
+
+                var reply = Await(process, task, events);
+                if (reply?.Entry is { } entry)
+                {
+                    events.Finished(task, entry);
+                }
+                else if (reply is null)
+                {
+                    if (!stop.IsCancellationRequested)
+                    {
+                        events.Finished(task, Died(task, process, errors));
+                    }
+
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            Close(process);
+        }
+    }
+
+    /// <summary>Reads the worker's replies for <paramref name="task"/> until its entry or its stop; null if the worker's output ended.</summary>
+    private static WorkerReply? Await(Process process, HuntTask task, HuntEvents events)
+    {
+        while (process.StandardOutput.ReadLine() is { } line)
+        {
+            if (WorkerReply.Parse(line) is not { } reply || reply.Index != task.Index)
+            {
+                continue;
+            }
+
+            if (reply.Entry is not null || reply.Stopped)
+            {
+                return reply;
+            }
+
+            if (reply.Iteration is { } iteration)
+            {
+                events.Iteration(task.Index, iteration);
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Send(Process process, string line)
+    {
+        try
+        {
+            lock (process)
+            {
+                process.StandardInput.WriteLine(line);
+                process.StandardInput.Flush();
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static void Close(Process process)
+    {
+        try
+        {
+            lock (process)
+            {
+                process.StandardInput.Close();
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        if (!process.WaitForExit(s_exitGrace))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
+    /// <summary>The entry of a variant whose worker died: an error of the tool, with what the worker wrote on its way out.</summary>
+    private static HuntEntry Died(HuntTask task, Process process, Task<string> errors)
+    {
+        Close(process);
+        var said = errors.Wait(TimeSpan.FromSeconds(2)) ? Output.Format.OneLine(errors.Result) : string.Empty;
+        var message = $"the worker process exploring it exited with code {process.ExitCode}{(said.Length == 0 ? string.Empty : $": {said}")}";
+        var target = task.Variant;
+        return new HuntEntry(
+            target.Scenario.Name, target.Variant.Name, target.Variant.Expected.ToString(), target.Variant.Expected.ExpectsBug,
+            Outcome.ToolError, null, message, VerdictKind.Error, $"error of the tool (not a finding): {message}",
+            0, 0, 0, task.Options.Strategy.Name(), null, new ExplorationCoverage(0, 0, 0), [], task.FirstIteration);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sim.Cli.Hunting;
+using Sim.Cli.Output;
+using Sim.Runtime.Exploration;
+using Sim.Scenarios.Catalog;
+
+namespace Sim.Cli.Reports;
+
+/// <summary>
+/// Combines the reports of the shards of one hunt (<c>sim merge</c>) into the report a single process would have
+/// written: the results in catalog order and the totals. Shards that split the variants contribute their variants;
+/// shards that split the iterations contribute slices of every variant, which are joined in iteration order: the first
+/// slice that found a bug gives the finding, at its iteration in the whole run, with the steps and time of the slices
+/// before it added, and its shrinking; a variant clean in every slice is clean after all their iterations, with the
+/// preemption-bounded search of the last slice (the only one that runs it, <see cref="HuntPlan.Task"/>). Reports of different builds,
+/// settings, selections or splits, of another number of shards, or a shard given twice or missing, are refused.
+/// </summary>
+internal static class HuntMerge
+{
+    /// <summary>Reads a shard's <c>hunt.json</c>; anything unreadable or of another format is a <see cref="UsageException"/>.</summary>
+    public static HuntReport Read(string path, string displayName)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException(ex is FileNotFoundException or DirectoryNotFoundException
+                ? $"{displayName}: no such report; give the hunt.json (or the output folder) of each shard"
+                : $"cannot read {displayName}: {Format.OneLine(ex.Message)}");
+        }
+
+        try
+        {
+            var format = JsonNode.Parse(text)?["format"]?.GetValue<string>();
+            if (format != HuntReport.CurrentFormat)
+            {
+                throw new UsageException($"{displayName} is not a sim hunt report (its format is {(format is null ? "missing" : $"'{format}'")}, not '{HuntReport.CurrentFormat}')");
+            }
+
+            return JsonSerializer.Deserialize<HuntReport>(text, Json.Options) ?? throw new JsonException("empty");
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new UsageException($"{displayName} is not a valid sim hunt report: {Format.OneLine(ex.Message)}");
+        }
+    }
+
+    /// <summary>The merged report of <paramref name="shards"/> (each named for messages); an inconsistent set is a <see cref="UsageException"/>.</summary>
+    public static HuntReport Merge(IReadOnlyList<(string Name, HuntReport Report)> shards)
+    {
+        if (shards.Count == 0)
+        {
+            throw new UsageException("give the reports of the shards to merge");
+        }
+
+        var (firstName, first) = shards[0];
+        var count = ShardOf(first, firstName).N;
+        var seen = new Dictionary<int, string>();
+        foreach (var (name, report) in shards)
+        {
+            Same(firstName, name, "build", first.Build, report.Build, "merge reports of one build: every shard must run the same sim");
+            Same(firstName, name, "settings", first.Settings.ToJsonString(), report.Settings.ToJsonString(), "every shard must hunt with the same settings");
+            Same(firstName, name, "selection", string.Join(" ", first.Selection), string.Join(" ", report.Selection), "every shard must hunt the same --scenario patterns");
+            Same(firstName, name, "split", Json.Name(first.Split), Json.Name(report.Split), "every shard must split the hunt the same way");
+            var shard = ShardOf(report, name);
+            if (shard.N != count)
+            {
+                throw new UsageException($"{name} is shard {shard} but {firstName} is of {count} shards: merge the shards of one hunt");
+            }
+
+            if (!seen.TryAdd(shard.K, name))
+            {
+                throw new UsageException($"{name} and {seen[shard.K]} are both shard {shard}: give each shard's report once");
+            }
+        }
+
+        var missing = Enumerable.Range(1, count).Where(k => !seen.ContainsKey(k)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new UsageException($"the reports of shard{(missing.Count == 1 ? string.Empty : "s")} {string.Join(", ", missing.Select(k => $"{k}/{count}"))} are missing: merge every shard of the hunt");
+        }
+
+        var budget = (uint)first.Settings["iterations"]!.GetValue<long>();
+        var order = Catalog.Default.AllVariants.Select((v, i) => (v.Name, i)).ToDictionary(p => p.Name, p => p.i);
+        var results = shards.SelectMany(s => s.Report.Results)
+            .GroupBy(e => $"{e.Scenario}/{e.Variant}")
+            .Select(g => first.Split == ShardSplit.Iterations ? Join(g.Key, [.. g], budget) : Single(g.Key, [.. g]))
+            .OrderBy(e => order.GetValueOrDefault($"{e.Scenario}/{e.Variant}", int.MaxValue))
+            .ToList();
+        var total = first.Split == ShardSplit.Iterations ? first.Total : shards.Sum(s => s.Report.Total);
+        var interrupted = shards.Any(s => s.Report.Interrupted);
+        var timedOut = shards.Any(s => s.Report.TimeLimitReached);
+        return first with
+        {
+            StartedAt = shards.Min(s => s.Report.StartedAt),
+            ElapsedSeconds = shards.Max(s => s.Report.ElapsedSeconds),
+            Shard = Shard.Whole.ToString(),
+            MergedFrom = [.. shards.Select(s => s.Report.Shard).Order(StringComparer.Ordinal)],
+            Passed = results.Count == total && results.All(e => e.Verdict == VerdictKind.Met) && !interrupted && !timedOut,
+            Interrupted = interrupted,
+            TimeLimitReached = timedOut,
+            Total = total,
+            Met = results.Count(e => e.Verdict == VerdictKind.Met),
+            NotMet = results.Count(e => e.Verdict == VerdictKind.NotMet),
+            Errors = results.Count(e => e.Verdict == VerdictKind.Error),
+            Results = results,
+        };
+    }
+
+    private static HuntEntry Single(string name, List<HuntEntry> entries) =>
+        entries.Count == 1 ? entries[0] : throw new UsageException($"{name} is in the reports of {entries.Count} shards: merge the shards of one hunt");
+
+    /// <summary>Joins the slices of one variant, in iteration order, into the entry of the whole run.</summary>
+    private static HuntEntry Join(string name, List<HuntEntry> slices, uint budget)
+    {
+        var ordered = slices.OrderBy(e => e.FirstIteration).ToList();
+        if (ordered.Select(e => e.FirstIteration).Distinct().Count() != ordered.Count)
+        {
+            throw new UsageException($"{name}: two shards explored the same slice of its iterations: merge the shards of one hunt");
+        }
+
+        long steps = 0;
+        double seconds = 0;
+        var last = ordered[0];
+        foreach (var slice in ordered)
+        {
+            steps += slice.SchedulingSteps;
+            seconds += slice.ElapsedSeconds;
+            last = slice;
+            if (slice.Outcome != Outcome.Clean)
+            {
+                break;
+            }
+        }
+
+        var iterations = last.Outcome == Outcome.Clean ? ordered.Sum(e => e.Iterations) : (int)(last.FirstIteration - 1 + (uint)last.Iterations);
+        var variant = Catalog.Default.Select([name]).Single();
+        var verdict = Verdict.Judge(variant.Variant.Expected, new ExplorationResult
+        {
+            Outcome = last.Outcome,
+            Kind = last.Kind,
+            Message = last.Message,
+            Iterations = iterations,
+            SchedulingSteps = steps,
+            Elapsed = TimeSpan.FromSeconds(seconds),
+            Strategy = last.Strategy,
+        }, budget);
+        return last with
+        {
+            Verdict = verdict.Kind,
+            Explanation = verdict.Explanation,
+            Iterations = iterations,
+            SchedulingSteps = steps,
+            ElapsedSeconds = seconds,
+            FirstIteration = 1,
+
+            // Coverage is counted per process, and counts of distinct points do not add up: the merged entry gives the
+            // largest slice's figures, a lower bound of what the slices covered together.
+            Coverage = ordered.Select(e => e.Coverage).MaxBy(c => (c.SchedulingPoints, c.ConflictPairs))!,
+            RacyFields = [.. ordered.SelectMany(e => e.RacyFields).Distinct().OrderBy(f => f.Field, StringComparer.Ordinal)],
+        };
+    }
+
+    private static Shard ShardOf(HuntReport report, string name)
+    {
+        try
+        {
+            return Shard.Parse(report.Shard, new Dictionary<string, string>());
+        }
+        catch (UsageException)
+        {
+            throw new UsageException($"{name} names no shard (\"shard\": \"{report.Shard}\"): it is not the report of a sim hunt");
+        }
+    }
+
+    private static void Same(string firstName, string name, string what, string expected, string actual, string advice)
+    {
+        if (!string.Equals(expected, actual, StringComparison.Ordinal))
+        {
+            throw new UsageException($"{name} and {firstName} differ in their {what} ({Cut(actual)} and {Cut(expected)}): {advice}");
+        }
+    }
+
+    private static string Cut(string text) => text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 57), "...");
+
+}
