@@ -1,10 +1,9 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Mimalloc;
-using Sim.Model.Objects;
 using Sim.Runtime;
 using Sim.Runtime.Cells;
 
-namespace Sim.Scenarios.Memory;
+namespace Sim.Model.Objects;
 
 /// <summary>
 /// The free-threaded list of <c>Objects/listobject.c</c> (3.13, PR #116353), reduced to what the memory scenarios need.
@@ -20,13 +19,13 @@ namespace Sim.Scenarios.Memory;
 /// <c>CriticalSection</c> (whose stack and suspension on detach these scenarios do not exercise, and whose slow path
 /// would change their schedules); no slicing, no error paths beyond an index out of range.
 /// </remarks>
-public sealed class PyList
+public sealed class PyListObject
 {
     private readonly PyInterpreterState _interp;
     private readonly SimRuntime _rt;
 
     /// <summary>Creates the list type for an interpreter.</summary>
-    public PyList(PyInterpreterState interp)
+    public PyListObject(PyInterpreterState interp)
     {
         ArgumentNullException.ThrowIfNull(interp);
         _interp = interp;
