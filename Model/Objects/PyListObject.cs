@@ -2,22 +2,31 @@ using Sim.Model.Interpreter;
 using Sim.Model.Mimalloc;
 using Sim.Runtime;
 using Sim.Runtime.Cells;
+using CriticalSectionApi = Sim.Model.CriticalSections.CriticalSection;
 
 namespace Sim.Model.Objects;
 
 /// <summary>
-/// The free-threaded list of <c>Objects/listobject.c</c> (3.13, PR #116353), reduced to what the memory scenarios need.
-/// The list object (GC heap) holds <c>ob_size</c> and <c>ob_item</c>, a pointer to an item array (<c>_PyListArray</c>, raw
-/// memory from the MEM heap) that starts with its capacity. Writers hold the list's critical section; a reader that owns
-/// the list, or reads a list already marked shared, reads without it: it loads <c>ob_item</c>, checks the index against the
-/// size and the capacity, and takes the item with <c>_Py_TryXGetRef</c>, falling back to the locked path. The first
-/// locked read by another thread, or a resize by another thread, marks the list shared, after which a resize frees the
-/// old array through QSBR.
+/// The free-threaded list of <c>Objects/listobject.c</c> (3.13, PR #116353): the list type and the functions over list
+/// objects. A list object (GC heap) holds <c>ob_size</c> (the block's size word) and <c>ob_item</c> (its first pointer
+/// word), a pointer to an item array (<c>_PyListArray</c>, raw memory from the MEM heap) that starts with its capacity.
+/// Writers hold the list's critical section (<c>Py_BEGIN_CRITICAL_SECTION</c>, the <c>@critical_section</c> methods); a
+/// reader that owns the list, or reads a list already marked shared, reads without it: it loads <c>ob_size</c> and
+/// <c>ob_item</c>, checks the index against the size and the capacity, and takes the item with <c>_Py_TryXGetRef</c>,
+/// falling back to the locked path. The first locked read by another thread marks the list shared
+/// (<c>list_item_impl</c>), and so does, since gh-127521, a resize by another thread (<see cref="ListDesign"/>); a resize
+/// of a shared list frees the old array through QSBR (<c>free_list_items</c>).
 /// </summary>
 /// <remarks>
-/// Deviations: the critical section is the list's <c>ob_mutex</c> taken with <c>PyMutex_Lock</c>, not a
-/// <c>CriticalSection</c> (whose stack and suspension on detach these scenarios do not exercise, and whose slow path
-/// would change their schedules); no slicing, no error paths beyond an index out of range.
+/// <para>
+/// Read from a 3.14-era copy of <c>listobject.c</c> and the gh-127521 change (PR #127524); the free-threaded branches of
+/// <c>list_resize</c>, <c>list_get_item_ref</c>, <c>_PyList_AppendTakeRef</c> and <c>list_extend_fast</c> are the
+/// 3.13 ones as far as the PRs show [version-uncertain for the 3.13 point releases].
+/// </para>
+/// <para>
+/// Deviations: <c>allocated</c> is read from the array's capacity word (both are written together under the lock); no
+/// slicing, insertion, sorting or error paths beyond an index out of range; <c>list.extend</c> takes a list.
+/// </para>
 /// </remarks>
 public sealed class PyListObject
 {
@@ -38,19 +47,25 @@ public sealed class PyListObject
 
     private MiHeapChecker Checker => _interp.Mimalloc.Checker;
 
+    private PyThreadState TState => _interp.CurrentThreadState;
+
     /// <summary>
     /// <c>PyList_New(n)</c> filled with <paramref name="items"/>, whose references the list steals: an item array of exactly
-    /// that capacity.
+    /// that capacity, or no array (<c>ob_item == NULL</c>) for an empty list.
     /// </summary>
     public PyObjectPtr New(string label, params PyObjectPtr[] items)
     {
         ArgumentNullException.ThrowIfNull(items);
         using var _ = _rt.Enter($"PyList_New({label})");
         var list = _interp.Objects.New(Type, label);
-        var array = AllocateArray($"{label}.ob_item", items.Length);
-        for (var i = 0; i < items.Length; i++)
+        MemPtr? array = null;
+        if (items.Length > 0)
         {
-            _interp.Mem.StoreItem(array, i, items[i]);
+            array = AllocateArray($"{label}.ob_item", items.Length);
+            for (var i = 0; i < items.Length; i++)
+            {
+                _interp.Mem.StoreItem(array, i, items[i]);
+            }
         }
 
         StoreObItem(list, array, MemoryOrder.Relaxed);
@@ -58,11 +73,18 @@ public sealed class PyListObject
         return list;
     }
 
+    /// <summary><c>PyList_GET_SIZE</c>: a relaxed load of <c>ob_size</c>, no lock.</summary>
+    public long Size(PyObjectPtr list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        return LoadSize(list);
+    }
+
     /// <summary>
     /// <c>PyList_GetItemRef</c> (<c>list_get_item_ref</c>): a strong reference to item <paramref name="i"/>, or null if out of
     /// range. Lock-free if the caller owns the list or the list is shared; otherwise, or if the conditional increment fails,
-    /// under the list's lock. <paramref name="beforeItemLoad"/> runs between loading <c>ob_item</c> and loading the item: a
-    /// hook for readers that misbehave there.
+    /// under the list's critical section. <paramref name="beforeItemLoad"/> runs between loading <c>ob_item</c> and loading
+    /// the item: a hook for readers that misbehave there.
     /// </summary>
     public PyObjectPtr? GetItemRef(PyObjectPtr list, int i, Action? beforeItemLoad = null)
     {
@@ -80,7 +102,11 @@ public sealed class PyListObject
         }
 
         PyObjectPtr? item;
-        var array = LoadObItem(list, MemoryOrder.SeqCst);
+        if (LoadObItem(list, MemoryOrder.SeqCst) is not { } array)
+        {
+            return null;
+        }
+
         using (Checker.Hold(array, $"a lock-free read of {list}.ob_item"))
         {
             if (i >= _interp.Mem.LoadSize(array))
@@ -104,12 +130,11 @@ public sealed class PyListObject
     {
         ArgumentNullException.ThrowIfNull(list);
         using var _ = _rt.Enter($"PyList_GetItem({list}, {i})");
-        if (i >= LoadSize(list))
+        if (i >= LoadSize(list) || LoadObItem(list, MemoryOrder.SeqCst) is not { } array)
         {
             return null;
         }
 
-        var array = LoadObItem(list, MemoryOrder.SeqCst);
         using (Checker.Hold(array, $"a borrowed read of {list}.ob_item"))
         {
             return new PySlot(array, i, Checker).Load(MemoryOrder.Relaxed);
@@ -117,138 +142,214 @@ public sealed class PyListObject
     }
 
     /// <summary>
-    /// <c>PyList_SetItem</c>: under the lock, replaces item <paramref name="i"/> with <paramref name="item"/> (stealing the
-    /// reference) by a release store, and drops the old item.
+    /// <c>PyList_SetItem</c>: in the list's critical section, replaces item <paramref name="i"/> with <paramref name="item"/>
+    /// (stealing the reference) by a release store (<c>Py_XSETREF</c>), and drops the old item.
     /// </summary>
     public void SetItem(PyObjectPtr list, int i, PyObjectPtr item)
     {
         ArgumentNullException.ThrowIfNull(list);
         using var _ = _rt.Enter($"PyList_SetItem({list}, {i}, {item})");
-        list.Block.ObMutex.Lock();
-        var array = LoadObItem(list, MemoryOrder.Relaxed);
-        var slot = new PySlot(array, i, Checker);
-        var old = slot.Load(MemoryOrder.Relaxed);
-        slot.Store(item, MemoryOrder.Release);
-        _interp.Refcount.XDecRef(old);
-        list.Block.ObMutex.Unlock();
+        using (CriticalSectionApi.Begin(TState, list))
+        {
+            var slot = new PySlot(LoadObItem(list, MemoryOrder.Relaxed)!, i, Checker);
+            var old = slot.Load(MemoryOrder.Relaxed);
+            slot.Store(item, MemoryOrder.Release);
+            _interp.Refcount.XDecRef(old);
+        }
     }
 
     /// <summary>
-    /// <c>_PyList_AppendTakeRef</c>: under the lock, appends <paramref name="item"/> (stealing the reference), growing the
-    /// array with <c>list_resize</c> when it is full.
+    /// <c>list.append</c> (<c>list_append_impl</c>, <c>@critical_section</c>) of an item whose reference the list steals
+    /// (<c>_PyList_AppendTakeRef</c>): with room left, a release store of the item and then the new size; when full,
+    /// <c>_PyList_AppendTakeRefListResize</c>: <see cref="Resize"/> (which publishes the new size, the new slot still
+    /// NULL), then the release store of the item.
     /// </summary>
     public void Append(PyObjectPtr list, PyObjectPtr item)
     {
         ArgumentNullException.ThrowIfNull(list);
-        using var _ = _rt.Enter($"_PyList_AppendTakeRef({list}, {item})");
-        list.Block.ObMutex.Lock();
-        var n = (int)LoadSize(list);
-        var array = LoadObItem(list, MemoryOrder.Relaxed);
-        if (n >= _interp.Mem.LoadSize(array))
+        using var _ = _rt.Enter($"list.append({list}, {item})");
+        using (CriticalSectionApi.Begin(TState, list))
         {
-            array = Resize(list, array, n + 1);
-        }
+            var len = (int)LoadSize(list);
+            if (Allocated(list) > len)
+            {
+                _interp.Mem.StoreItem(LoadObItem(list, MemoryOrder.Relaxed)!, len, item, MemoryOrder.Release);
+                StoreSize(list, len + 1);
+                return;
+            }
 
-        _interp.Mem.StoreItem(array, n, item, MemoryOrder.Release);
-        StoreSize(list, n + 1);
-        list.Block.ObMutex.Unlock();
+            Resize(list, len + 1);
+            _interp.Mem.StoreItem(LoadObItem(list, MemoryOrder.Relaxed)!, len, item, MemoryOrder.Release);
+        }
     }
 
     /// <summary>
-    /// <c>list_item_impl</c>: under the lock, marks the list shared (the first read by another thread), then takes the item
-    /// with <c>_Py_NewRefWithLock</c>, which lets later lock-free readers try-incref it.
+    /// <c>list.extend(source)</c> for a list (<c>list_extend</c>: <c>Py_BEGIN_CRITICAL_SECTION2(self, iterable)</c> around
+    /// <c>list_extend_fast</c>): an empty array is preallocated zeroed (<c>list_preallocate_exact</c>), otherwise
+    /// <see cref="Resize"/> to the sum of the sizes; either way the new size is published before the items, which are then
+    /// stored, each a new reference, with release stores.
+    /// </summary>
+    public void Extend(PyObjectPtr list, PyObjectPtr source)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        ArgumentNullException.ThrowIfNull(source);
+        using var _ = _rt.Enter($"list.extend({list}, {source})");
+        using (CriticalSectionApi.Begin2(TState, list, source))
+        {
+            var n = (int)LoadSize(source);
+            if (n == 0)
+            {
+                return;
+            }
+
+            var m = (int)LoadSize(list);
+            if (LoadObItem(list, MemoryOrder.Relaxed) is null)
+            {
+                var fresh = AllocateArray($"{list.Name}.ob_item (capacity {(n + 1) & ~1})", (n + 1) & ~1);
+                ZeroSlots(fresh, 0, (n + 1) & ~1);
+                StoreObItem(list, fresh, MemoryOrder.Release);
+                StoreSize(list, n);
+            }
+            else
+            {
+                Resize(list, m + n);
+            }
+
+            var src = LoadObItem(source, MemoryOrder.Relaxed)!;
+            var dest = LoadObItem(list, MemoryOrder.Relaxed)!;
+            for (var k = 0; k < n; k++)
+            {
+                var o = (PyObjectPtr)_interp.Mem.LoadItem(src, k)!;
+                _interp.Refcount.IncRef(o);
+                _interp.Mem.StoreItem(dest, m + k, o, MemoryOrder.Release);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>list_resize</c> (free-threaded), called in the list's critical section: if the capacity fits (at least
+    /// <paramref name="newSize"/>, and <paramref name="newSize"/> at least half of it) only <c>ob_size</c> changes.
+    /// Otherwise a new array with CPython's growth pattern, marked shared first if the caller does not own the list
+    /// (<c>ensure_shared_on_resize</c>, gh-127521, <see cref="ListDesign.EnsureSharedOnResize"/>), the items copied and
+    /// the new slots zeroed, published with a release store of <c>ob_item</c>, then <c>ob_size</c>; the old array is freed
+    /// with <c>_PyMem_FreeDelayed</c> if the list is shared, else with <c>PyMem_Free</c> (<c>free_list_items</c>). New
+    /// slots below <paramref name="newSize"/> hold NULL until the caller stores into them.
+    /// </summary>
+    public void Resize(PyObjectPtr list, int newSize)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        using var _ = _rt.Enter($"list_resize({list}, {newSize})");
+        CriticalSectionApi.AssertHeld(TState, list.Block.ObMutex, "list_resize");
+        var allocated = Allocated(list);
+        if (allocated >= newSize && newSize >= (allocated >> 1))
+        {
+            StoreSize(list, newSize);
+            return;
+        }
+
+        var newAllocated = (newSize + (newSize >> 3) + 6) & ~3;
+        if (newSize - LoadSize(list) > newAllocated - newSize)
+        {
+            newAllocated = (newSize + 3) & ~3; // do not overallocate if the new size is closer to it than to the old size
+        }
+
+        if (newSize == 0)
+        {
+            newAllocated = 0;
+        }
+
+        if (_interp.Config.List.EnsureSharedOnResize)
+        {
+            EnsureSharedOnResize(list);
+        }
+
+        var array = AllocateArray($"{list.Name}.ob_item (capacity {newAllocated})", newAllocated);
+        var oldArray = LoadObItem(list, MemoryOrder.Relaxed);
+        var copied = Math.Min(allocated, newAllocated);
+        for (var k = 0; oldArray is not null && k < copied; k++)
+        {
+            _interp.Mem.StoreItem(array, k, _interp.Mem.LoadItem(oldArray, k));
+        }
+
+        ZeroSlots(array, allocated, newAllocated);
+        StoreObItem(list, array, MemoryOrder.Release);
+        StoreSize(list, newSize);
+        if (oldArray is not null)
+        {
+            FreeListItems(oldArray, useQsbr: (_interp.Objects.Header(list).LoadGcBits() & PyGcBits.Shared) != 0);
+        }
+    }
+
+    /// <summary>
+    /// <c>list_item_impl</c>: in the list's critical section, marks the list shared (the first read by another thread), then
+    /// takes the item with <c>_Py_NewRefWithLock</c>, which lets later lock-free readers try-incref it.
     /// </summary>
     private PyObjectPtr? ItemLocked(PyObjectPtr list, int i)
     {
         using var _ = _rt.Enter($"list_item_impl({list}, {i})");
-        list.Block.ObMutex.Lock();
+        using (CriticalSectionApi.Begin(TState, list))
+        {
+            SetShared(list);
+            if (i >= LoadSize(list))
+            {
+                return null;
+            }
+
+            var item = new PySlot(LoadObItem(list, MemoryOrder.Relaxed)!, i, Checker).Load(MemoryOrder.Relaxed);
+            return item is null ? null : _interp.Refcount.NewRefWithLock(item);
+        }
+    }
+
+    /// <summary>
+    /// <c>ensure_shared_on_resize</c> (gh-127521): in the critical section, a thread that resizes a list it does not own marks
+    /// it shared, so that the old array is freed through QSBR even if only the owner reads it lock-free.
+    /// </summary>
+    private void EnsureSharedOnResize(PyObjectPtr list)
+    {
+        if (!_interp.Objects.Header(list).IsOwnedByCurrentThread())
+        {
+            SetShared(list);
+        }
+    }
+
+    /// <summary><c>_PyObject_GC_SET_SHARED</c> unless already set (a relaxed load and store of <c>ob_gc_bits</c>, under the lock).</summary>
+    private void SetShared(PyObjectPtr list)
+    {
         var h = _interp.Objects.Header(list);
         var bits = h.LoadGcBits();
         if ((bits & PyGcBits.Shared) == 0)
         {
             h.StoreGcBits(bits | PyGcBits.Shared);
         }
-
-        PyObjectPtr? item = null;
-        if (i < LoadSize(list))
-        {
-            var array = LoadObItem(list, MemoryOrder.Relaxed);
-            item = new PySlot(array, i, Checker).Load(MemoryOrder.Relaxed);
-            if (item is not null)
-            {
-                item = _interp.Refcount.NewRefWithLock(item);
-            }
-        }
-
-        list.Block.ObMutex.Unlock();
-        return item;
     }
 
-    /// <summary>
-    /// <c>list_resize</c> (free-threaded): marks the list shared if the caller does not own it, then a new array with
-    /// CPython's growth pattern, the items copied and the rest zeroed, the new array published with a release store; the
-    /// old one freed with <c>_PyMem_FreeDelayed</c> if the list is shared (<c>free_list_items</c>), else with
-    /// <c>PyMem_Free</c>.
-    /// </summary>
-    private MemPtr Resize(PyObjectPtr list, MemPtr oldArray, int newSize)
+    /// <summary><c>free_list_items</c>: <c>_PyMem_FreeDelayed</c> if lock-free readers may hold the array, else <c>PyMem_Free</c>.</summary>
+    private void FreeListItems(MemPtr array, bool useQsbr)
     {
-        using var _ = _rt.Enter($"list_resize({list}, {newSize})");
-        EnsureSharedOnResize(list);
-        var allocated = (int)_interp.Mem.LoadSize(oldArray);
-        var newAllocated = (newSize + (newSize >> 3) + 6) & ~3;
-        var array = AllocateArray($"{list.Name}.ob_item (capacity {newAllocated})", newAllocated);
-        var copied = Math.Min(allocated, newAllocated);
-        for (var k = 0; k < copied; k++)
+        if (useQsbr)
         {
-            _interp.Mem.StoreItem(array, k, _interp.Mem.LoadItem(oldArray, k));
-        }
-
-        for (var k = copied; k < newAllocated; k++)
-        {
-            _interp.Mem.StoreItem(array, k, null);
-        }
-
-        StoreObItem(list, array, MemoryOrder.Release);
-        var shared = (_interp.Objects.Header(list).LoadGcBits() & PyGcBits.Shared) != 0;
-        if (shared)
-        {
-            _interp.DelayedFree.FreeDelayed(oldArray);
+            _interp.DelayedFree.FreeDelayed(array);
         }
         else
         {
-            _interp.Mem.Free(oldArray);
-        }
-
-        return array;
-    }
-
-    /// <summary>
-    /// <c>ensure_shared_on_resize</c>: a non-owner that resizes the list marks it shared, so that the old array is freed
-    /// through QSBR even if only the owner reads it lock-free.
-    /// </summary>
-    private void EnsureSharedOnResize(PyObjectPtr list)
-    {
-        var h = _interp.Objects.Header(list);
-        if (!h.IsOwnedByCurrentThread())
-        {
-            var bits = h.LoadGcBits();
-            if ((bits & PyGcBits.Shared) == 0)
-            {
-                h.StoreGcBits(bits | PyGcBits.Shared);
-            }
+            _interp.Mem.Free(array);
         }
     }
 
     /// <summary><c>list_dealloc</c>: drops every item, frees the array (no reader can hold it any more), then the list.</summary>
     private void Dealloc(PyObjectPtr list)
     {
-        var array = LoadObItem(list, MemoryOrder.Relaxed);
+        if (LoadObItem(list, MemoryOrder.Relaxed) is not { } array)
+        {
+            return;
+        }
+
         for (var i = (int)LoadSize(list) - 1; i >= 0; i--)
         {
             _interp.Refcount.XDecRef(new PySlot(array, i, Checker).Load(MemoryOrder.Relaxed));
         }
 
-        _interp.Mem.Free(array);
+        FreeListItems(array, useQsbr: false);
     }
 
     /// <summary><c>list_allocate_array</c>: an item array with room for <paramref name="capacity"/> items (not zeroed).</summary>
@@ -258,6 +359,19 @@ public sealed class PyListObject
         _interp.Mem.StoreSize(array, capacity);
         return array;
     }
+
+    /// <summary>The <c>memset</c> of slots [<paramref name="from"/>, <paramref name="to"/>) to NULL.</summary>
+    private void ZeroSlots(MemPtr array, int from, int to)
+    {
+        for (var k = from; k < to; k++)
+        {
+            _interp.Mem.StoreItem(array, k, null);
+        }
+    }
+
+    /// <summary><c>self-&gt;allocated</c>: the capacity of the current array, 0 without one.</summary>
+    private int Allocated(PyObjectPtr list) =>
+        LoadObItem(list, MemoryOrder.Relaxed) is { } array ? (int)_interp.Mem.LoadSize(array) : 0;
 
     private long LoadSize(PyObjectPtr list)
     {
@@ -272,14 +386,14 @@ public sealed class PyListObject
         Checker.CheckWrite(list, "ob_size");
     }
 
-    private MemPtr LoadObItem(PyObjectPtr list, MemoryOrder order)
+    private MemPtr? LoadObItem(PyObjectPtr list, MemoryOrder order)
     {
         var v = list.Block.Items[0].Load(order);
         Checker.CheckRead(list, "ob_item");
-        return (MemPtr)v!;
+        return (MemPtr?)v;
     }
 
-    private void StoreObItem(PyObjectPtr list, MemPtr array, MemoryOrder order)
+    private void StoreObItem(PyObjectPtr list, MemPtr? array, MemoryOrder order)
     {
         list.Block.Items[0].Store(array, order);
         Checker.CheckWrite(list, "ob_item");
