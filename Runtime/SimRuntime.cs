@@ -106,9 +106,12 @@ public sealed class SimRuntime
     internal static SimRuntime CreateControlled(long nanosPerStep, int yieldFairness) => new(controlled: true, nanosPerStep, yieldFairness);
 
     /// <summary>Starts a simulated thread running <paramref name="body"/> (<c>PyThread_start_joinable_thread</c>).</summary>
-    public SimThread StartThread(string name, Action body)
+    /// <param name="name">The thread's name, for traces.</param>
+    /// <param name="body">What the thread runs.</param>
+    /// <param name="daemon">Whether the program's end neither waits for the thread nor lets it go on (<see cref="SimThread.IsDaemon"/>).</param>
+    public SimThread StartThread(string name, Action body, bool daemon = false)
     {
-        var thread = CreateThread(name, body);
+        var thread = CreateThread(name, body, daemon);
         thread.Start();
         return thread;
     }
@@ -118,12 +121,15 @@ public sealed class SimRuntime
     /// that a model can prepare per-thread state before the OS thread exists (as <c>ThreadHandle_start</c> creates the
     /// thread state first). It gets its id now.
     /// </summary>
-    public SimThread CreateThread(string name, Action body)
+    /// <param name="name">The thread's name, for traces.</param>
+    /// <param name="body">What the thread runs.</param>
+    /// <param name="daemon">Whether the program's end neither waits for the thread nor lets it go on (<see cref="SimThread.IsDaemon"/>).</param>
+    public SimThread CreateThread(string name, Action body, bool daemon = false)
     {
         ArgumentNullException.ThrowIfNull(body);
         lock (_threadsLock)
         {
-            var thread = new SimThread(this, _threads.Count + 1, name, body);
+            var thread = new SimThread(this, _threads.Count + 1, name, body, daemon);
             _threads.Add(thread);
             return thread;
         }
@@ -275,14 +281,47 @@ public sealed class SimRuntime
         }
     }
 
-    /// <summary>Waits until every thread has exited: the harness's end of a program.</summary>
+    /// <summary>
+    /// The harness's end of a program: waits until every thread but the daemon threads has exited, then ends the process:
+    /// every daemon thread still running or blocked stops where it is (<see cref="SimThread.IsDaemon"/>), and the main
+    /// thread waits until each has unwound, so that nothing of the run goes on after it.
+    /// </summary>
     internal void WaitForAllThreads()
     {
         var me = CurrentThread;
-        while (Threads.FirstOrDefault(t => !ReferenceEquals(t, me) && t.IsStarted && !t.HasExited) is { } t)
+        while (Threads.FirstOrDefault(t => !ReferenceEquals(t, me) && !t.IsDaemon && t.IsStarted && !t.HasExited) is { } t)
         {
             Platform.WaitForExit(me, t);
         }
+
+        var daemons = Threads.Where(t => t.IsDaemon && t.IsLive).ToList();
+        if (daemons.Count == 0)
+        {
+            return;
+        }
+
+        Platform.Note(AccessKind.Note, $"the process exits: daemon threads {string.Join(", ", daemons)} stop where they are");
+        daemons.ForEach(t => t.MarkGone());
+        ParkingLot.WakeGone();
+        daemons.ForEach(t => Platform.WaitForExit(me, t));
+    }
+
+    /// <summary>
+    /// <c>PyThread_exit_thread</c> (<c>Python/thread_pthread.h</c>): the calling thread ends here, without running the
+    /// rest of its body; a join of it returns. The main thread runs the program and cannot exit this way.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The caller is the main thread.</exception>
+    [DoesNotReturn]
+    public void ExitThread()
+    {
+        var me = CurrentThread;
+        if (ReferenceEquals(me, MainThread))
+        {
+            throw new InvalidOperationException("the main thread runs the program: it cannot exit with ExitThread");
+        }
+
+        Platform.Note(AccessKind.Note, $"{me} exits (PyThread_exit_thread)");
+        throw new ThreadExitException();
     }
 
     /// <summary>

@@ -96,11 +96,11 @@ public sealed class CevalState
         // Enabling the GIL changes what it means to be an "attached" thread: detach, stop the world, enable (if nobody
         // did meanwhile), start the world, attach. Other threads may attach and hold the GIL before this one.
         tstate.Detach();
-        _interp.StopTheWorldAll();
+        _interp.RuntimeState.StopTheWorldAll(); // _PyEval_StopTheWorldAll(&_PyRuntime)
         enabled = gil.Enabled.Load(MemoryOrder.Relaxed);
         var thisThreadEnabled = enabled == 0;
         gil.Enabled.Store(enabled + 1, MemoryOrder.Relaxed);
-        _interp.StartTheWorldAll();
+        _interp.RuntimeState.StartTheWorldAll(); // _PyEval_StartTheWorldAll(&_PyRuntime)
         tstate.Attach();
         return thisThreadEnabled;
     }

@@ -84,7 +84,7 @@ public sealed class Gil
     /// </summary>
     internal void Take(PyThreadState tstate)
     {
-        // if (_PyThreadState_MustExit(tstate)) PyThread_exit_thread(): finalization is not modelled here.
+        tstate.ExitIfMustExit(); // if (_PyThreadState_MustExit(tstate)) PyThread_exit_thread()
         if (!IsEnabled())
         {
             return;

@@ -6,6 +6,7 @@ using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
 using Sim.Model.Qsbr;
 using Sim.Runtime;
+using Sim.Runtime.Cells;
 using Sim.Runtime.Threads;
 
 namespace Sim.Model.Interpreter;
@@ -13,29 +14,47 @@ namespace Sim.Model.Interpreter;
 /// <summary>
 /// <c>PyInterpreterState</c> (<c>Include/internal/pycore_interp.h</c>, 3.13), reduced to what the modelled mechanisms use:
 /// the list of thread states under <c>HEAD_LOCK</c>, and the per-mechanism state each mechanism declares in its own
-/// partial file (<c>PyInterpreterState.&lt;Mechanism&gt;.cs</c>) and the constructor creates. It is the root of the model's
-/// object graph for one iteration: created by the scenario inside the iteration, it holds no statics.
+/// partial file (<c>PyInterpreterState.&lt;Mechanism&gt;.cs</c>) and the constructor creates. The first interpreter of a
+/// simulated process is the main one and creates the runtime (<see cref="PyRuntimeState"/>); more interpreters share it.
+/// Created by the scenario inside the iteration, it holds no statics.
 /// </summary>
-/// <remarks>
-/// Deviation: one interpreter, and the runtime-wide state (<c>_PyRuntime</c>) lives here too; <c>HEAD_LOCK</c> is
-/// <c>_PyRuntime.interpreters.mutex</c> in CPython.
-/// </remarks>
 public sealed partial class PyInterpreterState
 {
     /// <summary>The linked thread states: replaced whole under <c>HEAD_LOCK</c>, so readers without the lock see a consistent list.</summary>
     private volatile PyThreadState[] _threads = [];
 
     /// <summary>
-    /// Creates the interpreter and the main thread's state, attached, on the runtime's main thread. The mechanisms'
-    /// interpreter state is created in CPython's order: what <c>_PyInterpreterState_INIT</c> initialises statically
-    /// (<c>interp-&gt;mimalloc</c>, <c>interp-&gt;qsbr</c>), then what <c>init_interpreter</c> (<c>Python/pystate.c</c>, 3.13)
-    /// initialises; the model's allocation and refcount operations come last.
+    /// Creates the runtime and its main interpreter, with the main thread's state, attached, on the runtime's main thread.
+    /// The mechanisms' interpreter state is created in CPython's order: what <c>_PyInterpreterState_INIT</c> initialises
+    /// statically (<c>interp-&gt;mimalloc</c>, <c>interp-&gt;qsbr</c>), then what <c>init_interpreter</c>
+    /// (<c>Python/pystate.c</c>, 3.13) initialises; the model's allocation and refcount operations come last.
     /// </summary>
     public PyInterpreterState(SimRuntime runtime, ModelConfig? config = null)
+        : this(null, runtime, config ?? ModelConfig.Cpython313)
+    {
+    }
+
+    /// <summary>
+    /// <c>Py_NewInterpreterFromConfig</c> (<c>new_interpreter</c>, <c>Python/pylifecycle.c</c>, 3.13), on the calling thread:
+    /// a new interpreter in <paramref name="runtime"/>, and a thread state for the calling thread, which becomes its
+    /// current one (<c>PyThreadState_Swap</c>: the thread's previous state, if attached, detaches). The new interpreter
+    /// has its own memory and its own configuration.
+    /// </summary>
+    public PyInterpreterState(PyRuntimeState runtime, ModelConfig? config = null)
+        : this(runtime ?? throw new ArgumentNullException(nameof(runtime)), runtime.Runtime, config ?? runtime.Config)
+    {
+    }
+
+    private PyInterpreterState(PyRuntimeState? runtimeState, SimRuntime runtime, ModelConfig config)
     {
         Runtime = runtime;
-        Config = config ?? ModelConfig.Cpython313;
-        HeadLock = new PyMutex(runtime, "HEAD_LOCK", Config.Locks);
+        Config = config;
+        RuntimeState = runtimeState ?? new PyRuntimeState(runtime, config);
+        Id = RuntimeState.InterpretersForCheck.Count;
+        var name = Id == 0 ? "interp" : $"interp{Id}";
+        StopTheWorldState = new StopTheWorldState(RuntimeState, this, $"{name}.stoptheworld");
+        Finalizing = new AtomicRef<PyThreadState>(runtime, $"{name}._finalizing");
+        AtExit = new AtExitCallbacks();
         Mimalloc = new MimallocInterpState(this); // interp->mimalloc
         Qsbr = new QsbrShared(this, Config.Qsbr); // interp->qsbr
 
@@ -49,19 +68,33 @@ public sealed partial class PyInterpreterState
         Mem = new PyMem(this);
         Refcount = new PyRefcount(this);
         RefTotal = new RefTotal(this);
-        StopTheWorldState = new StopTheWorldStandIn(this);
-        MainThreadState = NewThreadState(runtime.MainThread);
-        MainThreadState.Attach();
+        RuntimeState.AddInterpreter(this);
+        if (runtimeState is null)
+        {
+            MainThreadState = NewThreadState(runtime.MainThread);
+            MainThreadState.Attach();
+        }
+        else
+        {
+            MainThreadState = NewThreadState(runtime.CurrentThread);
+            PyThreadState.Swap(runtime, MainThreadState);
+        }
     }
 
-    /// <summary>The runtime the interpreter runs on.</summary>
+    /// <summary>The simulated process the interpreter runs in.</summary>
     public SimRuntime Runtime { get; }
+
+    /// <summary>The runtime (<c>interp-&gt;runtime</c>, <c>_PyRuntime</c>) that every interpreter of the process shares.</summary>
+    public PyRuntimeState RuntimeState { get; }
+
+    /// <summary><c>interp-&gt;id</c>: 0 for the main interpreter, then 1, 2, ... in creation order.</summary>
+    public int Id { get; }
 
     /// <summary>The designs the mechanisms follow.</summary>
     public ModelConfig Config { get; }
 
-    /// <summary><c>HEAD_LOCK</c>: guards the thread-state list (taken without detaching).</summary>
-    public PyMutex HeadLock { get; }
+    /// <summary><c>HEAD_LOCK</c>: the runtime's <c>interpreters.mutex</c>; guards every interpreter's thread-state list (taken without detaching).</summary>
+    public PyMutex HeadLock => RuntimeState.HeadLock;
 
     /// <summary><c>interp-&gt;ceval</c>: the GIL, the instrumentation version, the eval breaker of the per-interpreter design.</summary>
     public CevalState Ceval { get; }
@@ -72,26 +105,42 @@ public sealed partial class PyInterpreterState
     /// <summary><c>interp-&gt;object_state.reftotal</c> and the reference totals of a <c>Py_REF_DEBUG</c> build.</summary>
     public RefTotal RefTotal { get; }
 
-    /// <summary>The stop-the-world state the GIL's transient enable uses (a stand-in: see <see cref="StopTheWorldStandIn"/>).</summary>
-    public StopTheWorldStandIn StopTheWorldState { get; }
-
-    /// <summary>The main thread's state.</summary>
+    /// <summary>
+    /// The state that created the interpreter: the main thread's for the main interpreter, the creating thread's for
+    /// another.
+    /// </summary>
     public PyThreadState MainThreadState { get; }
 
     /// <summary>The thread states linked into the interpreter, read without locking (for checks and reports).</summary>
     public IReadOnlyList<PyThreadState> ThreadStatesForCheck => _threads;
 
-    /// <summary>The thread state of the calling simulated thread (<c>_PyThreadState_GET</c>).</summary>
-    public PyThreadState CurrentThreadState =>
-        Runtime.CurrentThread.ModelState as PyThreadState
-        ?? throw new InvalidOperationException($"{Runtime.CurrentThread} has no thread state: create one with NewThreadState");
+    /// <summary>
+    /// The calling simulated thread's state in this interpreter (<c>_PyThreadState_GET</c>): its current state if that
+    /// belongs here, else the one it has in this interpreter (a thread may have one state per interpreter).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The thread has no state in this interpreter.</exception>
+    public PyThreadState CurrentThreadState
+    {
+        get
+        {
+            var me = Runtime.CurrentThread;
+            if (me.ModelState is PyThreadState current && ReferenceEquals(current.Interp, this))
+            {
+                return current;
+            }
+
+            return _threads.FirstOrDefault(t => ReferenceEquals(t.Thread, me))
+                ?? throw new InvalidOperationException($"{me} has no thread state in {this}: create one with NewThreadState");
+        }
+    }
 
     /// <summary>
     /// Creates a thread state for <paramref name="thread"/>, binds it to the thread, and links it into the interpreter
     /// under <c>HEAD_LOCK</c> (<c>_PyThreadState_NewBound</c>: <c>new_threadstate</c> then <c>bind_tstate</c>,
-    /// <c>Python/pystate.c</c>, 3.13). The state starts detached; the thread attaches it when it starts running Python
-    /// code. Call it from the thread itself, or from its creator before the thread starts (as <c>ThreadHandle_start</c>
-    /// does).
+    /// <c>Python/pystate.c</c>, 3.13). The state starts detached, or suspended while a stop-the-world is requested; the
+    /// thread attaches it when it starts running Python code. Call it from the thread itself, or from its creator before
+    /// the thread starts (as <c>ThreadHandle_start</c> does). A thread may have one state per interpreter; the first
+    /// becomes its current one (the gilstate).
     /// </summary>
     /// <remarks>
     /// Deviation: the mechanisms' per-thread state is created before the state is linked. CPython reserves the QSBR slot
@@ -100,10 +149,16 @@ public sealed partial class PyInterpreterState
     /// </remarks>
     public PyThreadState NewThreadState(SimThread thread)
     {
+        ArgumentNullException.ThrowIfNull(thread);
         var tstate = new PyThreadState(this, thread);
+        if (Config.Lifecycle.DaemonThreads == DaemonThreadsAtFinalization.HangWhenShuttingDown)
+        {
+            tstate.InitRefcount(); // 3.14: tstate->refcount = 2
+        }
+
         tstate.Qsbr = Qsbr.Register(tstate); // _Py_qsbr_reserve(interp), _Py_qsbr_register(tstate, interp, qsbr_idx)
         tstate.Bind(); // bind_tstate(tstate)
-        thread.ModelState = tstate;
+        thread.ModelState ??= tstate; // bind_gilstate_tstate if the thread has none
         thread.AddParkHooks(tstate);
         var versionUnderLock = Config.Ceval.NewThreadVersion == NewThreadVersionCopy.UnderHeadLock;
         if (!versionUnderLock)
@@ -117,7 +172,7 @@ public sealed partial class PyInterpreterState
             Ceval.CopyVersionInto(tstate); // init_threadstate: tstate->eval_breaker = interp->ceval.instrumentation_version
         }
 
-        StopTheWorldState.OnNewThreadState(tstate); // start SUSPENDED if a stop-the-world is ongoing
+        tstate.InitStateDuringStop(); // init_threadstate: SUSPENDED if a stop-the-world is requested
         _threads = [.. _threads, tstate]; // add_threadstate
         HeadLock.Unlock();
         return tstate;
@@ -144,20 +199,8 @@ public sealed partial class PyInterpreterState
         return 1;
     }
 
-    /// <summary>
-    /// <c>_PyEval_StopTheWorldAll(&amp;_PyRuntime)</c>: returns once every other thread state is suspended (see
-    /// <see cref="StopTheWorldStandIn"/>: with one interpreter, the same as <see cref="StopTheWorld"/>).
-    /// </summary>
-    public void StopTheWorldAll() => StopTheWorldState.Stop();
-
-    /// <summary><c>_PyEval_StartTheWorldAll(&amp;_PyRuntime)</c>.</summary>
-    public void StartTheWorldAll() => StopTheWorldState.Start();
-
-    /// <summary><c>_PyEval_StopTheWorld(interp)</c>.</summary>
-    public void StopTheWorld() => StopTheWorldState.Stop();
-
-    /// <summary><c>_PyEval_StartTheWorld(interp)</c>.</summary>
-    public void StartTheWorld() => StopTheWorldState.Start();
+    /// <inheritdoc/>
+    public override string ToString() => Id == 0 ? "the main interpreter" : $"interpreter {Id}";
 
     /// <summary>Unlinks a thread state; called by <see cref="PyThreadState.Delete"/> under <c>HEAD_LOCK</c>.</summary>
     internal void Unlink(PyThreadState tstate) => _threads = [.. _threads.Where(t => !ReferenceEquals(t, tstate))];

@@ -13,12 +13,19 @@ namespace Sim.Model.Interpreter;
 /// periodic check of the eval loop, and the exit sequence.
 /// </summary>
 /// <remarks>
-/// The lifecycle functions in this file (<see cref="Bind"/>, <see cref="Attach"/>, <see cref="Detach"/>,
+/// The lifecycle functions in this file (<see cref="Bind"/>, <see cref="Attach"/>, <see cref="Detach"/>, <see cref="Suspend"/>,
 /// <see cref="CheckPeriodic"/>, <see cref="Clear"/>, <see cref="Delete"/>, <see cref="DeleteCurrent"/>) call each mechanism
 /// on its own line, in the order the CPython function does, and name at its place each step that is not modelled yet. A
 /// new mechanism joins a lifecycle function by adding its line there (<c>ThreadStateLifecycleTests</c> checks the
 /// order). Each mechanism's per-thread state lives in its own partial file (<c>PyThreadState.&lt;Mechanism&gt;.cs</c>) and
 /// is created by <see cref="PyInterpreterState.NewThreadState"/>.
+/// <para>
+/// <see cref="Attach"/> and <c>detach_thread</c> follow <c>_PyThreadState_Attach</c> and <c>detach_thread</c> as read in a
+/// 3.14-era <c>Python/pystate.c</c> (no 3.13 copy was at hand): the GIL, the attach CAS, the GIL re-check and QSBR in the
+/// loop, the critical-section resume after it; the critical-section suspend first in the detach, the GIL release last.
+/// That 3.13 calls <c>_PyCriticalSection_SuspendAll</c> and <c>_PyCriticalSection_Resume</c> at the same places is
+/// [version-uncertain]. Their <c>tstate_activate</c>, <c>current_fast_set</c> and <c>current_fast_clear</c> are not modelled.
+/// </para>
 /// </remarks>
 public sealed partial class PyThreadState : IParkHooks
 {
@@ -29,7 +36,7 @@ public sealed partial class PyThreadState : IParkHooks
     {
         Interp = interp;
         Thread = thread;
-        var name = $"tstate[T{thread.Id}]";
+        var name = interp.Id == 0 ? $"tstate[T{thread.Id}]" : $"tstate[T{thread.Id}@interp{interp.Id}]";
         State = new AtomicInt(interp.Runtime, $"{name}.state", ThreadStateStatus.Detached);
         EvalBreaker = new AtomicLong(interp.Runtime, $"{name}.eval_breaker");
         AsyncExc = new AtomicRef<string>(interp.Runtime, $"{name}.async_exc");
@@ -58,9 +65,10 @@ public sealed partial class PyThreadState : IParkHooks
     public AtomicLong EvalBreaker { get; }
 
     /// <summary>
-    /// <c>_PyThreadState_Attach</c>: takes the GIL (if it is enabled), marks the state ATTACHED (waiting while the world is
-    /// stopped), re-checks that the GIL was not enabled meanwhile (else detaches and retries), puts QSBR online, then resumes
-    /// the top critical section, in <c>pystate.c</c>'s order.
+    /// <c>_PyThreadState_Attach</c>: takes the GIL (if it is enabled; <c>take_gil</c> first ends a daemon thread that
+    /// attaches once the runtime is finalizing), marks the state ATTACHED (waiting while a stop-the-world keeps it
+    /// SUSPENDED), re-checks that the GIL was not enabled meanwhile (else detaches and retries), puts QSBR online, then
+    /// resumes the top critical section, in <c>pystate.c</c>'s order.
     /// </summary>
     public void Attach()
     {
@@ -68,9 +76,9 @@ public sealed partial class PyThreadState : IParkHooks
         for (;;)
         {
             Interp.Ceval.AcquireLock(this); // _PyEval_AcquireLock(tstate): take_gil
-            if (!TryAttachCas())
+            if (!TryAttach())
             {
-                Interp.StopTheWorldState.WaitAttach(this); // tstate_wait_attach(tstate)
+                WaitAttach(); // tstate_wait_attach(tstate)
             }
 
             if (Interp.Config.Gil.AttachRechecksGil && Interp.Ceval.IsGilEnabled() && !HoldsGil)
@@ -81,6 +89,7 @@ public sealed partial class PyThreadState : IParkHooks
                 continue;
             }
 
+            CheckNotAttachedInStoppedWorld();
             Qsbr?.Attach(); // _Py_qsbr_attach(tstate->qsbr)
             break;
         }
@@ -91,11 +100,27 @@ public sealed partial class PyThreadState : IParkHooks
         }
     }
 
-    /// <summary>
-    /// <c>_PyThreadState_Detach</c> (<c>detach_thread</c>): suspends the critical sections, takes QSBR offline, marks the
-    /// state DETACHED, then drops the GIL (if held), in <c>pystate.c</c>'s order.
-    /// </summary>
+    /// <summary><c>_PyThreadState_Detach</c>: <c>detach_thread(tstate, _Py_THREAD_DETACHED)</c>.</summary>
     public void Detach() => DetachThread(ThreadStateStatus.Detached);
+
+    /// <summary>
+    /// <c>detach_thread</c>: suspends the critical sections, takes QSBR offline, marks the state
+    /// <paramref name="detachedState"/> (DETACHED, or SUSPENDED from <see cref="Suspend"/>), then drops the GIL (if held),
+    /// in <c>pystate.c</c>'s order.
+    /// </summary>
+    private void DetachThread(int detachedState)
+    {
+        using var _ = Interp.Runtime.Enter("_PyThreadState_Detach");
+        CheckAttachedToDetach();
+        if (!CriticalSection.IsNull)
+        {
+            CriticalSectionApi.SuspendAll(this); // _PyCriticalSection_SuspendAll(tstate)
+        }
+
+        Qsbr?.Detach(); // _Py_qsbr_detach(tstate->qsbr)
+        State.Store(detachedState, MemoryOrder.Release); // tstate_set_detached(tstate, detached_state)
+        Interp.Ceval.ReleaseLock(this, finalRelease: false); // _PyEval_ReleaseLock(tstate->interp, tstate, 0): drop_gil
+    }
 
     /// <summary>
     /// The eval loop's periodic check (<c>CHECK_EVAL_BREAKER</c>, <c>Python/ceval_macros.h</c>, 3.13): reports a quiescent
@@ -134,6 +159,7 @@ public sealed partial class PyThreadState : IParkHooks
     public void Clear()
     {
         using var _ = Interp.Runtime.Enter("PyThreadState_Clear");
+        ClearDict(); // Py_CLEAR(tstate->dict): the destructors of the thread's locals run here
 
         // _PyObject_ClearFreeLists(freelists, 1): free lists are not modelled.
         Interp.Brc.RemoveThread(this); // _Py_brc_remove_thread(tstate)
@@ -199,34 +225,34 @@ public sealed partial class PyThreadState : IParkHooks
         }
     }
 
-    /// <summary><c>tstate_try_attach</c>: DETACHED to ATTACHED with a CAS; false if the state was anything else (SUSPENDED).</summary>
-    internal bool TryAttachCas()
+    /// <summary>
+    /// <c>tstate_try_attach</c>: DETACHED to ATTACHED with a CAS; false if a stop-the-world keeps the state SUSPENDED (or,
+    /// 3.14, finalization marked it SHUTTING_DOWN).
+    /// </summary>
+    private bool TryAttach()
     {
+        if (Interp.Config.ThreadStates.Attach == AttachProtocol.PlainStore)
+        {
+            // The default build's tstate_try_attach: assert(state == DETACHED); state = ATTACHED.
+            State.Store(ThreadStateStatus.Attached, MemoryOrder.Relaxed);
+            CheckNotFreed("tstate_try_attach");
+            return true;
+        }
+
         var expected = ThreadStateStatus.Detached;
-        if (State.CompareExchange(ref expected, ThreadStateStatus.Attached))
+        var attached = State.CompareExchange(ref expected, ThreadStateStatus.Attached);
+        CheckNotFreed("tstate_try_attach"); // the CAS above wrote to the state: was it still allocated?
+        if (attached)
         {
             return true;
         }
 
-        Interp.Runtime.Check(expected == ThreadStateStatus.Suspended, $"{this}: attach from state {ThreadStateStatus.Describe(expected)}");
-        return false;
-    }
-
-    /// <summary>
-    /// <c>detach_thread</c>: suspends the critical sections, takes QSBR offline, stores <paramref name="detachedState"/>
-    /// (DETACHED, or SUSPENDED for stop-the-world), then drops the GIL (if held).
-    /// </summary>
-    internal void DetachThread(int detachedState)
-    {
-        using var _ = Interp.Runtime.Enter("_PyThreadState_Detach");
-        if (!CriticalSection.IsNull)
+        if (expected is not (ThreadStateStatus.Suspended or ThreadStateStatus.ShuttingDown))
         {
-            CriticalSectionApi.SuspendAll(this); // _PyCriticalSection_SuspendAll(tstate)
+            Interp.Runtime.Fail($"{this}: attach from state {ThreadStateStatus.Describe(expected)}");
         }
 
-        Qsbr?.Detach(); // _Py_qsbr_detach(tstate->qsbr)
-        State.Store(detachedState, MemoryOrder.Release); // tstate_set_detached(tstate, detached_state)
-        Interp.Ceval.ReleaseLock(this, finalRelease: false); // _PyEval_ReleaseLock(tstate->interp, tstate, 0): drop_gil
+        return false;
     }
 
     /// <summary>
@@ -245,7 +271,7 @@ public sealed partial class PyThreadState : IParkHooks
 
         Interp.HeadLock.LockDontDetach(); // HEAD_LOCK(runtime)
         Interp.Unlink(this); // tstate->prev->next = tstate->next, ...
-        Interp.StopTheWorldState.OnDelete(this); // decrement_stoptheworld_countdown(&interp->stoptheworld) if requested
+        LeaveStopTheWorldCountdowns(); // if (tstate->state != _Py_THREAD_SUSPENDED) decrement_stoptheworld_countdown(...)
         if (refDebug && Interp.Config.Refcount.RefTotalMerge == RefTotalMerge.UnderHeadLock)
         {
             Interp.RefTotal.MergeThread(this); // interp->object_state.reftotal += tstate_impl->reftotal
@@ -261,15 +287,17 @@ public sealed partial class PyThreadState : IParkHooks
     }
 
     /// <summary>
-    /// <c>_Py_HandlePending</c> (<c>Python/ceval_gil.c</c>, 3.13): serves the eval breaker's requests in its order: stop the
-    /// world, the explicit merge, a scheduled collection, the GIL drop request, an asynchronous exception.
+    /// <c>_Py_HandlePending</c> (<c>Python/ceval_gil.c</c>, 3.13): serves the eval breaker's requests in its order: a
+    /// stop-the-world request (clear <c>_PY_EVAL_PLEASE_STOP_BIT</c>, <c>_PyThreadState_Suspend</c>, then
+    /// <c>_PyThreadState_Attach</c>, which waits until the world restarts), the explicit merge, a scheduled collection, the
+    /// GIL drop request, an asynchronous exception.
     /// </summary>
     private void HandlePending(long breaker)
     {
         if ((breaker & EvalBreakerBits.PleaseStop) != 0)
         {
             UnsetEvalBreakerBit(EvalBreakerBits.PleaseStop); // _Py_unset_eval_breaker_bit(tstate, _PY_EVAL_PLEASE_STOP_BIT)
-            Interp.StopTheWorldState.Suspend(this); // _PyThreadState_Suspend(tstate)
+            Suspend(); // _PyThreadState_Suspend(tstate)
             Attach(); // the attach blocks until the stop-the-world event is complete
         }
 

@@ -12,12 +12,20 @@ public static class ThreadStateStatus
     /// <summary><c>_Py_THREAD_SUSPENDED</c>: parked by stop-the-world.</summary>
     public const int Suspended = 2;
 
+    /// <summary>
+    /// <c>_Py_THREAD_SHUTTING_DOWN</c> (3.14, PR #130649; not in 3.13): the state of a daemon thread removed at
+    /// finalization; its thread hangs when it tries to attach. Used only by
+    /// <see cref="DaemonThreadsAtFinalization.HangWhenShuttingDown"/>.
+    /// </summary>
+    public const int ShuttingDown = 3;
+
     /// <summary>The name of a state value.</summary>
     public static string Describe(int state) => state switch
     {
         Detached => "DETACHED",
         Attached => "ATTACHED",
         Suspended => "SUSPENDED",
+        ShuttingDown => "SHUTTING_DOWN",
         _ => $"?{state}",
     };
 }

@@ -32,6 +32,12 @@ public sealed class CThreadModule
     /// <summary><c>shutdown_handles</c>: the handles of the non-daemon threads that <c>_shutdown</c> waits for.</summary>
     public ThreadHandleList ShutdownHandles { get; }
 
+    /// <summary>
+    /// A model input: whether <c>PyThread_start_joinable_thread</c> fails (<c>EAGAIN</c>, no resources) for the thread of
+    /// the given name. Null: starts never fail. Scenarios make it a controlled choice.
+    /// </summary>
+    public Func<string, bool>? OsThreadStartFails { get; set; }
+
     /// <summary><c>_thread._ThreadHandle()</c> (<c>PyThreadHandleObject_new</c>, <c>ThreadHandle_new</c>).</summary>
     /// <param name="name">The name of the thread the handle is for, for traces.</param>
     public PyThreadHandleObject NewThreadHandle(string name) => new(new ThreadHandle(this, name));
@@ -160,19 +166,42 @@ public sealed class CThreadModule
     }
 
     /// <summary>
-    /// <c>do_start_new_thread</c>: a non-daemon thread's handle enters <c>shutdown_handles</c> before
-    /// <c>ThreadHandle_start</c>, "to avoid adding a handle to a thread that has already finished".
+    /// <c>do_start_new_thread</c>: refuses to start a thread once the interpreter is finalizing (3.13:
+    /// <c>PythonFinalizationError</c>); a non-daemon thread's handle enters <c>shutdown_handles</c> before
+    /// <c>ThreadHandle_start</c>, "to avoid adding a handle to a thread that has already finished", and leaves it again if
+    /// the start fails. The OS thread of a daemon thread is a daemon of the simulated process too (the program's end does
+    /// not wait for it).
     /// </summary>
+    /// <remarks>
+    /// <c>_PyInterpreterState_GetFinalizing</c> is read without a scheduling point of its own (merged into the caller's
+    /// previous step; see <see cref="PyRuntimeState.MustExit"/>): the check-then-start gap that follows it is open to
+    /// exploration all the same.
+    /// </remarks>
+    /// <exception cref="PythonFinalizationError">The interpreter is finalizing (3.13).</exception>
     private void DoStartNewThread(Action function, ThreadHandle handle, bool daemon, string name)
     {
         using var _ = _rt.Enter("do_start_new_thread");
+        if (Interp.Config.Lifecycle.StartDuringFinalization == StartDuringFinalization.RaisePythonFinalizationError
+            && Interp.Finalizing.Peek() is not null)
+        {
+            throw new PythonFinalizationError("can't create new thread at interpreter shutdown");
+        }
+
         var register = !daemon ? Design.ShutdownRegistration : (ShutdownRegistration?)null;
         if (register == ShutdownRegistration.BeforeStart)
         {
             AddToShutdownHandles(handle);
         }
 
-        handle.Start(function, name);
+        try
+        {
+            handle.Start(function, name, daemon);
+        }
+        catch (ThreadError) when (register == ShutdownRegistration.BeforeStart && Design.StartFailure == StartFailure.ForceDone)
+        {
+            RemoveFromShutdownHandles(handle);
+            throw;
+        }
 
         if (register == ShutdownRegistration.AfterStart)
         {
@@ -195,7 +224,7 @@ public sealed class CThreadModule
         // Wait for the thread to finish.
         handle.Join(-1);
         _rt.Check(!ShutdownHandles.ContainsForCheck(handle),
-            $"_thread._shutdown joined {handle.Name}, but its handle is still in shutdown_handles (it was linked after its thread had removed itself): _shutdown would pick it again forever");
+            $"_thread._shutdown joined {handle.Name}, but its handle is still in shutdown_handles (nothing unlinked it, or it was linked after its thread had removed itself): _shutdown would pick it again forever");
         handle.Decref();
     }
 

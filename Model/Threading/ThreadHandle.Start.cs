@@ -12,10 +12,14 @@ public sealed partial class ThreadHandle
     /// handle.
     /// </summary>
     /// <remarks>
-    /// Deviation: starting a thread never fails, so the <c>start_failed</c> path (<c>force_done</c>) is not modelled.
+    /// If the OS thread cannot be started (<see cref="CThreadModule.OsThreadStartFails"/>, a model input), the new thread
+    /// state is cleared and deleted, and <c>start_failed</c> marks the handle DONE through the once flag
+    /// (<c>force_done</c>: <c>thread_is_exiting</c> set, so nothing waits for a thread that never ran).
+    /// [version-uncertain: that the failure path deletes the state as well as clearing it.]
     /// </remarks>
-    /// <exception cref="ThreadError">The handle was already started.</exception>
-    internal void Start(Action func, string threadName)
+    /// <exception cref="ThreadError">The handle was already started ("thread already started"), or the OS thread could not
+    /// be started ("can't start new thread").</exception>
+    internal void Start(Action func, string threadName, bool daemon)
     {
         using var _ = _rt.Enter("ThreadHandle_start");
         CheckNotFreed("ThreadHandle_start");
@@ -33,8 +37,19 @@ public sealed partial class ThreadHandle
 
         var boot = new Bootstate(func, this, new PyEvent(_rt, $"{Name}.boot.handle_ready"));
         Incref();
-        var os = _rt.CreateThread(threadName, () => ThreadRun(boot));
-        _module.Interp.NewThreadState(os);
+        var os = _rt.CreateThread(threadName, () => ThreadRun(boot), daemon);
+        var tstate = _module.Interp.NewThreadState(os);
+        if (_module.OsThreadStartFails?.Invoke(threadName) == true)
+        {
+            // PyThread_start_joinable_thread failed.
+            tstate.Clear(); // PyThreadState_Clear(boot->tstate)
+            tstate.Delete(); // PyThreadState_Delete(boot->tstate)
+            Decref(); // thread_bootstate_free(boot, 1)
+            Once.CallOnce(ForceDone); // start_failed: _PyOnceFlag_CallOnce(&self->once, force_done, self)
+
+            throw new ThreadError("can't start new thread");
+        }
+
         os.Start();
 
         // Mark the handle running.
@@ -67,6 +82,15 @@ public sealed partial class ThreadHandle
         handle.Incref();
 
         var tstate = _module.Interp.CurrentThreadState;
+        if (_module.Interp.RuntimeState.MustExit(tstate))
+        {
+            // gh-108987: started before or while Python is finalized, but running after: exit without touching the thread
+            // state, which Py_Finalize() deletes.
+            handle.Decref(); // thread_bootstate_free(boot, 0)
+            ExitFromThreadRun(handle);
+            return;
+        }
+
         tstate.Attach();
         boot.Func();
 
@@ -76,12 +100,27 @@ public sealed partial class ThreadHandle
         // The thread state stays attached until it is unlinked (gh-117303).
         tstate.Clear();
         tstate.DeleteCurrent();
+        ExitFromThreadRun(handle);
+    }
 
+    /// <summary><c>thread_run</c>'s <c>exit:</c> label: leave <c>shutdown_handles</c>, set <c>thread_is_exiting</c>, drop the reference.</summary>
+    private void ExitFromThreadRun(ThreadHandle handle)
+    {
         // Don't need to wait for this thread anymore.
         _module.RemoveFromShutdownHandles(handle);
 
         handle.ThreadIsExiting.Notify();
         handle.Decref();
+    }
+
+    /// <summary><c>force_done</c>: a handle whose thread could not start is DONE, and nobody waits for it.</summary>
+    private int ForceDone()
+    {
+        using var _ = _rt.Enter("force_done");
+        _rt.Check(GetState() == ThreadHandleState.Starting, $"{this}: force_done on a handle that is not STARTING");
+        ThreadIsExiting.Notify();
+        SetState(ThreadHandleState.Done);
+        return 0;
     }
 
     /// <summary><c>struct bootstate</c>: what <c>thread_run</c> needs (the thread state is the one bound to the thread).</summary>

@@ -31,6 +31,9 @@ public sealed record ThreadingDesign
     /// <summary>When the fork child marks the handles of threads that do not exist in it.</summary>
     public AfterForkMarking AfterForkMarking { get; init; } = AfterForkMarking.InRuntimeBeforePythonCode;
 
+    /// <summary>What a start whose OS thread cannot be created leaves behind.</summary>
+    public StartFailure StartFailure { get; init; } = StartFailure.ForceDone;
+
     /// <summary>How <c>_thread.RLock</c> reads and writes <c>rlock_owner</c>.</summary>
     public RLockOwnerAccess RLockOwner { get; init; } = RLockOwnerAccess.RelaxedAtomics;
 }
@@ -118,4 +121,16 @@ public enum AfterForkMarking
     /// <summary>Broken (before gh-115035): the handles are marked from Python, in <c>threading._after_fork</c>; a collection
     /// that runs first frees an unjoined handle, whose destructor detaches an OS thread that does not exist in the child.</summary>
     FromPythonAfterFork,
+}
+
+/// <summary>What <c>ThreadHandle_start</c> and <c>do_start_new_thread</c> do when the OS thread cannot be started.</summary>
+public enum StartFailure
+{
+    /// <summary>CPython 3.13: <c>start_failed</c> runs <c>force_done</c> through the once flag (DONE, <c>thread_is_exiting</c>
+    /// set), and <c>do_start_new_thread</c> removes a non-daemon handle from <c>shutdown_handles</c>.</summary>
+    ForceDone,
+
+    /// <summary>Broken: the handle is marked done but stays in <c>shutdown_handles</c>; <c>_thread._shutdown</c> joins a
+    /// thread that never ran and finds its handle still linked, so it would pick it again forever.</summary>
+    LeaveRegistered,
 }

@@ -69,19 +69,20 @@ public sealed partial class ThreadingModule
     };
 
     /// <summary>
-    /// <c>threading._shutdown()</c> (3.13), called by the main thread at interpreter exit: returns if it already ran,
-    /// marks the main thread's handle done (<c>_set_done</c>) and waits for every non-daemon thread
-    /// (<c>_thread._shutdown</c>).
+    /// <c>threading._shutdown()</c>, called by the main thread at interpreter exit. 3.13: returns if it already ran, marks
+    /// the main thread's handle done (<c>_set_done</c>) and waits for every non-daemon thread (<c>_thread._shutdown</c>).
+    /// 3.12 (<see cref="JoinProtocol.TstateLock"/>): waits on the <c>_tstate_lock</c> of every non-daemon thread.
     /// </summary>
     /// <remarks>The <c>_threading_atexits</c> callbacks are not modelled.</remarks>
-    /// <exception cref="NotSupportedException">The 3.12 design, whose <c>_shutdown</c> is not modelled.</exception>
     public void Shutdown()
     {
-        if (MainThread is not ThreadingThread313 main)
+        if (MainThread is ThreadingThread312 main312)
         {
-            throw new NotSupportedException("threading._shutdown is modelled for the 3.13 design only");
+            Shutdown312(main312);
+            return;
         }
 
+        var main = (ThreadingThread313)MainThread;
         using var _ = Runtime.Enter("threading._shutdown");
         if (main.Handle.IsDone())
         {

@@ -13,8 +13,8 @@ namespace Sim.Model.Threading;
 /// </summary>
 /// <remarks>
 /// Each read and write of <c>_tstate_lock</c> and <c>_is_stopped</c> is its own plain-cell step, as each Python attribute
-/// access is a separate bytecode. Deviation: the <c>_shutdown_locks</c> bookkeeping (<c>_set_tstate_lock</c> adds
-/// non-daemon locks, <c>_stop</c> prunes them) is not modelled, and neither is 3.12's <c>threading._shutdown</c>.
+/// access is a separate bytecode. <c>_set_tstate_lock</c> registers a non-daemon thread's lock for 3.12's
+/// <c>threading._shutdown</c> (<see cref="ThreadingModule.Shutdown"/>; see its deviations).
 /// </remarks>
 public sealed class ThreadingThread312 : ThreadingThread
 {
@@ -60,6 +60,18 @@ public sealed class ThreadingThread312 : ThreadingThread
         return !_isStopped.Read();
     }
 
+    /// <summary>
+    /// 3.12's <c>_shutdown</c> on the main thread: <c>tlock = _main_thread._tstate_lock; assert tlock is not None; assert
+    /// tlock.locked(); tlock.release(); _main_thread._stop()</c>.
+    /// </summary>
+    internal void ReleaseAndStopAsMainThread()
+    {
+        var tlock = _tstateLock.Read();
+        Runtime.Check(tlock is not null && tlock.Locked(), "threading._shutdown: the main thread's _tstate_lock is not held (assert tlock.locked())");
+        tlock.Release();
+        Stop();
+    }
+
     /// <summary><c>_MainThread.__init__</c>: the main thread sets its lock and is started.</summary>
     internal void InitMainThread()
     {
@@ -81,11 +93,19 @@ public sealed class ThreadingThread312 : ThreadingThread
         Run();
     }
 
-    /// <summary><c>_set_tstate_lock</c>: <c>self._tstate_lock = _set_sentinel(); self._tstate_lock.acquire()</c>.</summary>
+    /// <summary>
+    /// <c>_set_tstate_lock</c>: <c>self._tstate_lock = _set_sentinel(); self._tstate_lock.acquire()</c>; a non-daemon
+    /// thread's lock joins <c>_shutdown_locks</c>.
+    /// </summary>
     private void SetTstateLock()
     {
         _tstateLock.Write(SetSentinel());
-        _tstateLock.Read()!.Acquire();
+        var lockObject = _tstateLock.Read()!;
+        lockObject.Acquire();
+        if (!Daemon)
+        {
+            Threading.AddShutdownLock312(lockObject);
+        }
     }
 
     /// <summary>

@@ -25,8 +25,8 @@ internal sealed class BlockInfo
     public string Description { get; }
 
     /// <summary>
-    /// The model operation the thread was in when it blocked. Captured here because the thread that completes a deadlock
-    /// may already be unwinding (restoring its operation scopes) when the report is written.
+    /// The model operation the thread blocked in, captured when it blocked: a report made after the iteration ended reads
+    /// this, not the thread's current operation, which its unwinding resets.
     /// </summary>
     public string? Operation { get; }
 

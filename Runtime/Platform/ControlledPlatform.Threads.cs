@@ -35,7 +35,18 @@ internal sealed partial class ControlledPlatform
                 return;
             }
 
+            if (thread.IsGone)
+            {
+                // Gone before it ran its first step (a fork, or the end of the program for a daemon thread).
+                thread.MarkUnwound();
+                return;
+            }
+
             thread.Body();
+        }
+        catch (ThreadExitException)
+        {
+            // PyThread_exit_thread: a normal exit.
         }
         catch (Exception ex) when (Unwinding.Stops(ex))
         {

@@ -329,7 +329,12 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         state.Waiting = null;
         try
         {
+            ThrowIfStopped(thread);
             thread.Body();
+        }
+        catch (ThreadExitException)
+        {
+            // PyThread_exit_thread: a normal exit.
         }
         catch (Exception ex) when (ex is ThreadGoneException or RunEndedException)
         {

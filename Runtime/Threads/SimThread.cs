@@ -20,11 +20,12 @@ public sealed class SimThread
     private volatile bool _started;
     private volatile IParkHooks[] _parkHooks = [];
 
-    internal SimThread(SimRuntime runtime, int id, string name, Action? body)
+    internal SimThread(SimRuntime runtime, int id, string name, Action? body, bool daemon = false)
     {
         Runtime = runtime;
         Id = id;
         Name = name;
+        IsDaemon = daemon;
         _body = body;
         _started = body is null;
     }
@@ -37,6 +38,13 @@ public sealed class SimThread
 
     /// <summary>The runtime the thread belongs to.</summary>
     public SimRuntime Runtime { get; }
+
+    /// <summary>
+    /// True for a daemon thread: the program's end does not wait for it, and whatever it is doing then (running or
+    /// blocked), it stops there, as a process's exit ends every thread that still runs. A thread is a daemon from its
+    /// creation (<see cref="SimRuntime.CreateThread"/>).
+    /// </summary>
+    public bool IsDaemon { get; }
 
     /// <summary>
     /// Per-thread state that the Model hangs on the thread (its <c>PyThreadState</c>, say). The Runtime never reads it.
@@ -85,7 +93,10 @@ public sealed class SimThread
     /// <summary>True once the thread's body has returned or thrown (the OS thread has exited).</summary>
     public bool HasExited => _completed;
 
-    /// <summary>True if the thread vanished in a simulated fork: it does not exist in the child process.</summary>
+    /// <summary>
+    /// True if the thread no longer exists: it vanished in a simulated fork (it does not exist in the child process), or
+    /// it is a daemon thread that the program's end stopped.
+    /// </summary>
     public bool IsGone => _gone;
 
     /// <summary>True once <see cref="Start"/> ran (the main thread is always started).</summary>

@@ -1,10 +1,13 @@
 namespace Sim.Runtime.Threads;
 
-/// <summary>Unwinds a simulated thread that vanished in a simulated fork; the Runtime catches it at the thread's root.</summary>
+/// <summary>
+/// Unwinds a simulated thread that no longer exists (it vanished in a simulated fork, or it is a daemon thread the program's
+/// end stopped); the Runtime catches it at the thread's root.
+/// </summary>
 internal sealed class ThreadGoneException : Exception
 {
     public ThreadGoneException(SimThread thread)
-        : base($"{thread} does not exist in the forked child")
+        : base($"{thread} no longer exists in this process")
     {
     }
 }

@@ -13,7 +13,6 @@ namespace Sim.Scenarios.Gil;
 /// that does not declare <c>Py_mod_gil</c>, which enables the GIL. "Enabling the GIL changes what it means to be an
 /// attached thread": from then on, a thread that runs Python code must hold the GIL.
 /// </summary>
-/// <remarks>Stop-the-world is the stand-in of <see cref="StopTheWorldStandIn"/>.</remarks>
 [Scenario("gil-enable-transient")]
 public sealed class TransientEnable : Scenario<GilDesign>
 {
