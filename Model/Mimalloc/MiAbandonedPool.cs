@@ -31,6 +31,21 @@ public sealed class MiAbandonedPool
     /// <summary>Takes an abandoned page with <paramref name="tag"/> to reclaim, or null.</summary>
     internal MiPage? TryPop(MiHeapTag tag) => TryPop(_pages[(int)tag]);
 
+    /// <summary>Takes every abandoned page, of every tag (<c>mi_abandoned_pop</c> until the pool is empty).</summary>
+    internal List<MiPage> TakeAll()
+    {
+        var pages = new List<MiPage>();
+        foreach (var stack in _pages)
+        {
+            while (TryPop(stack) is { } page)
+            {
+                pages.Add(page);
+            }
+        }
+
+        return pages;
+    }
+
     /// <summary>Takes any abandoned page, whatever its tag (the broken <see cref="ReclaimPolicy.AnyTag"/>), or null.</summary>
     internal MiPage? TryPopAny()
     {

@@ -12,12 +12,13 @@ public sealed class MiAllocation
 {
     private volatile string? _freedBy;
 
-    internal MiAllocation(MiBlock block, string label, PyTypeObject? type, string allocatedBy)
+    internal MiAllocation(MiBlock block, string label, PyTypeObject? type, string allocatedBy, bool zeroed)
     {
         Block = block;
         Label = label;
         Type = type;
         AllocatedBy = allocatedBy;
+        Zeroed = zeroed;
     }
 
     /// <summary>The block.</summary>
@@ -31,6 +32,13 @@ public sealed class MiAllocation
 
     /// <summary>True for an object (<c>PyObject_Malloc</c> and its GC variants), false for raw memory.</summary>
     public bool IsObject => Type is not null;
+
+    /// <summary>
+    /// True if the allocator zeroed the body (<c>PyMem_Calloc</c>, <c>mi_zalloc</c>, <c>PyType_GenericAlloc</c>'s
+    /// <c>memset</c>): a word the allocation has not written reads as 0 or NULL. Otherwise such a word holds garbage and
+    /// reading it is a finding.
+    /// </summary>
+    public bool Zeroed { get; }
 
     /// <summary>The thread that allocated it.</summary>
     public string AllocatedBy { get; }

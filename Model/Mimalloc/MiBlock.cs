@@ -8,15 +8,20 @@ namespace Sim.Model.Mimalloc;
 /// One block of a page: the memory an object or a raw allocation lives in. The object header is part of the block, as
 /// in C: <c>ob_tid</c>, <c>ob_gc_bits</c>, <c>ob_ref_local</c> and <c>ob_ref_shared</c> are cells of the block, not of a C#
 /// object that would outlive the memory, so a new object in the same block re-initialises the same cells, and a reader
-/// with a stale pointer sees the new object's header. The body is a size word and a few pointer words, enough for a
-/// list (<c>ob_size</c>, <c>ob_item</c>) or a list's item array (<c>allocated</c>, <c>ob_item[]</c>).
+/// with a stale pointer sees the new object's header. The body is <see cref="WordCount"/> 8-byte words
+/// (<see cref="MiWord"/>), each an integer or a pointer field: a list's <c>ob_size</c> and <c>ob_item</c>, a list's item
+/// array (<c>allocated</c>, <c>ob_item[]</c>), a dict's keys, QSBR's thread array. Words are created on first use, so
+/// a block of any size costs only the words a program touches.
 /// </summary>
 /// <remarks>
 /// Layout deviation: the header fields and the body words are separate cells rather than overlapping bytes; raw memory
-/// uses only the body. The cells keep the block's name (<c>s3v1.b0.ob_ref_shared</c>) whatever allocation they hold.
+/// uses only the body, whose word 0 is the block's first word. The cells keep the block's name
+/// (<c>s3v1.b0.ob_ref_shared</c>, <c>s3v1.b0.w1</c>) whatever allocation they hold.
 /// </remarks>
 public sealed class MiBlock
 {
+    private readonly SimRuntime _runtime;
+    private readonly MiWord?[] _words;
     private volatile MiAllocation? _current;
 
     internal MiBlock(SimRuntime runtime, MiPage page, int index, LockDesign locks)
@@ -29,10 +34,12 @@ public sealed class MiBlock
         ObGcBits = new AtomicInt(runtime, $"{Name}.ob_gc_bits");
         ObRefLocal = new PlainCell<uint>(runtime, $"{Name}.ob_ref_local");
         ObRefShared = new AtomicLong(runtime, $"{Name}.ob_ref_shared");
-        Size = new AtomicLong(runtime, $"{Name}.size");
-        var words = Math.Max(1, (page.BlockSize - 8) / 8);
-        Items = [.. Enumerable.Range(0, words).Select(i => new AtomicRef<MiPtr>(runtime, $"{Name}.item[{i}]"))];
+        _runtime = runtime;
+        _words = new MiWord?[WordCount];
     }
+
+    /// <summary>How many 8-byte words the body has: the size class in words.</summary>
+    public int WordCount => Math.Max(1, Page.BlockSize / 8);
 
     /// <summary>The page.</summary>
     public MiPage Page { get; }
@@ -58,11 +65,37 @@ public sealed class MiBlock
     /// <summary><c>ob_ref_shared</c>: the shared count and its flags (<see cref="Objects.RefcountBits"/>).</summary>
     public AtomicLong ObRefShared { get; }
 
-    /// <summary>The body's size word: <c>ob_size</c> of a list, <c>allocated</c> of a list's item array.</summary>
-    public AtomicLong Size { get; }
+    /// <summary>
+    /// Word <paramref name="index"/> of the body, unchecked: programs read and write it through a pointer with
+    /// <see cref="MiBody"/>, which the checker watches.
+    /// </summary>
+    public MiWord Word(int index)
+    {
+        if ((uint)index >= (uint)_words.Length)
+        {
+            _runtime.Fail($"{MiHeapChecker.MemoryError}: out of bounds: {_runtime.CurrentThread} accesses word {index} of block {Name}, whose {Page.BlockSize}-byte size class has {_words.Length} words");
+        }
 
-    /// <summary>The body's pointer words: <c>ob_item</c> of a list, the items of an item array.</summary>
-    public IReadOnlyList<AtomicRef<MiPtr>> Items { get; }
+        if (Volatile.Read(ref _words[index]) is { } word)
+        {
+            return word;
+        }
+
+        Interlocked.CompareExchange(ref _words[index], new MiWord(_runtime, $"{Name}.w{index}", index), null);
+        return _words[index]!;
+    }
+
+    /// <summary>
+    /// The allocator's <c>memset</c> of the body for a zeroed allocation: every word reads as 0 or NULL until written. Done
+    /// without scheduling points (the block is not yet published); words created later start at zero anyway.
+    /// </summary>
+    internal void ZeroBody(MiAllocation allocation)
+    {
+        foreach (var word in _words)
+        {
+            word?.Zero(allocation);
+        }
+    }
 
     /// <summary>The allocation the block holds now, or null while it is free (the checker's view, no scheduling point).</summary>
     public MiAllocation? CurrentForCheck => _current;

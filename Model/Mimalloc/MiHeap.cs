@@ -38,46 +38,51 @@ public sealed class MiHeap
     /// <summary>The size class of an allocation of <paramref name="size"/> bytes.</summary>
     public static int SizeClass(int size) => Math.Max(16, (size + 15) & ~15);
 
-    /// <summary><c>mi_heap_malloc</c>: a block of <paramref name="size"/> bytes, recorded as <paramref name="label"/>.</summary>
-    internal MiAllocation Malloc(int size, string label, PyTypeObject? type)
+    /// <summary>
+    /// <c>mi_heap_malloc</c> (or <c>mi_heap_zalloc</c> with <paramref name="zeroed"/>): a block of <paramref name="size"/>
+    /// bytes, recorded as <paramref name="label"/>.
+    /// </summary>
+    internal MiAllocation Malloc(int size, string label, PyTypeObject? type, bool zeroed = false)
     {
         Interp.Runtime.Check(!Owner.IsAbandoned, $"{Owner.TState}: allocation from a heap that was abandoned at thread exit");
         var page = FindFreePage(SizeClass(size), firstTry: true);
         var block = page.PopFree();
         var previous = block.LastAllocation;
-        var allocation = new MiAllocation(block, label, type, Interp.Runtime.CurrentThread.ToString());
+        var allocation = new MiAllocation(block, label, type, Interp.Runtime.CurrentThread.ToString(), zeroed);
         Interp.Checker.OnAllocate(block, allocation, previous);
+        if (zeroed)
+        {
+            block.ZeroBody(allocation);
+        }
+
         block.SetCurrent(allocation);
         return allocation;
     }
 
     /// <summary>
-    /// The fast path (<c>_mi_page_malloc</c> on a page with a free list), then <c>mi_page_queue_find_free_ex</c>: the first
-    /// page of the size class with a free block after collecting the blocks other threads freed. Allocating from a page
-    /// clears its QSBR goal. With none, process the QSBR page list, try to reclaim an abandoned page, then take a fresh
-    /// page.
+    /// The fast path: <c>mi_heap_malloc_small</c> takes the size class's first page (<c>pages_free_direct</c>) and
+    /// <c>_mi_page_malloc</c> pops its free list; no QSBR goal is cleared. Otherwise the generic path
+    /// (<c>_mi_malloc_generic</c> → <c>mi_find_page</c> → <c>mi_page_queue_find_free_ex</c>): each page of the size class in
+    /// turn collects its frees (<see cref="ObmallocQsbr.PageFreeCollect"/>) until one has a free block, whose goal is then
+    /// cleared (CPython's <c>_PyMem_mi_page_clear_qsbr</c> on the generic path). With none, process the QSBR page list, try
+    /// to reclaim an abandoned page, then take a fresh page.
     /// </summary>
     private MiPage FindFreePage(int blockSize, bool firstTry)
     {
         var queue = Queue(blockSize);
-        var found = queue.Find(p => p.HasFreeBlock);
-        if (found is null)
+        if (queue.Count > 0 && queue[0].HasFreeBlock)
         {
-            foreach (var page in queue.ToList())
-            {
-                page.CollectThreadFree();
-                if (page.HasFreeBlock)
-                {
-                    found = page;
-                    break;
-                }
-            }
+            return queue[0];
         }
 
-        if (found is not null)
+        foreach (var page in queue)
         {
-            ObmallocQsbr.PageClearQsbr(found);
-            return found;
+            ObmallocQsbr.PageFreeCollect(page);
+            if (page.HasFreeBlock)
+            {
+                ObmallocQsbr.PageClearQsbr(page);
+                return page;
+            }
         }
 
         ObmallocQsbr.HeapCollectQsbr(this);
@@ -90,9 +95,14 @@ public sealed class MiHeap
     }
 
     /// <summary>
-    /// <c>mi_segment_try_reclaim</c>, per page: takes an abandoned page of this heap's tag. An empty one that is safe to
-    /// free (<c>_PyMem_mi_page_is_safe_to_free</c>) is freed; otherwise it joins this heap (<c>_PyMem_mi_page_reclaimed</c>).
+    /// <c>mi_segment_try_reclaim</c>, per page: takes an abandoned page of this heap's tag, frees it if
+    /// <c>mi_segment_check_free</c> finds it empty and safe, and otherwise reclaims it (<c>mi_segment_reclaim</c>), which
+    /// looks again (frees may have arrived in between). Returns false if the pool had no page of this tag.
     /// </summary>
+    /// <remarks>
+    /// Deviation: mimalloc reclaims a segment only if it has a free span or a page of the requested size with room, and
+    /// pushes others on a visited list; the model reclaims every page it pops that is not freed.
+    /// </remarks>
     private bool TryReclaimAbandoned()
     {
         var pool = Interp.Abandoned;
@@ -102,20 +112,19 @@ public sealed class MiHeap
             return false;
         }
 
-        Interp.Runtime.Note($"{Owner.TState} reclaims abandoned {page.Describe()} into its {Tag.Describe()} heap");
-        page.SetHeap(this);
-        Queue(page.BlockSize).Add(page);
-        page.CollectThreadFree();
-        if (page.AllFree && ObmallocQsbr.PageIsSafeToFree(page, Owner))
+        if (!MiSegmentAbandon.CheckFree(page, this, "mi_segment_try_reclaim"))
         {
-            FreePage(page);
-        }
-        else
-        {
-            ObmallocQsbr.PageReclaimed(page, Owner);
+            MiSegmentAbandon.Reclaim(page, this);
         }
 
         return true;
+    }
+
+    /// <summary><c>_mi_page_reclaim</c>'s first step: the page joins this heap's queue for its size class.</summary>
+    internal void Adopt(MiPage page)
+    {
+        page.SetHeap(this);
+        Queue(page.BlockSize).Add(page);
     }
 
     /// <summary><c>mi_page_fresh</c>: a new page on a free slice of this thread, of an exited thread, or of the arena.</summary>
@@ -141,18 +150,19 @@ public sealed class MiHeap
     }
 
     /// <summary>
-    /// <c>_mi_page_free</c>: removes an empty page from its queue and frees it; its slice goes to this thread's free list,
-    /// ready for a page of any size class or heap.
+    /// <c>_mi_page_free</c> (or, for an abandoned page, <c>mi_segment_page_clear</c>): removes an empty page from its queue
+    /// and frees it; its slice goes to this thread's free list, ready for a page of any size class or heap.
+    /// <paramref name="via"/> names the function that decided to free it, for reports.
     /// </summary>
-    internal void FreePage(MiPage page)
+    internal void FreePage(MiPage page, string via)
     {
-        Interp.Checker.OnPageFree(page);
+        Interp.Checker.OnPageFree(page, via);
         Queue(page.BlockSize).Remove(page);
         page.SetHeap(null);
         page.MarkFreed(Interp.Runtime.CurrentThread.ToString());
         page.Slice.Assign(null);
         Owner.FreeSlices.Push(page.Slice);
-        Interp.Runtime.Note($"{Owner.TState} frees {page.Describe()}; slice {page.Slice.Name} is free");
+        Interp.Runtime.Note($"{Owner.TState} frees {page.Describe()} in {via}; slice {page.Slice.Name} is free");
     }
 
     /// <summary>
@@ -163,7 +173,7 @@ public sealed class MiHeap
     {
         foreach (var page in Pages.ToList())
         {
-            page.CollectThreadFree();
+            ObmallocQsbr.PageFreeCollect(page);
             if (page.AllFree && ObmallocQsbr.PageMaybeFree(page, Owner))
             {
                 continue;

@@ -102,13 +102,13 @@ public sealed class MiPage
 
     /// <summary>
     /// <c>_mi_page_thread_free_collect</c>: takes the <c>xthread_free</c> list with an atomic exchange and moves its blocks to
-    /// the free list.
+    /// the free list. Returns true if it collected any.
     /// </summary>
-    internal void CollectThreadFree()
+    internal bool CollectThreadFree()
     {
         if (ThreadFree.Load(MemoryOrder.Relaxed)!.IsEmpty)
         {
-            return;
+            return false;
         }
 
         var freed = ThreadFree.Exchange(new MiStack<MiBlock>(), MemoryOrder.AcquireRelease)!;
@@ -116,6 +116,8 @@ public sealed class MiPage
         {
             PushFree(block);
         }
+
+        return !freed.IsEmpty;
     }
 
     /// <summary><c>_mi_free_block_mt</c>: another thread's free, pushed onto <c>xthread_free</c> with a CAS.</summary>

@@ -98,23 +98,31 @@ public enum ReclaimPolicy
 }
 
 /// <summary>
-/// What <c>_PyMem_mi_page_is_safe_to_free</c> decides for an abandoned page of a QSBR heap that is empty when reclaimed
-/// but has no goal: it still held blocks when its thread exited, and other threads freed them since (their frees go to
-/// <c>xthread_free</c> and never through <c>_PyMem_mi_page_maybe_free</c>).
+/// What <c>_PyMem_mi_page_is_safe_to_free</c> decides for an abandoned page of a QSBR heap that is empty when
+/// <c>mi_segment_check_free</c> or <c>mi_segment_reclaim</c> looks at it but has no goal: it still held blocks when its
+/// thread exited, and other threads freed them since (their frees go to <c>xthread_free</c> and never through
+/// <c>_PyMem_mi_page_maybe_free</c>; collecting them clears any goal). Flags: where the candidate fix applies.
 /// </summary>
+[Flags]
 public enum EmptiedAbandonedPage
 {
     /// <summary>
-    /// CPython 3.13 as modelled (<c>Objects/obmalloc.c</c>; <c>mi_segment_check_free</c> and <c>mi_segment_reclaim</c> in
+    /// CPython 3.13 (<c>_PyMem_mi_page_is_safe_to_free</c>, <c>Objects/obmalloc.c</c>; its two callers in
     /// <c>Objects/mimalloc/segment.c</c>): no goal means safe, so the page is freed at once, while a lock-free reader may
     /// still hold a pointer to the object that was freed last. See the <c>abandoned-page-cross-thread-free</c> scenario.
     /// </summary>
-    FreeWhenNoGoal,
+    FreeWhenNoGoal = 0,
 
     /// <summary>
-    /// A candidate fix: treat an empty QSBR page without a goal as just emptied: give it a goal from
-    /// <c>_Py_qsbr_deferred_advance</c> and reclaim it onto the thread's <c>page_list</c>, as
-    /// <c>_PyMem_mi_page_maybe_free</c> does for a page its owner empties.
+    /// The candidate fix in <c>mi_segment_check_free</c> only (a partial fix): an empty QSBR page without a goal is given
+    /// one from <c>_Py_qsbr_deferred_advance</c> and kept, as <c>_PyMem_mi_page_maybe_free</c> does for a page its owner
+    /// empties. <c>mi_segment_reclaim</c> still frees such a page.
     /// </summary>
-    GiveNewGoal,
+    GoalInCheckFree = 1,
+
+    /// <summary>The candidate fix in <c>mi_segment_reclaim</c> only (a partial fix): <c>mi_segment_check_free</c> still frees the page.</summary>
+    GoalInReclaim = 2,
+
+    /// <summary>The candidate fix in both functions: no emptied abandoned page is freed without a QSBR wait.</summary>
+    GiveNewGoal = GoalInCheckFree | GoalInReclaim,
 }

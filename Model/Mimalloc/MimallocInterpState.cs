@@ -19,7 +19,7 @@ public sealed class MimallocInterpState
         Runtime = interp.Runtime;
         Arena = new MiArena(Runtime);
         Abandoned = new MiAbandonedPool(Runtime);
-        Checker = new MiHeapChecker(Runtime);
+        Checker = new MiHeapChecker(Runtime, IsCurrentThreadQsbrOnline);
     }
 
     /// <summary>The runtime.</summary>
@@ -39,6 +39,13 @@ public sealed class MimallocInterpState
 
     /// <summary>The checker.</summary>
     public MiHeapChecker Checker { get; }
+
+    /// <summary>
+    /// True if the calling thread is attached to QSBR (its <c>qsbr-&gt;seq</c> is not <c>QSBR_OFFLINE</c>): the checker's
+    /// condition for a type-stable read. Instrumentation: a peek, not a scheduling point.
+    /// </summary>
+    private bool IsCurrentThreadQsbrOnline() =>
+        Runtime.CurrentThread.ModelState is PyThreadState { Qsbr: { } qsbr } && qsbr.Seq.Peek() != 0;
 
     /// <summary>The calling thread's mimalloc state.</summary>
     public MimallocThreadState Current => _interp.CurrentThreadState.Mimalloc;

@@ -53,7 +53,9 @@ public sealed class MimallocThreadState
 
     /// <summary>
     /// <c>_PyThreadState_ClearMimallocHeaps</c>: abandons every heap (<c>_mi_heap_collect_abandon</c>), so that the pages
-    /// that still hold blocks, or wait for their goal, can be reclaimed by other threads; the free slices go to the pool.
+    /// that still hold blocks, or wait for their goal, can be reclaimed by other threads; then <c>_mi_abandoned_collect</c>
+    /// frees the abandoned pages of the pool that are empty and safe (<see cref="MiSegmentAbandon.AbandonedCollect"/>);
+    /// the free slices go to the pool.
     /// </summary>
     public void Abandon()
     {
@@ -62,6 +64,8 @@ public sealed class MimallocThreadState
         {
             heap.CollectAbandon();
         }
+
+        MiSegmentAbandon.AbandonedCollect(_heaps[(int)MiHeapTag.Mem]);
 
         while (FreeSlices.Count > 0)
         {

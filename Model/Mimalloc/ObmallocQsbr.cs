@@ -16,21 +16,35 @@ internal static class ObmallocQsbr
     }
 
     /// <summary>
-    /// <c>_PyMem_mi_page_is_safe_to_free</c>: may an empty, newly reclaimed page be freed now? Yes unless it waits for a goal
-    /// that is not reached.
+    /// <c>_mi_page_free_collect</c> as CPython patched it: collects the frees of other threads, and if it collected any, the
+    /// page was used again, so its QSBR goal is void (<c>_PyMem_mi_page_clear_qsbr</c>).
+    /// </summary>
+    public static void PageFreeCollect(MiPage page)
+    {
+        if (page.CollectThreadFree())
+        {
+            PageClearQsbr(page);
+        }
+    }
+
+    /// <summary>
+    /// <c>_PyMem_mi_page_is_safe_to_free</c>: may an empty abandoned page be freed now, from <paramref name="path"/>
+    /// (<c>mi_segment_check_free</c> or <c>mi_segment_reclaim</c>)? Yes unless it waits for a goal that is not reached: a
+    /// page without a goal is safe.
     /// </summary>
     /// <remarks>
-    /// With <see cref="EmptiedAbandonedPage.GiveNewGoal"/> (a candidate fix, not CPython), a QSBR page without a goal is
-    /// given one and is not safe.
+    /// The candidate fix (<see cref="EmptiedAbandonedPage"/>, not CPython), where the design applies it to
+    /// <paramref name="path"/>: a QSBR page without a goal is given one from <c>_Py_qsbr_deferred_advance</c> and is not
+    /// safe.
     /// </remarks>
-    public static bool PageIsSafeToFree(MiPage page, MimallocThreadState ts)
+    public static bool PageIsSafeToFree(MiPage page, MimallocThreadState ts, EmptiedAbandonedPage path)
     {
         if (page.UseQsbr && page.QsbrGoal != 0)
         {
             return ts.TState.Qsbr is { } qsbr && qsbr.GoalReached(page.QsbrGoal);
         }
 
-        if (page.UseQsbr && ts.Interp.Design.EmptiedAbandonedPage == EmptiedAbandonedPage.GiveNewGoal && ts.TState.Qsbr is { } own)
+        if (page.UseQsbr && (ts.Interp.Design.EmptiedAbandonedPage & path) != 0 && ts.TState.Qsbr is { } own)
         {
             page.QsbrGoal = own.DeferredAdvance();
             return false;
@@ -53,7 +67,7 @@ internal static class ObmallocQsbr
             if (page.QsbrGoal != 0 && qsbr.GoalReached(page.QsbrGoal))
             {
                 PageClearQsbr(page);
-                heap.FreePage(page);
+                heap.FreePage(page, "_PyMem_mi_page_maybe_free");
                 return true;
             }
 
@@ -64,7 +78,7 @@ internal static class ObmallocQsbr
             return false;
         }
 
-        heap.FreePage(page);
+        heap.FreePage(page, "_PyMem_mi_page_maybe_free");
         return true;
     }
 
@@ -117,7 +131,7 @@ internal static class ObmallocQsbr
             }
 
             PageClearQsbr(page);
-            page.Heap!.FreePage(page);
+            page.Heap!.FreePage(page, "_PyMem_mi_heap_collect_qsbr");
             node = next;
         }
     }

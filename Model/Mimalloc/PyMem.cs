@@ -1,6 +1,5 @@
 using Sim.Model.Interpreter;
 using Sim.Runtime;
-using Sim.Runtime.Cells;
 
 namespace Sim.Model.Mimalloc;
 
@@ -21,11 +20,22 @@ public sealed class PyMem
         _rt = interp.Runtime;
     }
 
-    /// <summary><c>PyMem_Malloc</c>: <paramref name="size"/> bytes of raw memory, named <paramref name="label"/> in reports.</summary>
-    public MemPtr Malloc(int size, string label)
+    /// <summary>
+    /// <c>PyMem_Malloc</c>: <paramref name="size"/> bytes of raw memory, named <paramref name="label"/> in reports. The
+    /// memory is not initialised: reading a word before writing it is an <c>uninitialised read</c>.
+    /// </summary>
+    public MemPtr Malloc(int size, string label) => Allocate($"PyMem_Malloc({label})", size, label, zeroed: false);
+
+    /// <summary>
+    /// <c>PyMem_Calloc</c> (<c>_PyMem_MiCalloc</c> → <c>mi_heap_calloc</c>): <paramref name="count"/> elements of
+    /// <paramref name="size"/> bytes, zeroed.
+    /// </summary>
+    public MemPtr Calloc(int count, int size, string label) => Allocate($"PyMem_Calloc({label})", count * size, label, zeroed: true);
+
+    private MemPtr Allocate(string operation, int size, string label, bool zeroed)
     {
-        using var _ = _rt.Enter($"PyMem_Malloc({label})");
-        var allocation = _interp.CurrentThreadState.Mimalloc.Heap(MiHeapTag.Mem).Malloc(size, label, type: null);
+        using var _ = _rt.Enter(operation);
+        var allocation = _interp.CurrentThreadState.Mimalloc.Heap(MiHeapTag.Mem).Malloc(size, label, type: null, zeroed);
         var ptr = new MemPtr(allocation);
         allocation.Ptr = ptr;
         _rt.Note($"{label} is {allocation.Describe()}");
@@ -40,37 +50,6 @@ public sealed class PyMem
         _interp.Mimalloc.Free(ptr.Allocation);
     }
 
-    /// <summary>Reads a pointer word of raw memory (checked: the memory must be allocated).</summary>
-    public MiPtr? LoadItem(MemPtr ptr, int index, MemoryOrder order = MemoryOrder.Relaxed)
-    {
-        ArgumentNullException.ThrowIfNull(ptr);
-        var value = ptr.Block.Items[index].Load(order);
-        _interp.Mimalloc.Checker.CheckRead(ptr, $"item[{index}]");
-        return value;
-    }
-
-    /// <summary>Writes a pointer word of raw memory (checked).</summary>
-    public void StoreItem(MemPtr ptr, int index, MiPtr? value, MemoryOrder order = MemoryOrder.Relaxed)
-    {
-        ArgumentNullException.ThrowIfNull(ptr);
-        ptr.Block.Items[index].Store(value, order);
-        _interp.Mimalloc.Checker.CheckWrite(ptr, $"item[{index}]");
-    }
-
-    /// <summary>Reads the size word of raw memory (checked).</summary>
-    public long LoadSize(MemPtr ptr, MemoryOrder order = MemoryOrder.Relaxed)
-    {
-        ArgumentNullException.ThrowIfNull(ptr);
-        var value = ptr.Block.Size.Load(order);
-        _interp.Mimalloc.Checker.CheckRead(ptr, "size");
-        return value;
-    }
-
-    /// <summary>Writes the size word of raw memory (checked).</summary>
-    public void StoreSize(MemPtr ptr, long value, MemoryOrder order = MemoryOrder.Relaxed)
-    {
-        ArgumentNullException.ThrowIfNull(ptr);
-        ptr.Block.Size.Store(value, order);
-        _interp.Mimalloc.Checker.CheckWrite(ptr, "size");
-    }
+    /// <summary>The body of <paramref name="ptr"/>'s block, for checked reads and writes of its words.</summary>
+    public MiBody Body(MemPtr ptr) => _interp.Mimalloc.Checker.Body(ptr);
 }

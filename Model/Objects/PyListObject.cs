@@ -64,7 +64,7 @@ public sealed class PyListObject
             array = AllocateArray($"{label}.ob_item", items.Length);
             for (var i = 0; i < items.Length; i++)
             {
-                _interp.Mem.StoreItem(array, i, items[i]);
+                Item(array, i).Store(items[i], MemoryOrder.Relaxed);
             }
         }
 
@@ -109,13 +109,13 @@ public sealed class PyListObject
 
         using (Checker.Hold(array, $"a lock-free read of {list}.ob_item"))
         {
-            if (i >= _interp.Mem.LoadSize(array))
+            if (i >= Allocated(array))
             {
                 return null;
             }
 
             beforeItemLoad?.Invoke();
-            item = _interp.Refcount.TryXGetRef(new PySlot(array, i, Checker));
+            item = _interp.Refcount.TryXGetRef(Item(array, i));
         }
 
         return item ?? ItemLocked(list, i);
@@ -137,7 +137,7 @@ public sealed class PyListObject
 
         using (Checker.Hold(array, $"a borrowed read of {list}.ob_item"))
         {
-            return new PySlot(array, i, Checker).Load(MemoryOrder.Relaxed);
+            return Item(array, i).Load(MemoryOrder.Relaxed);
         }
     }
 
@@ -151,7 +151,7 @@ public sealed class PyListObject
         using var _ = _rt.Enter($"PyList_SetItem({list}, {i}, {item})");
         using (CriticalSectionApi.Begin(TState, list))
         {
-            var slot = new PySlot(LoadObItem(list, MemoryOrder.Relaxed)!, i, Checker);
+            var slot = Item(LoadObItem(list, MemoryOrder.Relaxed)!, i);
             var old = slot.Load(MemoryOrder.Relaxed);
             slot.Store(item, MemoryOrder.Release);
             _interp.Refcount.XDecRef(old);
@@ -173,13 +173,13 @@ public sealed class PyListObject
             var len = (int)LoadSize(list);
             if (Allocated(list) > len)
             {
-                _interp.Mem.StoreItem(LoadObItem(list, MemoryOrder.Relaxed)!, len, item, MemoryOrder.Release);
+                Item(LoadObItem(list, MemoryOrder.Relaxed)!, len).Store(item, MemoryOrder.Release);
                 StoreSize(list, len + 1);
                 return;
             }
 
             Resize(list, len + 1);
-            _interp.Mem.StoreItem(LoadObItem(list, MemoryOrder.Relaxed)!, len, item, MemoryOrder.Release);
+            Item(LoadObItem(list, MemoryOrder.Relaxed)!, len).Store(item, MemoryOrder.Release);
         }
     }
 
@@ -219,9 +219,9 @@ public sealed class PyListObject
             var dest = LoadObItem(list, MemoryOrder.Relaxed)!;
             for (var k = 0; k < n; k++)
             {
-                var o = (PyObjectPtr)_interp.Mem.LoadItem(src, k)!;
+                var o = Item(src, k).Load(MemoryOrder.Relaxed)!;
                 _interp.Refcount.IncRef(o);
-                _interp.Mem.StoreItem(dest, m + k, o, MemoryOrder.Release);
+                Item(dest, m + k).Store(o, MemoryOrder.Release);
             }
         }
     }
@@ -268,7 +268,7 @@ public sealed class PyListObject
         var copied = Math.Min(allocated, newAllocated);
         for (var k = 0; oldArray is not null && k < copied; k++)
         {
-            _interp.Mem.StoreItem(array, k, _interp.Mem.LoadItem(oldArray, k));
+            Item(array, k).Store(Item(oldArray, k).Load(MemoryOrder.Relaxed), MemoryOrder.Relaxed);
         }
 
         ZeroSlots(array, allocated, newAllocated);
@@ -295,7 +295,7 @@ public sealed class PyListObject
                 return null;
             }
 
-            var item = new PySlot(LoadObItem(list, MemoryOrder.Relaxed)!, i, Checker).Load(MemoryOrder.Relaxed);
+            var item = Item(LoadObItem(list, MemoryOrder.Relaxed)!, i).Load(MemoryOrder.Relaxed);
             return item is null ? null : _interp.Refcount.NewRefWithLock(item);
         }
     }
@@ -346,7 +346,7 @@ public sealed class PyListObject
 
         for (var i = (int)LoadSize(list) - 1; i >= 0; i--)
         {
-            _interp.Refcount.XDecRef(new PySlot(array, i, Checker).Load(MemoryOrder.Relaxed));
+            _interp.Refcount.XDecRef(Item(array, i).Load(MemoryOrder.Relaxed));
         }
 
         FreeListItems(array, useQsbr: false);
@@ -356,7 +356,7 @@ public sealed class PyListObject
     private MemPtr AllocateArray(string label, int capacity)
     {
         var array = _interp.Mem.Malloc(8 + (8 * capacity), label);
-        _interp.Mem.StoreSize(array, capacity);
+        _interp.Mem.Body(array).StoreInt(0, capacity, field: $"{label}.allocated");
         return array;
     }
 
@@ -365,37 +365,25 @@ public sealed class PyListObject
     {
         for (var k = from; k < to; k++)
         {
-            _interp.Mem.StoreItem(array, k, null);
+            Item(array, k).Store(null, MemoryOrder.Relaxed);
         }
     }
 
     /// <summary><c>self-&gt;allocated</c>: the capacity of the current array, 0 without one.</summary>
     private int Allocated(PyObjectPtr list) =>
-        LoadObItem(list, MemoryOrder.Relaxed) is { } array ? (int)_interp.Mem.LoadSize(array) : 0;
+        LoadObItem(list, MemoryOrder.Relaxed) is { } array ? (int)Allocated(array) : 0;
 
-    private long LoadSize(PyObjectPtr list)
-    {
-        var v = list.Block.Size.Load(MemoryOrder.Relaxed);
-        Checker.CheckRead(list, "ob_size");
-        return v;
-    }
+    /// <summary><c>&amp;ob_item[i]</c> of an item array: the word after its capacity.</summary>
+    private PySlot Item(MemPtr array, int i) => new(array, 1 + i, Checker, $"{array.Name}[{i}]");
 
-    private void StoreSize(PyObjectPtr list, long value)
-    {
-        list.Block.Size.Store(value, MemoryOrder.Relaxed);
-        Checker.CheckWrite(list, "ob_size");
-    }
+    /// <summary>The capacity of an item array (<c>_PyListArray.allocated</c>).</summary>
+    private long Allocated(MemPtr array) => _interp.Mem.Body(array).LoadInt(0, field: $"{array.Name}.allocated");
 
-    private MemPtr? LoadObItem(PyObjectPtr list, MemoryOrder order)
-    {
-        var v = list.Block.Items[0].Load(order);
-        Checker.CheckRead(list, "ob_item");
-        return (MemPtr?)v;
-    }
+    private long LoadSize(PyObjectPtr list) => Checker.Body(list).LoadInt(0, MemoryOrder.Relaxed, $"{list.Name}.ob_size");
 
-    private void StoreObItem(PyObjectPtr list, MemPtr? array, MemoryOrder order)
-    {
-        list.Block.Items[0].Store(array, order);
-        Checker.CheckWrite(list, "ob_item");
-    }
+    private void StoreSize(PyObjectPtr list, long value) => Checker.Body(list).StoreInt(0, value, MemoryOrder.Relaxed, $"{list.Name}.ob_size");
+
+    private MemPtr? LoadObItem(PyObjectPtr list, MemoryOrder order) => (MemPtr?)Checker.Body(list).LoadPtr(1, order, $"{list.Name}.ob_item");
+
+    private void StoreObItem(PyObjectPtr list, MemPtr? array, MemoryOrder order) => Checker.Body(list).StorePtr(1, array, order, $"{list.Name}.ob_item");
 }

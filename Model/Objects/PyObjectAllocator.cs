@@ -27,15 +27,24 @@ public sealed class PyObjectAllocator
     /// <c>PyObject_New</c> (or <c>_PyObject_GC_New</c> for a GC type): a block from the calling thread's
     /// <c>current_object_heap</c> (or GC heap), then <c>new_reference</c>'s plain stores: <c>ob_tid</c> = the caller,
     /// <c>ob_gc_bits</c> = 0, <c>ob_ref_local</c> = 1, <c>ob_ref_shared</c> = 0. The caller owns the new object and its one
-    /// reference.
+    /// reference. The body is not initialised: each field must be written before it is read.
     /// </summary>
-    public PyObjectPtr New(PyTypeObject type, string label)
+    public PyObjectPtr New(PyTypeObject type, string label) => Allocate($"PyObject_New({label})", type, label, zeroed: false);
+
+    /// <summary>
+    /// <c>PyType_GenericAlloc</c>: as <see cref="New"/>, but <c>_PyType_AllocNoTrack</c> zeroes the whole object
+    /// (<c>memset</c> of the whole object, <c>Objects/typeobject.c</c>, 3.13) before initialising the header, so every body
+    /// field reads as 0 or NULL until written.
+    /// </summary>
+    public PyObjectPtr GenericAlloc(PyTypeObject type, string label) => Allocate($"PyType_GenericAlloc({label})", type, label, zeroed: true);
+
+    private PyObjectPtr Allocate(string operation, PyTypeObject type, string label, bool zeroed)
     {
         ArgumentNullException.ThrowIfNull(type);
-        using var _ = _rt.Enter($"PyObject_New({label})");
+        using var _ = _rt.Enter(operation);
         var mimalloc = _interp.CurrentThreadState.Mimalloc;
         var heap = type.IsGc ? mimalloc.Heap(MiHeapTag.Gc) : mimalloc.CurrentObjectHeap;
-        var allocation = heap.Malloc(type.BasicSize, label, type);
+        var allocation = heap.Malloc(type.BasicSize, label, type, zeroed);
         var op = new PyObjectPtr(allocation);
         allocation.Ptr = op;
         var h = new PyObjectHeader(_rt, Checker, op);

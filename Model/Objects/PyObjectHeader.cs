@@ -10,14 +10,16 @@ namespace Sim.Model.Objects;
 /// the owner (checked), except by a merge, which zeroes it, and by the allocator.
 /// </summary>
 /// <remarks>
-/// Writes through a stale pointer are errors, except where <paramref name="allowReused"/> says the protocol tolerates
-/// landing on a new object in the same block (the conditional increments of lock-free readers).
+/// Reads and writes through a stale pointer are errors, except for a <paramref name="typeStable"/> header: the
+/// conditional increments of lock-free readers, which read a header that may be freed or reused (allowed while the
+/// reader is QSBR-online and the page is a QSBR page: <see cref="MiHeapChecker.CheckRead"/>), and whose increment may land
+/// on a new object in the same block, which <c>_Py_TryIncrefCompare</c> then undoes.
 /// </remarks>
 /// <param name="rt">The runtime.</param>
 /// <param name="checker">The heap checker.</param>
 /// <param name="ptr">The object pointer.</param>
-/// <param name="allowReused">Whether writes may land on a new object in the same block.</param>
-public readonly struct PyObjectHeader(SimRuntime rt, MiHeapChecker checker, PyObjectPtr ptr, bool allowReused = false)
+/// <param name="typeStable">Whether this is a lock-free reader's type-stable access (see remarks).</param>
+public readonly struct PyObjectHeader(SimRuntime rt, MiHeapChecker checker, PyObjectPtr ptr, bool typeStable = false)
 {
     /// <summary>The pointer.</summary>
     public PyObjectPtr Ptr { get; } = ptr;
@@ -31,7 +33,7 @@ public readonly struct PyObjectHeader(SimRuntime rt, MiHeapChecker checker, PyOb
     public uint LoadLocal()
     {
         var v = Block.ObRefLocal.Read();
-        checker.CheckRead(Ptr, "ob_ref_local");
+        checker.CheckRead(Ptr, "ob_ref_local", typeStable);
         return v;
     }
 
@@ -39,7 +41,7 @@ public readonly struct PyObjectHeader(SimRuntime rt, MiHeapChecker checker, PyOb
     public void StoreLocalByOwner(uint value)
     {
         Block.ObRefLocal.Write(value);
-        checker.CheckWrite(Ptr, "ob_ref_local", allowReused);
+        checker.CheckWrite(Ptr, "ob_ref_local", typeStable);
         var tid = Block.ObTid.Peek();
         if (tid != CurrentTid)
         {
@@ -65,7 +67,7 @@ public readonly struct PyObjectHeader(SimRuntime rt, MiHeapChecker checker, PyOb
     public long LoadTid(MemoryOrder order)
     {
         var v = Block.ObTid.Load(order);
-        checker.CheckRead(Ptr, "ob_tid");
+        checker.CheckRead(Ptr, "ob_tid", typeStable);
         return v;
     }
 
@@ -83,7 +85,7 @@ public readonly struct PyObjectHeader(SimRuntime rt, MiHeapChecker checker, PyOb
     public long LoadShared(MemoryOrder order)
     {
         var v = Block.ObRefShared.Load(order);
-        checker.CheckRead(Ptr, "ob_ref_shared");
+        checker.CheckRead(Ptr, "ob_ref_shared", typeStable);
         return v;
     }
 
@@ -104,11 +106,11 @@ public readonly struct PyObjectHeader(SimRuntime rt, MiHeapChecker checker, PyOb
         if (ok)
         {
             beforeCheck?.Invoke(expected);
-            checker.CheckWrite(Ptr, "ob_ref_shared", allowReused);
+            checker.CheckWrite(Ptr, "ob_ref_shared", typeStable);
         }
         else
         {
-            checker.CheckRead(Ptr, "ob_ref_shared");
+            checker.CheckRead(Ptr, "ob_ref_shared", typeStable);
         }
 
         return ok;

@@ -18,7 +18,7 @@ public sealed partial class PyRefcount
     {
         ArgumentNullException.ThrowIfNull(op);
         using var _ = _rt.Enter($"_Py_TryIncrefFast({op})");
-        var h = Header(op, allowReused: true);
+        var h = Header(op, typeStable: true);
         var local = unchecked(h.LoadLocal() + 1);
         if (local == 0)
         {
@@ -45,7 +45,7 @@ public sealed partial class PyRefcount
         ArgumentNullException.ThrowIfNull(op);
         using var _ = _rt.Enter($"_Py_TryIncRefShared({op})");
         var refuseMerged = Design.TryIncRefShared == TryIncrefRule.RefuseZeroAndMerged;
-        var h = Header(op, allowReused: true);
+        var h = Header(op, typeStable: true);
         var target = op;
         var shared = h.LoadShared(MemoryOrder.Relaxed);
         for (;;)

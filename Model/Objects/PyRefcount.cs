@@ -253,5 +253,5 @@ public sealed partial class PyRefcount
         return refcnt;
     }
 
-    private PyObjectHeader Header(PyObjectPtr op, bool allowReused = false) => new(_rt, Checker, op, allowReused);
+    private PyObjectHeader Header(PyObjectPtr op, bool typeStable = false) => new(_rt, Checker, op, typeStable);
 }

@@ -13,16 +13,18 @@ namespace Sim.Scenarios.Memory;
 /// writer puts an object in a list and exits: the object is alive, so its page is abandoned with no QSBR goal. Another
 /// thread then replaces the list item; its decrement frees the object (the owner has exited, so it merges and
 /// deallocates itself), and since the page is abandoned the block goes to the page's <c>xthread_free</c> list, never
-/// through <c>_PyMem_mi_page_maybe_free</c>. When that thread next needs a fresh page it reclaims the abandoned one: it
-/// is empty and has no goal, so <c>_PyMem_mi_page_is_safe_to_free</c> lets it be freed at once, while the main thread,
-/// reading the list lock-free, may still hold a pointer to the object.
+/// through <c>_PyMem_mi_page_maybe_free</c>. The next <c>mi_segment_check_free</c> (when a thread that needs a fresh page
+/// tries to reclaim, or in <c>_mi_abandoned_collect</c> when any thread exits) or <c>mi_segment_reclaim</c> collects those
+/// frees, which clears the page's goal, finds it empty, and <c>_PyMem_mi_page_is_safe_to_free</c> lets it be freed at
+/// once, while the main thread, reading the list lock-free, may still hold a pointer to the object.
 /// </summary>
 /// <remarks>
-/// The <c>cpython-3.13</c> variant follows the 3.13 sources as read for this model: <c>_PyMem_mi_page_is_safe_to_free</c>
-/// (<c>Objects/obmalloc.c</c>) returns true for a page without a goal, and <c>mi_segment_check_free</c> and
-/// <c>mi_segment_reclaim</c> (<c>Objects/mimalloc/segment.c</c>) free an empty page it accepts. Deviations that matter here:
-/// pages, not segments, are abandoned and reclaimed; a heap tries to reclaim whenever it needs a fresh page. The finding
-/// should be confirmed against CPython before it is reported upstream. <c>reclaim-gives-goal</c> is a candidate fix.
+/// The <c>cpython-3.13</c> variant follows the 3.13 sources (<c>_PyMem_mi_page_is_safe_to_free</c> in
+/// <c>Objects/obmalloc.c</c>; <c>mi_segment_check_free</c>, <c>mi_segment_reclaim</c>, <c>_mi_abandoned_collect</c> in
+/// <c>Objects/mimalloc/segment.c</c>); the finding was checked against a 3.13.0 build (docs/qsbr-mimalloc.md). Deviations
+/// that matter here: pages, not segments, are abandoned and reclaimed; a heap tries to reclaim whenever it needs a fresh
+/// page. <c>reclaim-gives-goal</c> is the candidate fix, in both functions; <c>fix-in-reclaim-only</c> shows that
+/// <c>mi_segment_check_free</c> alone reaches the bug (the reclaim path alone: <c>AbandonedPageTests</c>).
 /// </remarks>
 [Scenario("abandoned-page-cross-thread-free")]
 public sealed class AbandonedPageCrossThreadFree : Scenario<ModelConfig>
@@ -36,7 +38,8 @@ public sealed class AbandonedPageCrossThreadFree : Scenario<ModelConfig>
     [
         "gh-115103 (PR #115435): delayed page reuse; abandoned pages",
         "Objects/obmalloc.c: _PyMem_mi_page_is_safe_to_free, _PyMem_mi_page_reclaimed (3.13)",
-        "Objects/mimalloc/segment.c: mi_segment_check_free, mi_segment_reclaim (CPython's copy)",
+        "Objects/mimalloc/segment.c: mi_segment_check_free, mi_segment_reclaim, _mi_abandoned_collect (CPython's copy, 3.13)",
+        "Objects/mimalloc/page.c: _mi_page_free_collect clears the goal of a page it collected frees for (3.13)",
         "Python/brc.c: _Py_brc_queue_object, owner exited: merge and deallocate (3.13)",
     ];
 
@@ -47,8 +50,11 @@ public sealed class AbandonedPageCrossThreadFree : Scenario<ModelConfig>
             "A candidate fix: an empty QSBR page without a goal found at reclaim is given a goal and waits on the reclaiming thread's page list.",
             Expectation.Clean, ModelConfig.Cpython313 with { Mimalloc = MimallocDesign.Cpython313 with { EmptiedAbandonedPage = EmptiedAbandonedPage.GiveNewGoal } }),
         new("cpython-3.13",
-            "CPython 3.13 as modelled: a reclaimed empty page without a goal is freed at once. A finding of this model, to be confirmed against CPython.",
+            "CPython 3.13: an emptied abandoned page without a goal is freed at once by mi_segment_check_free (at a reclaim, or in _mi_abandoned_collect at any thread's exit) or mi_segment_reclaim. Checked against 3.13.0 (docs/qsbr-mimalloc.md).",
             Expectation.Bug("reuse under a reader"), ModelConfig.Cpython313),
+        new("fix-in-reclaim-only",
+            "The candidate fix in mi_segment_reclaim alone: mi_segment_check_free still frees the page, at a reclaim or at another thread's exit.",
+            Expectation.Bug("in mi_segment_check_free from"), ModelConfig.Cpython313 with { Mimalloc = MimallocDesign.Cpython313 with { EmptiedAbandonedPage = EmptiedAbandonedPage.GoalInReclaim } }),
         new("reclaim-gives-goal-eager-reclaim",
             "The candidate fix with goals advanced at every deferral, so the page is freed, once safe, within the scenario.",
             Expectation.Clean, ModelConfig.Cpython313 with

@@ -23,7 +23,7 @@ public class ListTests
         lists.Extend(a, b); // empty: list_preallocate_exact
         lists.Append(a, interp.Objects.New(MemoryKit.Type(), "z")); // full: list_resize(3) allocates (3 + 0 + 6) & ~3 = 8
         Assert.Equal(3, lists.Size(a));
-        Assert.Equal(8, a.Block.Items[0].Peek()!.Block.Size.Peek());
+        Assert.Equal(8, a.Block.Word(1).Ptr.Peek()!.Block.Word(0).Int.Peek());
         Assert.Equal(["x", "y", "z"], Enumerable.Range(0, 3).Select(i => Name(interp, lists, a, i)));
         Assert.Null(lists.GetItemRef(a, 3));
 
@@ -33,7 +33,7 @@ public class ListTests
         }
 
         Assert.Equal(1, lists.Size(a));
-        Assert.Equal(4, a.Block.Items[0].Peek()!.Block.Size.Peek());
+        Assert.Equal(4, a.Block.Word(1).Ptr.Peek()!.Block.Word(0).Int.Peek());
         interp.Refcount.DecRef(a);
         interp.Refcount.DecRef(b);
     }

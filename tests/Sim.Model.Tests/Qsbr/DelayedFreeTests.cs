@@ -101,7 +101,7 @@ public class DelayedFreeTests
     private static void ReaderAndFreer(SimRuntime rt, ModelConfig config)
     {
         var interp = MemoryKit.Interp(rt, config);
-        var cell = new AtomicRef<MemPtr>(rt, "shared", interp.Mem.Malloc(24, "old"));
+        var cell = new AtomicRef<MemPtr>(rt, "shared", interp.Mem.Calloc(3, 8, "old"));
         var reader = MemoryKit.Start(rt, interp, "reader", ts =>
         {
             for (var k = 0; k < 2; k++)
@@ -109,8 +109,8 @@ public class DelayedFreeTests
                 var p = cell.Load(MemoryOrder.Acquire)!;
                 using (interp.Mimalloc.Checker.Hold(p, "a lock-free read"))
                 {
-                    interp.Mem.LoadSize(p);
-                    interp.Mem.LoadItem(p, 0);
+                    interp.Mem.Body(p).LoadInt(0);
+                    interp.Mem.Body(p).LoadPtr(1);
                 }
 
                 ts.CheckPeriodic();
@@ -118,7 +118,7 @@ public class DelayedFreeTests
         });
         var freer = MemoryKit.Start(rt, interp, "freer", ts =>
         {
-            var old = cell.Exchange(interp.Mem.Malloc(24, "new"))!;
+            var old = cell.Exchange(interp.Mem.Calloc(3, 8, "new"))!;
             interp.DelayedFree.FreeDelayed(old);
             ts.CheckPeriodic();
             ts.CheckPeriodic();
