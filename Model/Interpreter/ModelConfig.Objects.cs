@@ -11,4 +11,7 @@ public sealed partial record ModelConfig
 
     /// <summary>The type attribute cache (<c>Objects/typeobject.c</c>): CPython 3.13's by default.</summary>
     public TypeCacheDesign TypeCache { get; init; } = TypeCacheDesign.Cpython313;
+
+    /// <summary>What <c>tp_dealloc</c> does when <c>tp_finalize</c> resurrects the object: CPython 3.13's (gh-113750) by default.</summary>
+    public ResurrectionDesign Resurrection { get; init; } = ResurrectionDesign.Cpython313;
 }
