@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Sim.Runtime.Parking;
 using Sim.Runtime.Platform;
+using Sim.Runtime.Scheduling;
 using Sim.Runtime.Stress;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
@@ -23,11 +24,12 @@ public sealed class SimRuntime
     private RecordedFailure? _failure;
     private string? _uncontrolled;
     private long _nextAddress;
+    private string? _divergence;
 
-    private SimRuntime(bool controlled, long nanosPerStep, int yieldFairness, StressRun? stress = null)
+    private SimRuntime(ControlledSettings? controlled, StressRun? stress = null)
     {
-        Controlled = controlled ? new ControlledPlatform(this, nanosPerStep, yieldFairness) : null;
-        Production = controlled ? null : new ProductionPlatform(this, stress);
+        Controlled = controlled is null ? null : new ControlledPlatform(this, controlled);
+        Production = controlled is null ? new ProductionPlatform(this, stress) : null;
         Platform = Controlled ?? (ExecutionPlatform)Production!;
         ParkingLot = new ParkingLot(this);
         MainThread = new SimThread(this, 1, "main", body: null);
@@ -79,6 +81,12 @@ public sealed class SimRuntime
 
     internal ExecutionPlatform Platform { get; }
 
+    /// <summary>
+    /// The threads, thread <c>i</c> at index <c>i - 1</c>, without a copy: for controlled mode only, where one simulated
+    /// thread runs at a time and threads are created by the running one.
+    /// </summary>
+    internal List<SimThread> ThreadList => _threads;
+
     /// <summary>The controlled platform, or null in production mode; cells cache it.</summary>
     internal ControlledPlatform? Controlled { get; }
 
@@ -96,14 +104,17 @@ public sealed class SimRuntime
     /// <summary>Why the run escaped the Runtime's control, if it did.</summary>
     internal string? UncontrolledReason => Volatile.Read(ref _uncontrolled);
 
+    /// <summary>Where a replayed schedule stopped fitting the program, if it did.</summary>
+    internal string? Divergence => Volatile.Read(ref _divergence);
+
     /// <summary>Creates a runtime that runs on real threads (production mode).</summary>
-    public static SimRuntime CreateProduction() => new(controlled: false, nanosPerStep: 0, yieldFairness: 0);
+    public static SimRuntime CreateProduction() => new(controlled: null);
 
     /// <summary>Creates the runtime of one stress run; only the stress runner does this, on the run's main thread.</summary>
-    internal static SimRuntime CreateProduction(StressRun run) => new(controlled: false, nanosPerStep: 0, yieldFairness: 0, run);
+    internal static SimRuntime CreateProduction(StressRun run) => new(controlled: null, run);
 
     /// <summary>Creates a runtime for one controlled iteration; only the harness does this, inside the iteration.</summary>
-    internal static SimRuntime CreateControlled(long nanosPerStep, int yieldFairness) => new(controlled: true, nanosPerStep, yieldFairness);
+    internal static SimRuntime CreateControlled(ControlledSettings settings) => new(settings);
 
     /// <summary>Starts a simulated thread running <paramref name="body"/> (<c>PyThread_start_joinable_thread</c>).</summary>
     /// <param name="name">The thread's name, for traces.</param>
@@ -129,6 +140,13 @@ public sealed class SimRuntime
         ArgumentNullException.ThrowIfNull(body);
         lock (_threadsLock)
         {
+            if (Controlled is not null && _threads.Count >= ThreadSet.MaxThreadId)
+            {
+                const string why = "a controlled run has at most 64 simulated threads (the schedule record's limit); use fewer threads in the scenario";
+                ReportUncontrolled(why);
+                throw new InvalidOperationException(why);
+            }
+
             var thread = new SimThread(this, _threads.Count + 1, name, body, daemon);
             _threads.Add(thread);
             return thread;
@@ -350,6 +368,8 @@ public sealed class SimRuntime
 
     internal void ReportUncontrolled(string reason) => Interlocked.CompareExchange(ref _uncontrolled, reason, null);
 
+    internal void ReportDivergence(string reason) => Interlocked.CompareExchange(ref _divergence, reason, null);
+
     /// <summary>
     /// Ends the run: every simulated thread still blocked or running is interrupted and unwinds. Coyote releases only
     /// the threads it created, so the Runtime must release its own, or they pile up across iterations.
@@ -383,7 +403,7 @@ public readonly struct OperationScope : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        if (_thread is not null)
+        if (_thread is not null && !_thread.IsFrozen)
         {
             _thread.CurrentOperation = _previous;
         }

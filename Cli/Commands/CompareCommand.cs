@@ -86,7 +86,8 @@ internal static class CompareCommand
             var runs = new List<Attempt>();
             foreach (var seed in plan.Seeds)
             {
-                var options = plan.Settings.ToExplorationOptions(seed) with { Strategy = strategy };
+                // Time to the bug only: no shrinking after it, no preemption-bounded search after a miss.
+                var options = plan.Settings.ToExplorationOptions(seed) with { Strategy = strategy, ShrinkRuns = 0, BoundedSchedules = 0 };
                 var result = VariantExploration.Run(target, options);
                 var met = Verdict.Judge(target.Variant.Expected, result, options.Iterations).IsMet;
                 runs.Add(new Attempt(seed, met, result.Iterations, result.Elapsed));

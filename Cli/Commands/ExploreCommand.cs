@@ -66,6 +66,24 @@ internal static class ExploreCommand
             (result.FoundBug ? $" ({Format.Count(result.BugIterationSteps)} in the failing iteration)" : string.Empty) +
             $"   Wall time: {Format.Duration(result.Elapsed)}   Iterations/s: {Format.Rate(result.Iterations, result.Elapsed)}");
         context.Out.WriteLine($"Strategy: {result.Strategy}");
+        if (result.FoundBug && result.Schedule is { } schedule)
+        {
+            context.Out.WriteLine($"Schedule: {Format.Steps(schedule.Steps, schedule.Preemptions)}");
+            if (result.Shrink is { } shrink)
+            {
+                context.Out.WriteLine($"Shrunk:   {Describe.Shrink(shrink)}");
+                if (shrink.MessageBefore is { } before)
+                {
+                    context.Out.WriteLine($"          (as found: {before})");
+                }
+            }
+        }
+
+        if (result.Bounded is { } bounded && result.Outcome == Outcome.Clean)
+        {
+            context.Out.WriteLine($"Bounded:  {bounded} ({Format.Count(bounded.Runs)} schedules run in {Format.Duration(bounded.Elapsed)})");
+        }
+
         context.Out.WriteLine($"Expectation: {(verdict.Kind == VerdictKind.Met ? "met" : verdict.Kind == VerdictKind.NotMet ? "NOT met" : "error")}: {verdict.Explanation}");
 
         if (result.Outcome is Outcome.BugFound or Outcome.ScenarioError && result.Steps.Count > 0)
@@ -78,7 +96,7 @@ internal static class ExploreCommand
         {
             context.Out.WriteLine();
             context.Out.WriteLine($"Trace saved: {context.Show(path)}");
-            context.Out.WriteLine($"Replay it:   sim replay {context.Show(path)}");
+            context.Out.WriteLine($"Replay it:   {Describe.ReplayCommand(context, path)}");
         }
 
         return result.Outcome switch

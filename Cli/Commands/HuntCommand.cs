@@ -57,7 +57,8 @@ internal static class HuntCommand
         console.Write(SummaryTable(report.Results));
         foreach (var e in report.Results.Where(e => e.Verdict != VerdictKind.Met))
         {
-            context.Out.WriteLine($"{HuntView.Word(e.Verdict)}: {e.Scenario}/{e.Variant}: {e.Explanation}" + (e.Trace is null ? string.Empty : $" (trace: {context.Show(Path.Combine(output, e.Trace))})"));
+            context.Out.WriteLine($"{HuntView.Word(e.Verdict)}: {e.Scenario}/{e.Variant}: {e.Explanation}"
+                + (e.Trace is null ? string.Empty : $" (replay: {Describe.ReplayCommand(context, Path.Combine(output, e.Trace))})"));
         }
 
         context.Out.WriteLine();
@@ -84,6 +85,7 @@ internal static class HuntCommand
             .AddColumn("Outcome")
             .AddColumn(new TableColumn("Iterations").RightAligned())
             .AddColumn(new TableColumn("Time").RightAligned())
+            .AddColumn("Schedules")
             .AddColumn("Verdict");
         string? previous = null;
         foreach (var e in entries)
@@ -102,6 +104,7 @@ internal static class HuntCommand
                 new Text(outcome),
                 new Text(iterations),
                 new Text(HuntView.Elapsed(e)),
+                new Text(e.Schedules),
                 new Markup(HuntView.Markup(e.Verdict)));
             previous = e.Scenario;
         }

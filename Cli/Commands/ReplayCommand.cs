@@ -7,10 +7,11 @@ using Spectre.Console;
 namespace Sim.Cli.Commands;
 
 /// <summary>
-/// <c>sim replay TRACE</c>: replays a trace file against the scenario variant it names, with the options it was
-/// recorded with, prints the replayed steps and says whether the recorded failure reproduced. Exit 0: reproduced;
-/// 1: another failure; 2: bad input (unreadable trace, a trace of another scenario or variant, or one that no longer
-/// fits the scenario); 3: scenario error.
+/// <c>sim replay TRACE</c>: replays a trace file's schedule record against the scenario variant it names, with the
+/// settings it was recorded with, each step gated to the recorded thread; prints the replayed steps and says whether the
+/// recorded failure reproduced. Exit 0: reproduced; 1: another failure on the same schedule; 2: bad input (an unreadable,
+/// empty, cut-short, edited or foreign trace, or a schedule that diverges from the program: the message says at which
+/// step); 3: scenario error. Its output depends only on the trace and the build, so two replays print the same bytes.
 /// </summary>
 internal static class ReplayCommand
 {
@@ -44,23 +45,25 @@ internal static class ReplayCommand
 
         var s = Catalog.Scenario(recorded.Scenario, $"{display} names an ");
         var target = new VariantRef(s, Catalog.Variant(s, recorded.Variant, $"{display}: "));
-        var options = TraceStore.ReplayOptions(recorded, display);
-
-        ExplorationResult result;
-        try
-        {
-            result = context.Busy($"Replaying {target.Name}...", () => Explorer.Replay(target.Scenario.Program(target.Variant), recorded.CoyoteTraceText(), options));
-        }
-        catch (Exception ex)
-        {
-            throw new UsageException($"{display}: its Coyote trace cannot be replayed ({Format.OneLine((ex.GetBaseException() ?? ex).Message)}); record a new trace with 'sim explore {target.Scenario.Name} --variant {target.Variant.Name}'");
-        }
-
-        if (result.Outcome is Outcome.ReplayFailed or Outcome.Clean)
+        var again = $"record a new trace with 'sim explore {target.Scenario.Name} --variant {target.Variant.Name}'";
+        if (recorded.Design != target.Variant.DesignText)
         {
             throw new UsageException(
-                $"{display} does not replay against {target.Name} ({result.Message ?? "the replayed schedule did not fail"}); " +
-                $"record a new trace with 'sim explore {target.Scenario.Name} --variant {target.Variant.Name}'");
+                $"{display} was recorded against another design of {target.Name} ({recorded.Design}; this build has {target.Variant.DesignText}); {again}");
+        }
+
+        var options = TraceStore.ReplayOptions(recorded, display);
+        var schedule = TraceStore.Schedule(recorded, display);
+        var result = context.Busy($"Replaying {target.Name}...", () =>
+            Explorer.Replay(target.Scenario.Program(target.Variant), schedule, options, recorded.Finding.Kind == FindingKind.Livelock));
+        if (result.Outcome == Outcome.ReplayFailed)
+        {
+            throw new UsageException($"{display} does not replay against {target.Name}: {result.Message}; {again}");
+        }
+
+        if (result.Outcome == Outcome.Clean)
+        {
+            throw new UsageException($"{display} does not replay against {target.Name}: its schedule runs to the end without failing; {again}");
         }
 
         var console = context.Console;
@@ -68,6 +71,7 @@ internal static class ReplayCommand
         context.Out.WriteLine($"Scenario: {target.Name} (expected: {target.Variant.Expected})");
         context.Out.WriteLine($"Recorded: {Json.Name(recorded.Finding.Kind)} in iteration {Format.Count(recorded.Finding.Iteration)} with {Describe.Options(options)}");
         context.Out.WriteLine($"          {recorded.Finding.Message}");
+        context.Out.WriteLine($"Schedule: {Describe.Schedule(schedule, recorded.Shrink)}");
         context.Out.WriteLine();
         var steps = TraceFileStep.Of(result);
         StepsView.Write(console, steps.Count > 0 ? steps : recorded.Steps, shown);
@@ -85,7 +89,7 @@ internal static class ReplayCommand
             var same = steps.SequenceEqual(recorded.Steps)
                 ? $"the same {Format.Count(steps.Count)} steps as recorded"
                 : $"{Format.Count(steps.Count)} steps ({Format.Count(recorded.Steps.Count)} recorded; the readable steps differ, the failure does not)";
-            console.MarkupLineInterpolated($"[bold green]REPRODUCED[/]: {kind}, {same}, in {Format.Duration(result.Elapsed)}");
+            console.MarkupLineInterpolated($"[bold green]REPRODUCED[/]: {kind}, {same}");
             context.Out.WriteLine(result.Message ?? string.Empty);
             return ExitCodes.Ok;
         }

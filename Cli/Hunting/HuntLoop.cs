@@ -80,6 +80,8 @@ internal static class HuntLoop
             result.SchedulingSteps,
             result.Elapsed.TotalSeconds,
             result.Strategy,
-            trace is null ? null : Path.GetRelativePath(outputDirectory, trace).Replace('\\', '/'));
+            trace is null ? null : Path.GetRelativePath(outputDirectory, trace).Replace('\\', '/'),
+            HuntShrink.Of(result.Shrink),
+            result.Outcome == Outcome.Clean ? HuntBounded.Of(result.Bounded) : null);
     }
 }

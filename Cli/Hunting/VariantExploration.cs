@@ -36,7 +36,7 @@ internal static class VariantExploration
     /// <summary>Saves the trace of a found bug under <paramref name="outputDirectory"/>; returns its path, or null if there is no bug.</summary>
     public static string? SaveTrace(VariantRef variant, ExplorationOptions options, ExplorationResult result, string outputDirectory)
     {
-        if (!result.FoundBug || result.CoyoteTrace is null)
+        if (!result.FoundBug || result.Schedule is null)
         {
             return null;
         }

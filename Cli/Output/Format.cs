@@ -20,6 +20,10 @@ internal static class Format
     public static string Rate(long events, TimeSpan t) =>
         t.TotalSeconds <= 0 ? "-" : (events / t.TotalSeconds).ToString(events / t.TotalSeconds >= 100 ? "N0" : "0.0", CultureInfo.InvariantCulture);
 
+    /// <summary>"40 steps, 1 preemption": a schedule's size.</summary>
+    public static string Steps(long steps, long preemptions) =>
+        $"{Count(steps)} step{(steps == 1 ? string.Empty : "s")}, {Count(preemptions)} preemption{(preemptions == 1 ? string.Empty : "s")}";
+
     /// <summary>Folds a message onto one line.</summary>
     public static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 }

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Sim.Cli.Output;
 using Sim.Runtime.Exploration;
 using Sim.Scenarios.Catalog;
 
@@ -59,6 +61,8 @@ internal sealed record HuntReport
 /// <param name="ElapsedSeconds">Wall time: to the first bug, or of all iterations when clean.</param>
 /// <param name="Strategy">The strategy as the harness described it.</param>
 /// <param name="Trace">The saved trace (a path relative to the report's folder), if a bug was found.</param>
+/// <param name="Shrink">What shrinking did to the bug's schedule, if it ran.</param>
+/// <param name="Bounded">What the preemption-bounded search covered, if it ran and found no bug.</param>
 internal sealed record HuntEntry(
     string Scenario,
     string Variant,
@@ -73,4 +77,60 @@ internal sealed record HuntEntry(
     long SchedulingSteps,
     double ElapsedSeconds,
     string Strategy,
-    string? Trace);
+    string? Trace,
+    HuntShrink? Shrink = null,
+    HuntBounded? Bounded = null)
+{
+    /// <summary>
+    /// A bug's schedule after shrinking ("12 steps, 1 preemption (from 118, 3)"), or how far the preemption-bounded search
+    /// got on a clean variant ("&lt;= 1 preemption: 347", "0 preemptions: 13", "all: 12" when every schedule ran, "none:
+    /// 1,000 run"). For the
+    /// summary table and JUnit; not in the JSON, which has the figures.
+    /// </summary>
+    [JsonIgnore]
+    public string Schedules
+    {
+        get
+        {
+            if (Shrink is { } s)
+            {
+                return Format.Steps(s.StepsAfter, s.PreemptionsAfter)
+                    + (s.StepsAfter != s.StepsBefore || s.PreemptionsAfter != s.PreemptionsBefore ? $" (from {Format.Count(s.StepsBefore)}, {Format.Count(s.PreemptionsBefore)})" : string.Empty);
+            }
+
+            return Bounded switch
+            {
+                { Exhaustive: true } b => $"all: {Format.Count(b.Schedules)}",
+                { CleanBound: 0 } b => $"0 preemptions: {Format.Count(b.Schedules)}",
+                { CleanBound: { } k } b => $"<= {k} preemption{(k == 1 ? string.Empty : "s")}: {Format.Count(b.Schedules)}",
+                { } b => $"none: {Format.Count(b.Runs)} run",
+                _ => string.Empty,
+            };
+        }
+    }
+}
+
+/// <summary>What shrinking did to a bug's schedule (<see cref="ShrinkReport"/>).</summary>
+/// <param name="StepsBefore">Scheduling steps of the schedule exploration found.</param>
+/// <param name="PreemptionsBefore">Its preemptions.</param>
+/// <param name="StepsAfter">Scheduling steps of the schedule kept (the trace's).</param>
+/// <param name="PreemptionsAfter">Its preemptions.</param>
+/// <param name="Runs">Candidate schedules run.</param>
+/// <param name="ElapsedSeconds">Wall time of shrinking.</param>
+internal sealed record HuntShrink(int StepsBefore, int PreemptionsBefore, int StepsAfter, int PreemptionsAfter, int Runs, double ElapsedSeconds)
+{
+    public static HuntShrink? Of(ShrinkReport? s) =>
+        s is null ? null : new(s.StepsBefore, s.PreemptionsBefore, s.StepsAfter, s.PreemptionsAfter, s.Runs, s.Elapsed.TotalSeconds);
+}
+
+/// <summary>What the preemption-bounded search covered (<see cref="BoundedCoverage"/>).</summary>
+/// <param name="CleanBound">The largest k such that every schedule with at most k preemptions ran clean; null if none.</param>
+/// <param name="Schedules">How many schedules have at most <paramref name="CleanBound"/> preemptions.</param>
+/// <param name="Runs">Schedules run in all.</param>
+/// <param name="Exhaustive">True if every schedule of the program ran (no k was needed).</param>
+/// <param name="ElapsedSeconds">Wall time of the search.</param>
+internal sealed record HuntBounded(int? CleanBound, long Schedules, long Runs, bool Exhaustive, double ElapsedSeconds)
+{
+    public static HuntBounded? Of(BoundedCoverage? b) =>
+        b is null ? null : new(b.CleanBound, b.Schedules, b.Runs, b.Exhaustive, b.Elapsed.TotalSeconds);
+}

@@ -60,6 +60,7 @@ internal static class JUnitWriter
             $"expected: {r.Expected}\noutcome: {Json.Name(r.Outcome)}{(r.Kind is { } kind ? $" ({Json.Name(kind)})" : string.Empty)}\n" +
             $"iterations: {r.Iterations}\nstrategy: {r.Strategy}\n" +
             (r.Message is null ? string.Empty : $"message: {r.Message}\n") +
+            (r.Schedules.Length == 0 ? string.Empty : $"schedules: {r.Schedules}\n") +
             (r.Trace is null ? string.Empty : $"trace: {r.Trace}\n"));
         switch (r.Verdict)
         {

@@ -47,6 +47,22 @@ public sealed record ExplorationOptions
     /// </summary>
     public TimeSpan HangTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How many candidate schedules shrinking may run when a bug is found (<see cref="Scheduling.Shrinker"/>): it looks for
+    /// a schedule with fewer preemptions and fewer steps that fails the same way. 0 turns shrinking off. Default 200.
+    /// </summary>
+    public uint ShrinkRuns { get; init; } = 200;
+
+    /// <summary>
+    /// How many schedules the preemption-bounded search (<see cref="Strategy.PreemptionBounded"/>) may run after an
+    /// exploration with another strategy found no bug, to report the largest <c>k</c> for which every schedule with at
+    /// most <c>k</c> preemptions is clean (<see cref="ExplorationResult.Bounded"/>). 0 turns it off. Default 1000.
+    /// </summary>
+    public uint BoundedSchedules { get; init; } = 1000;
+
+    /// <summary>Record the schedule of every iteration (default). Off only in the benchmark that measures what recording costs.</summary>
+    internal bool RecordSchedule { get; init; } = true;
+
     /// <summary>Checks the settings; returns the first problem, or null.</summary>
     public string? Validate()
     {

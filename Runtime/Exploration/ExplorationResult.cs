@@ -1,3 +1,4 @@
+using Sim.Runtime.Scheduling;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime.Exploration;
@@ -14,7 +15,7 @@ public enum Outcome
     /// <summary>The program escaped the Runtime's control (a Task, the thread pool, a BCL lock): an error of the scenario, not a finding.</summary>
     ScenarioError,
 
-    /// <summary>A replayed trace did not reproduce: it belongs to another program, or the program changed.</summary>
+    /// <summary>A replayed schedule does not fit the program: it belongs to another program, or the program changed (the message says where).</summary>
     ReplayFailed,
 }
 
@@ -46,7 +47,10 @@ public sealed record ExplorationResult
     /// <summary>The bug's message (or the scenario error's, or why a replay failed).</summary>
     public string? Message { get; init; }
 
-    /// <summary>Iterations run, including the one that found the bug.</summary>
+    /// <summary>
+    /// Iterations run, including the one that found the bug. When the preemption-bounded search that follows a clean
+    /// exploration found the bug, its schedules count too; when it found none, they are in <see cref="Bounded"/> only.
+    /// </summary>
     public required int Iterations { get; init; }
 
     /// <summary>
@@ -68,8 +72,17 @@ public sealed record ExplorationResult
     /// <summary>The strategy, as Coyote described it.</summary>
     public required string Strategy { get; init; }
 
-    /// <summary>Coyote's reproducible trace of the failing iteration (JSON), for replay.</summary>
-    public string? CoyoteTrace { get; init; }
+    /// <summary>
+    /// The schedule record of the failing iteration (the shrunk one, when shrinking made it smaller), or of the last
+    /// iteration run: what <see cref="Explorer.Replay"/> replays.
+    /// </summary>
+    public ScheduleRecord? Schedule { get; init; }
+
+    /// <summary>What shrinking did to the failing schedule, when it ran.</summary>
+    public ShrinkReport? Shrink { get; init; }
+
+    /// <summary>What the preemption-bounded search covered, when it ran and found no bug.</summary>
+    public BoundedCoverage? Bounded { get; init; }
 
     /// <summary>The failing iteration's steps: which thread did what, in order.</summary>
     public IReadOnlyList<TraceStep> Steps { get; init; } = [];

@@ -2,15 +2,18 @@ using System.Diagnostics;
 using Microsoft.Coyote;
 using Microsoft.Coyote.Logging;
 using Microsoft.Coyote.SystematicTesting;
+using Sim.Runtime.Platform;
+using Sim.Runtime.Scheduling;
 using Sim.Runtime.Threads;
 
 namespace Sim.Runtime.Exploration;
 
 /// <summary>
 /// The exploration harness: runs a program (the body of a simulated main thread) under Coyote's
-/// <see cref="TestingEngine"/>, one fresh <see cref="SimRuntime"/> per iteration, and turns what Coyote reports into an
-/// <see cref="ExplorationResult"/>: the outcome, the bug's message, the iterations and steps it took, the reproducible
-/// trace and the readable steps.
+/// <see cref="TestingEngine"/>, one fresh <see cref="SimRuntime"/> per iteration, and turns what happened into an
+/// <see cref="ExplorationResult"/>: the outcome, the bug's message, the iterations and steps it took, the schedule record
+/// and the readable steps. Coyote's strategies pick the schedules; or, in a gated run, a <see cref="SchedulePolicy"/> does
+/// (a replay, a shrinking candidate, the preemption-bounded search), and Coyote only carries it out.
 /// </summary>
 /// <remarks>
 /// Coyote 1.7.11 keeps process-wide state (its runtime registry, the controlled-execution count), so explorations in one
@@ -18,8 +21,6 @@ namespace Sim.Runtime.Exploration;
 /// </remarks>
 public static class Explorer
 {
-    private static readonly Lock s_engineGate = new();
-
     /// <summary>How Coyote 1.7.11's report of a deadlock (every controlled operation paused) begins.</summary>
     internal const string DeadlockPrefix = "Deadlock detected";
 
@@ -29,21 +30,102 @@ public static class Explorer
     /// <summary>How Coyote's report of an iteration that reached the scheduling-step bound begins.</summary>
     internal const string BoundPrefix = "Scheduling steps bound";
 
-    /// <summary>Explores schedules of <paramref name="program"/> until a bug or the budget runs out.</summary>
+    /// <summary>Coyote's step bound in a gated run: out of the way, since the policy bounds the run.</summary>
+    private const uint GatedCoyoteSteps = 100_000_000;
+
+    private static readonly Lock s_engineGate = new();
+
+    /// <summary>
+    /// Explores schedules of <paramref name="program"/> until a bug or the budget runs out. A bug's schedule is shrunk
+    /// (<see cref="ExplorationOptions.ShrinkRuns"/>); a clean result of a Coyote strategy is followed by the
+    /// preemption-bounded search (<see cref="ExplorationOptions.BoundedSchedules"/>).
+    /// </summary>
     /// <param name="program">The body of the simulated main thread.</param>
     /// <param name="options">The exploration settings.</param>
     /// <param name="onIteration">Called as each iteration starts, with its 1-based number (for progress displays).</param>
-    public static ExplorationResult Explore(Action<SimRuntime> program, ExplorationOptions options, Action<int>? onIteration = null) =>
-        Run(program, options, trace: null, onIteration);
-
-    /// <summary>Replays a reproducible trace that <see cref="Explore"/> produced for the same program.</summary>
-    public static ExplorationResult Replay(Action<SimRuntime> program, string coyoteTrace, ExplorationOptions options)
+    public static ExplorationResult Explore(Action<SimRuntime> program, ExplorationOptions options, Action<int>? onIteration = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(coyoteTrace);
-        return Run(program, options, coyoteTrace, onIteration: null);
+        Check(program, options);
+        ExplorationResult result;
+        if (options.Strategy == Strategy.PreemptionBounded)
+        {
+            result = Bounded(program, options, options.Iterations, options.StrategyBound, onIteration);
+        }
+        else
+        {
+            result = Run(program, options, driver: null, onIteration);
+            if (result.Outcome == Outcome.Clean && options.BoundedSchedules > 0)
+            {
+                var bounded = Bounded(program, options, options.BoundedSchedules, uint.MaxValue, onIteration: null);
+                result = bounded.Outcome == Outcome.Clean
+                    ? result with { Bounded = bounded.Bounded }
+                    : bounded with
+                    {
+                        Iterations = result.Iterations + bounded.Iterations,
+                        SchedulingSteps = result.SchedulingSteps + bounded.SchedulingSteps,
+                        CoyoteSteps = result.CoyoteSteps + bounded.CoyoteSteps,
+                        Elapsed = result.Elapsed + bounded.Elapsed,
+                        Strategy = $"{result.Strategy}, then {bounded.Strategy}",
+                    };
+            }
+        }
+
+        return result.FoundBug && options.ShrinkRuns > 0 ? Shrinker.Shrink(program, options, result) : result;
     }
 
-    private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, string? trace, Action<int>? onIteration)
+    /// <summary>
+    /// Replays a schedule record that an exploration of the same program produced, step by step: each step is gated to
+    /// the recorded thread, each choice takes the recorded value. If the program asks for anything the record does not
+    /// hold, the result is <see cref="Outcome.ReplayFailed"/> and its message says where.
+    /// </summary>
+    /// <param name="program">The body of the simulated main thread.</param>
+    /// <param name="schedule">The schedule to replay.</param>
+    /// <param name="options">The settings it was recorded with.</param>
+    /// <param name="endsInLivelock">True if the recorded run ended at the step bound: the record's end is that livelock.</param>
+    public static ExplorationResult Replay(Action<SimRuntime> program, ScheduleRecord schedule, ExplorationOptions options, bool endsInLivelock = false)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        Check(program, options);
+        return Run(program, options, new SingleRun(new ReplayPolicy(schedule, endsInLivelock)), onIteration: null);
+    }
+
+    /// <summary>One gated run of <paramref name="program"/> under <paramref name="policy"/> (a shrinking candidate).</summary>
+    internal static ExplorationResult RunOnce(Action<SimRuntime> program, ExplorationOptions options, SchedulePolicy policy) =>
+        Run(program, options, new SingleRun(policy), onIteration: null);
+
+    /// <summary>
+    /// Coyote's engine for <paramref name="test"/>, with its own logger pointed at <see cref="TextWriter.Null"/>: the engine
+    /// prints progress even with console logging off, and the harness reports results itself. Internal so that the
+    /// benchmark's baseline runs under the same engine setup.
+    /// </summary>
+    internal static TestingEngine CreateEngine(Configuration config, Action test)
+    {
+        var engine = TestingEngine.Create(config, test);
+        engine.SetLogger(new TextWriterLogger(TextWriter.Null, VerbosityLevel.None));
+        return engine;
+    }
+
+    /// <summary>The Coyote configuration of an exploration (internal so that the benchmark's baseline runs under the same one).</summary>
+    internal static Configuration Configure(ExplorationOptions o, bool gated = false, uint? iterations = null)
+    {
+        var config = Configuration.Create()
+            .WithTestingIterations(iterations ?? o.Iterations)
+            .WithMaxSchedulingSteps(gated ? GatedCoyoteSteps : o.MaxSteps)
+            .WithFailureOnMaxStepsBoundEnabled(true)
+            .WithTelemetryEnabled(false)
+            .WithConsoleLoggingEnabled(false)
+            .WithSystematicFuzzingFallbackEnabled(false)
+            .WithPotentialDeadlocksReportedAsBugs(true)
+            .WithDeadlockTimeout((uint)o.HangTimeout.TotalMilliseconds);
+        if (o.Seed is { } seed)
+        {
+            config = config.WithRandomGeneratorSeed(seed);
+        }
+
+        return gated ? config.WithRandomStrategy() : StrategyRow.Of(o.Strategy).Configure(config, o.StrategyBound);
+    }
+
+    private static void Check(Action<SimRuntime> program, ExplorationOptions options)
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(options);
@@ -51,15 +133,56 @@ public static class Explorer
         {
             throw new ArgumentException(problem, nameof(options));
         }
+    }
 
+    /// <summary>The preemption-bounded search, with a budget of <paramref name="runs"/> schedules and bounds up to <paramref name="maxBound"/>.</summary>
+    private static ExplorationResult Bounded(Action<SimRuntime> program, ExplorationOptions options, uint runs, uint maxBound, Action<int>? onIteration)
+    {
+        var search = new BoundedSearch(maxBound, options.MaxSteps);
+        var result = Run(program, options with { Strategy = Strategy.PreemptionBounded }, search, onIteration, runs);
+        if (result.Outcome == Outcome.ReplayFailed)
+        {
+            result = result with
+            {
+                Outcome = Outcome.ScenarioError,
+                Message = $"the program does not repeat itself under the same schedule, so its schedules cannot be enumerated ({result.Message})",
+            };
+        }
+
+        return result with
+        {
+            Strategy = maxBound == uint.MaxValue ? Strategy.PreemptionBounded.Name() : result.Strategy,
+            Bounded = search.Coverage(result.Elapsed),
+        };
+    }
+
+    /// <summary>
+    /// Runs up to <paramref name="runs"/> iterations (default: the options' iterations): Coyote's strategy decides, or
+    /// each run's policy from <paramref name="driver"/>. The engine is never stopped from inside (Coyote's
+    /// <see cref="TestingEngine.Stop"/> makes <see cref="TestingEngine.Run"/> return while an iteration still runs, and
+    /// the report read then is incomplete): once the time limit passes or the driver has nothing more to run, the
+    /// remaining iterations do nothing. A driver's runs go through engines of growing size (16, 32, ...), so an exhaustive
+    /// search that ends early wastes few of them.
+    /// </summary>
+    private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, IScheduleDriver? driver, Action<int>? onIteration, uint? runs = null)
+    {
         using var gate = s_engineGate.EnterScope();
-        var config = Configure(options, trace);
         var state = new RunState();
         var clock = Stopwatch.StartNew();
 
         void Body()
         {
-            var rt = SimRuntime.CreateControlled(options.VirtualNanosPerStep, options.YieldFairness);
+            if (!state.Running)
+            {
+                return;
+            }
+
+            var settings = new ControlledSettings(options.VirtualNanosPerStep, options.YieldFairness, options.MaxSteps)
+            {
+                Policy = state.Policy,
+                RecordSchedule = options.RecordSchedule,
+            };
+            var rt = SimRuntime.CreateControlled(settings);
             state.Current = rt;
             try
             {
@@ -84,52 +207,77 @@ public static class Explorer
             }
         }
 
-        using var engine = CreateEngine(config, Body);
-        engine.RegisterStartIterationCallBack(_ =>
+        void Started(uint iteration)
         {
-            state.Iterations++;
-            onIteration?.Invoke(state.Iterations);
-            if (options.TimeLimit is { } limit && clock.Elapsed > limit)
+            state.Running = !state.Finished && (options.TimeLimit is not { } limit || clock.Elapsed <= limit);
+            if (!state.Running)
             {
-                engine.Stop();
+                return;
             }
-        });
-        engine.RegisterEndIterationCallBack(_ =>
+
+            state.Iterations++;
+            state.Policy = driver?.NextRun();
+            onIteration?.Invoke(state.Iterations);
+        }
+
+        void Ended(uint iteration)
         {
-            if (state.Current is not { } rt)
+            if (!state.Running || state.Current is not { } rt)
             {
                 return;
             }
 
             state.Snapshot = ThreadSnapshot.Take(rt);
             state.Steps += rt.Controlled!.SchedulingPoints;
-            rt.End(TimeSpan.FromSeconds(2));
-            if (rt.UncontrolledReason is not null)
+            if (state.Policy is { } policy && rt.Divergence is null && rt.UncontrolledReason is null)
             {
-                engine.Stop();
+                try
+                {
+                    policy.RunEnded();
+                }
+                catch (ScheduleDivergedException ex)
+                {
+                    rt.ReportDivergence(ex.Message);
+                }
             }
-        });
 
-        string? engineError = null;
-        try
-        {
-            engine.Run();
+            rt.End(TimeSpan.FromSeconds(2));
+            var clean = rt.Failure is null && rt.Divergence is null && rt.UncontrolledReason is null;
+            state.Finished = !clean || (driver is not null && !driver.RunEnded());
         }
-        catch (Exception ex)
+
+        var total = driver is SingleRun ? 1 : runs ?? options.Iterations;
+        var size = driver is null ? total : Math.Min(total, 16u);
+        var report = new EngineReport();
+        for (uint done = 0; done < total && !state.Finished && report.Bug is null && report.Error is null; done += size, size = Math.Min(size <= uint.MaxValue / 2 ? size * 2 : uint.MaxValue, total - done))
         {
-            engineError = (ex.GetBaseException() ?? ex).Message;
+            using var engine = CreateEngine(Configure(options, gated: driver is not null, iterations: size), Body);
+            engine.RegisterStartIterationCallBack(Started);
+            engine.RegisterEndIterationCallBack(Ended);
+            try
+            {
+                engine.Run();
+            }
+            catch (Exception ex)
+            {
+                report.Error = (ex.GetBaseException() ?? ex).Message;
+            }
+
+            report.Add(engine.TestReport);
+            if (options.TimeLimit is { } limit && clock.Elapsed > limit)
+            {
+                break;
+            }
         }
 
         clock.Stop();
-        return Summarize(engine, state, options, trace is not null, engineError, clock.Elapsed);
+        return Summarize(report, state, options, driver is not null, clock.Elapsed);
     }
 
-    private static ExplorationResult Summarize(TestingEngine engine, RunState state, ExplorationOptions options, bool replay, string? engineError, TimeSpan elapsed)
+    private static ExplorationResult Summarize(EngineReport report, RunState state, ExplorationOptions options, bool gated, TimeSpan elapsed)
     {
-        var report = engine.TestReport;
         var rt = state.Current;
-        var strategy = Describe(options);
-        var bug = report.BugReports.FirstOrDefault();
+        var bug = report.Bug;
 
         ExplorationResult Result(Outcome outcome, FindingKind? kind, string? message) => new()
         {
@@ -138,14 +286,12 @@ public static class Explorer
             Message = message,
             Iterations = state.Iterations,
             SchedulingSteps = state.Steps,
-            CoyoteSteps = (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps,
+            CoyoteSteps = report.Steps,
             BugIterationSteps = outcome is Outcome.BugFound or Outcome.ScenarioError ? rt?.Controlled?.SchedulingPoints ?? 0 : 0,
             Elapsed = elapsed,
-            Strategy = strategy,
-            CoyoteTrace = outcome == Outcome.BugFound && !replay ? engine.ReproducibleTrace : null,
-            Steps = outcome is Outcome.BugFound or Outcome.ScenarioError && rt?.Controlled is { } c
-                ? [.. c.Steps.Select(s => s.ToStep())]
-                : [],
+            Strategy = Describe(options),
+            Schedule = rt?.Controlled is { } c ? new ScheduleRecord(c.Schedule) : null,
+            Steps = outcome is not Outcome.Clean && rt?.Controlled is { } s ? [.. s.Steps.Select(x => x.ToStep())] : [],
             EngineReport = bug,
         };
 
@@ -154,19 +300,19 @@ public static class Explorer
             return Result(Outcome.ScenarioError, null, UncontrolledMessage(why));
         }
 
-        if (engineError is not null || report.InternalErrors.Count > 0)
+        if (rt?.Divergence is { } diverged)
         {
-            var error = engineError ?? string.Join("; ", report.InternalErrors);
-            return replay
-                ? Result(Outcome.ReplayFailed, null, $"the trace does not replay against this program: {error}")
-                : Result(Outcome.ScenarioError, null, $"the exploration engine failed: {error}");
+            return Result(Outcome.ReplayFailed, null, diverged);
+        }
+
+        if (report.Error is { } error)
+        {
+            return Result(Outcome.ScenarioError, null, $"the exploration engine failed: {error}");
         }
 
         if (bug is null)
         {
-            return replay
-                ? Result(Outcome.ReplayFailed, null, "the trace ran to the end without failing: it was recorded against another scenario, variant or version")
-                : Result(Outcome.Clean, null, null);
+            return Result(Outcome.Clean, null, null);
         }
 
         if (bug.StartsWith(PotentialDeadlockPrefix, StringComparison.Ordinal))
@@ -176,56 +322,24 @@ public static class Explorer
                 $"{options.HangTimeout.TotalSeconds:0.#} s: block only through the Runtime's parking lot and joins");
         }
 
+        if (rt?.Failure is { } failure)
+        {
+            return Result(Outcome.BugFound, failure.Kind, failure.Message);
+        }
+
+        // Without a schedule record (the benchmark's recorder-off runs), the threads as they stood at the end.
         var threads = state.Snapshot ?? [];
         if (bug.StartsWith(DeadlockPrefix, StringComparison.Ordinal))
         {
-            return Result(Outcome.BugFound, FindingKind.Deadlock,
-                "Deadlock: no thread can run. " + string.Join("; ", threads.Select(t => t.Describe())));
+            return Result(Outcome.BugFound, FindingKind.Deadlock, Findings.Deadlock(threads));
         }
 
-        if (bug.StartsWith(BoundPrefix, StringComparison.Ordinal))
+        if (bug.StartsWith(BoundPrefix, StringComparison.Ordinal) && !gated)
         {
-            return Result(Outcome.BugFound, FindingKind.Livelock,
-                $"Livelock: the threads took {rt?.Controlled?.SchedulingPoints ?? 0} scheduling steps without finishing " +
-                $"(bound {options.MaxSteps}, fair strategies x10). " + string.Join("; ", threads.Select(t => t.Describe())));
+            return Result(Outcome.BugFound, FindingKind.Livelock, Findings.Livelock(rt?.Controlled?.SchedulingPoints ?? 0, options.MaxSteps, threads));
         }
 
-        return rt?.Failure is { } failure
-            ? Result(Outcome.BugFound, failure.Kind, failure.Message)
-            : Result(Outcome.ScenarioError, null, $"the exploration engine reported a failure that no simulated thread recorded: {bug}");
-    }
-
-    /// <summary>
-    /// Coyote's engine for <paramref name="test"/>, with its own logger pointed at <see cref="TextWriter.Null"/>: the engine
-    /// prints progress even with console logging off, and the harness reports results itself. Internal so that the
-    /// benchmark's baseline runs under the same engine setup.
-    /// </summary>
-    internal static TestingEngine CreateEngine(Configuration config, Action test)
-    {
-        var engine = TestingEngine.Create(config, test);
-        engine.SetLogger(new TextWriterLogger(TextWriter.Null, VerbosityLevel.None));
-        return engine;
-    }
-
-    /// <summary>The Coyote configuration of an exploration (internal so that the benchmark's baseline runs under the same one).</summary>
-    internal static Configuration Configure(ExplorationOptions o, string? trace)
-    {
-        var config = Configuration.Create()
-            .WithTestingIterations(o.Iterations)
-            .WithMaxSchedulingSteps(o.MaxSteps)
-            .WithFailureOnMaxStepsBoundEnabled(true)
-            .WithTelemetryEnabled(false)
-            .WithConsoleLoggingEnabled(false)
-            .WithSystematicFuzzingFallbackEnabled(false)
-            .WithPotentialDeadlocksReportedAsBugs(true)
-            .WithDeadlockTimeout((uint)o.HangTimeout.TotalMilliseconds);
-        if (o.Seed is { } seed)
-        {
-            config = config.WithRandomGeneratorSeed(seed);
-        }
-
-        config = StrategyRow.Of(o.Strategy).Configure(config, o.StrategyBound);
-        return trace is null ? config : config.WithReproducibleTrace(trace);
+        return Result(Outcome.ScenarioError, null, $"the exploration engine reported a failure that no simulated thread recorded: {bug}");
     }
 
     private static string Describe(ExplorationOptions o)
@@ -237,9 +351,34 @@ public static class Explorer
 
     private static string UncontrolledMessage(string why) => $"Uncontrolled concurrency: {why}";
 
+    /// <summary>What the engines of one exploration reported, added up.</summary>
+    private sealed class EngineReport
+    {
+        public string? Bug { get; private set; }
+
+        public string? Error { get; set; }
+
+        public long Steps { get; private set; }
+
+        public void Add(TestReport report)
+        {
+            Bug ??= report.BugReports.FirstOrDefault();
+            Error ??= report.InternalErrors.Count > 0 ? string.Join("; ", report.InternalErrors) : null;
+            Steps += (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps;
+        }
+    }
+
     private sealed class RunState
     {
+        /// <summary>The current iteration runs the program (false once the time limit passed or there is nothing more to run).</summary>
+        public bool Running { get; set; }
+
+        /// <summary>No further iteration runs: a run found something, or the driver has nothing more.</summary>
+        public bool Finished { get; set; }
+
         public SimRuntime? Current { get; set; }
+
+        public SchedulePolicy? Policy { get; set; }
 
         public int Iterations { get; set; }
 

@@ -1,7 +1,8 @@
 namespace Sim.Runtime.Exploration;
 
 /// <summary>
-/// Coyote's exploration strategies, as the harness offers them. Everything else about a strategy (its name, aliases,
+/// The exploration strategies the harness offers: Coyote's, and the preemption-bounded exhaustive search of
+/// <see cref="Scheduling.BoundedSearch"/>. Everything else about a strategy (its name, aliases,
 /// what its bound means, how it configures Coyote) is its row in <see cref="StrategyRow.Table"/>.
 /// </summary>
 public enum Strategy
@@ -29,4 +30,10 @@ public enum Strategy
 
     /// <summary>Q-learning over the program state (Mukherjee et al., OOPSLA 2020).</summary>
     QLearning,
+
+    /// <summary>
+    /// Every schedule with at most <c>k</c> preemptions, for k = 0, 1, ... up to <c>bound</c>, depth first over the schedule
+    /// record (iterative context bounding: Musuvathi and Qadeer, PLDI 2007). Ours, not Coyote's.
+    /// </summary>
+    PreemptionBounded,
 }

@@ -38,6 +38,10 @@ public sealed class StrategyRow
         new(Strategy.FairDelayBounding, "fair-delay-bounding", "delays",
             static (c, b) => c.WithDelayBoundingStrategy(true, b)),
         new(Strategy.QLearning, "q-learning", bound: null, static (c, _) => c.WithQLearningStrategy()),
+
+        // Ours: the policy gates every step, so Coyote's strategy never has more than one operation to choose from.
+        new(Strategy.PreemptionBounded, "preemption-bounded", "the largest number of preemptions",
+            static (c, _) => c.WithRandomStrategy(), "bounded"),
     ];
 
     /// <summary>The strategy this row describes.</summary>

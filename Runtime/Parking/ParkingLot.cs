@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -16,8 +15,10 @@ public delegate void UnparkCallback<in TState>(TState state, object? parkArg, bo
 /// <c>PyEvent</c>, <c>_PyOnceFlag</c>, <c>_PyRWMutex</c>) is built on it, as in CPython.
 /// </summary>
 /// <remarks>
-/// Deviations: buckets are chosen by object identity rather than by address; the bucket lock (a <c>_PyRawMutex</c>)
-/// is not a scheduling point. In controlled mode each park, unpark and unpark-all is therefore one atomic step, and
+/// Deviations: there are no addresses to hash, so each address gets a small number in the order the lot first sees it
+/// (per run, so the same schedule always gives the same buckets, in any process) and its bucket is that number modulo
+/// <c>NUM_BUCKETS</c>; as in CPython, waiters on other addresses that share the bucket count for an unparker's
+/// <c>has_more_waiters</c>. The bucket lock (a <c>_PyRawMutex</c>) is not a scheduling point. In controlled mode each park, unpark and unpark-all is therefore one atomic step, and
 /// an unpark callback's atomic accesses take no scheduling point of their own, as MECHANISMS.md (A7) prescribes.
 /// A timed park's timeout is virtual in controlled mode: it fires when no thread can run any more (the clock jumps to
 /// the deadline), or earlier as a controlled choice, never by real time.
@@ -28,6 +29,7 @@ public sealed class ParkingLot
     private const int NumBuckets = 257;
 
     private readonly SimRuntime _runtime;
+    private readonly Dictionary<IParkAddress, int> _addressNumbers = new(ReferenceEqualityComparer.Instance);
     private List<ParkWaiter>?[] _buckets = new List<ParkWaiter>?[NumBuckets];
 
     internal ParkingLot(SimRuntime runtime) => _runtime = runtime;
@@ -209,7 +211,16 @@ public sealed class ParkingLot
     private List<ParkWaiter> BucketFor(IParkAddress address)
     {
         var buckets = _buckets;
-        var i = (int)((uint)RuntimeHelpers.GetHashCode(address) % NumBuckets);
+        int i;
+        lock (_addressNumbers)
+        {
+            if (!_addressNumbers.TryGetValue(address, out i))
+            {
+                i = _addressNumbers.Count % NumBuckets;
+                _addressNumbers.Add(address, i);
+            }
+        }
+
         var bucket = Volatile.Read(ref buckets[i]);
         if (bucket is null)
         {

@@ -10,7 +10,6 @@ internal sealed class BlockInfo
     public BlockInfo(SimThread thread, string description, Func<bool> ready, long deadline, bool earlyTimeout)
     {
         Thread = thread;
-        Operation = thread.CurrentOperation;
         Description = description;
         Ready = ready;
         Deadline = deadline;
@@ -23,12 +22,6 @@ internal sealed class BlockInfo
     public SimThread Thread { get; }
 
     public string Description { get; }
-
-    /// <summary>
-    /// The model operation the thread blocked in, captured when it blocked: a report made after the iteration ended reads
-    /// this, not the thread's current operation, which its unwinding resets.
-    /// </summary>
-    public string? Operation { get; }
 
     /// <summary>True when what the thread waits for has happened.</summary>
     public Func<bool> Ready { get; }

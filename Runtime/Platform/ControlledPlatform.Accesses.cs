@@ -1,4 +1,5 @@
 using Sim.Runtime.Cells;
+using Sim.Runtime.Scheduling;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -56,7 +57,7 @@ internal sealed partial class ControlledPlatform
 
         if (_atomicDepth == 0)
         {
-            Interleave(me);
+            Interleave(me, ScheduleOp.Step(kind, cell.Name));
         }
 
         _pending = Record(kind, cell.Name, hasArgs ? (object?)a : null, hasArgs && kind == AccessKind.CompareExchange ? (object?)b : null, order);

@@ -1,5 +1,6 @@
 using Microsoft.Coyote.Runtime;
 using Sim.Runtime.Parking;
+using Sim.Runtime.Scheduling;
 using Sim.Runtime.Threads;
 
 namespace Sim.Runtime.Platform;
@@ -37,14 +38,35 @@ internal sealed partial class ControlledPlatform
         if (info.EarlyTimeout)
         {
             // Give the others one chance to wake us before the timeout fires.
-            Interleave(me);
+            Interleave(me, ScheduleOp.Wait(info.Description));
         }
 
         // Blocked stays set if the pause unwinds (a deadlock ends the iteration inside it), so the report can say
         // what the thread was waiting for.
         me.Blocked = info;
-        Operation.PauseUntil(() => Runtime.HasEnded || me.IsGone || info.CanRunNow || TimerFires(info)
-            || (info.IsYield && !AnyOtherCanRun(me)));
+        if (!CanResume(me, info))
+        {
+            me.PendingOp = ScheduleOp.Wake(info.Description);
+            Decide(me, canContinue: false);
+            if (_policy is not null)
+            {
+                WaitForTurn(me, info);
+            }
+            else
+            {
+                try
+                {
+                    Operation.PauseUntil(() => CanResume(me, info));
+                }
+                catch (Exception ex) when (me.Freeze(ex))
+                {
+                    throw;
+                }
+            }
+
+            Resumed(me);
+        }
+
         me.Blocked = null;
         ThrowIfStopped(me);
     }
@@ -60,7 +82,7 @@ internal sealed partial class ControlledPlatform
             return false;
         }
 
-        foreach (var t in Runtime.Threads)
+        foreach (var t in Runtime.ThreadList)
         {
             if (ReferenceEquals(t, info.Thread) || !t.IsLive)
             {
@@ -85,7 +107,7 @@ internal sealed partial class ControlledPlatform
     /// <summary>True if a thread other than <paramref name="me"/> can run now, or will when its timer fires.</summary>
     private bool AnyOtherCanRun(SimThread me)
     {
-        foreach (var t in Runtime.Threads)
+        foreach (var t in Runtime.ThreadList)
         {
             if (ReferenceEquals(t, me) || !t.IsLive)
             {

@@ -1,4 +1,5 @@
 using Microsoft.Coyote.Runtime;
+using Sim.Runtime.Scheduling;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -13,6 +14,7 @@ internal sealed partial class ControlledPlatform
             ?? throw new InvalidOperationException("controlled mode needs a Coyote testing iteration; use Explorer to run a program");
         var os = new Thread(() => Run(thread, id)) { IsBackground = true, Name = $"sim {thread}" };
         thread.OsThread = os;
+        thread.PendingOp = ScheduleOp.Start;
         Record(AccessKind.Spawn, thread.ToString());
         Operation.Start(id);
         os.Start();
@@ -35,13 +37,14 @@ internal sealed partial class ControlledPlatform
                 return;
             }
 
-            if (thread.IsGone)
+            // A started operation is enabled at once: in a gated run its first act is to wait for its turn.
+            if (_policy is not null && _turn != thread.Id)
             {
-                // Gone before it ran its first step (a fork, or the end of the program for a daemon thread).
-                thread.MarkUnwound();
-                return;
+                WaitForTurn(thread, null);
             }
 
+            Resumed(thread);
+            ThrowIfStopped(thread);
             thread.Body();
         }
         catch (ThreadExitException)
@@ -67,6 +70,11 @@ internal sealed partial class ControlledPlatform
             thread.MarkCompleted();
             try
             {
+                if (!Runtime.HasEnded && !thread.IsFrozen)
+                {
+                    Decide(thread, canContinue: false);
+                }
+
                 Operation.OnCompleted();
                 Operation.ScheduleNext();
             }

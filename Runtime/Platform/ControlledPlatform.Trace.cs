@@ -1,4 +1,5 @@
 using Sim.Runtime.Cells;
+using Sim.Runtime.Scheduling;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -12,7 +13,7 @@ internal sealed partial class ControlledPlatform
         var me = Enter();
         if (me is not null && _atomicDepth == 0)
         {
-            Interleave(me);
+            Interleave(me, ScheduleOp.Step(kind, target));
         }
 
         Record(kind, target, a, b);
@@ -32,7 +33,7 @@ internal sealed partial class ControlledPlatform
     private StepRecord? Record(AccessKind kind, string target, object? a = null, object? b = null, MemoryOrder order = MemoryOrder.SeqCst)
     {
         var me = SimThread.Current;
-        if (me is null || !ReferenceEquals(me.Runtime, Runtime))
+        if (me is null || !ReferenceEquals(me.Runtime, Runtime) || me.IsFrozen)
         {
             return null;
         }

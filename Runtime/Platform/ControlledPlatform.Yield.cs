@@ -1,3 +1,4 @@
+using Sim.Runtime.Scheduling;
 using Sim.Runtime.Trace;
 
 namespace Sim.Runtime.Platform;
@@ -24,13 +25,13 @@ internal sealed partial class ControlledPlatform
 
         if (++me.YieldStreak < _yieldFairness)
         {
-            Interleave(me);
+            Interleave(me, ScheduleOp.Step(AccessKind.Yield, why));
             return;
         }
 
         me.YieldStreak = 0;
         _clockOffset += _nanosPerStep; // spinning takes time too
-        var others = Runtime.Threads
+        var others = Runtime.ThreadList
             .Where(t => !ReferenceEquals(t, me) && t.IsLive
                 && (t.Blocked is null || (!t.Blocked.IsYield && t.Blocked.CanRunNow)))
             .Select(t => (Thread: t, Mark: t.StepsTaken))

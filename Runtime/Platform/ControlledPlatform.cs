@@ -1,5 +1,6 @@
 using Microsoft.Coyote.Random;
 using Microsoft.Coyote.Runtime;
+using Sim.Runtime.Scheduling;
 using Sim.Runtime.Threads;
 using Sim.Runtime.Trace;
 
@@ -13,13 +14,15 @@ namespace Sim.Runtime.Platform;
 /// </summary>
 /// <remarks>
 /// One concern per file: this one holds the iteration's state and the scheduling point every other part goes through
-/// (<see cref="Interleave"/>); <c>.Accesses</c> the cells' shared accesses, <c>.Trace</c> the recorded steps,
-/// <c>.Threads</c> thread start and exit, <c>.Blocking</c> waits and the virtual clock's timeouts, <c>.Yield</c> spin-loop
-/// fairness, <c>.Outcomes</c> choices and failures.
+/// (<see cref="Interleave"/>); <c>.Schedule</c> the scheduling decisions (the schedule record, gating to a policy's
+/// choice, deadlocks), <c>.Accesses</c> the cells' shared accesses, <c>.Trace</c> the recorded steps, <c>.Threads</c>
+/// thread start and exit, <c>.Blocking</c> waits and the virtual clock's timeouts, <c>.Yield</c> spin-loop fairness,
+/// <c>.Outcomes</c> choices and failures.
 /// </remarks>
 internal sealed partial class ControlledPlatform : ExecutionPlatform
 {
     private readonly List<StepRecord> _steps = [];
+    private readonly ControlledSettings _settings;
     private readonly long _nanosPerStep;
     private readonly int _yieldFairness;
     private Generator? _random;
@@ -28,11 +31,13 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
     private long _schedulingPoints;
     private long _clockOffset;
 
-    public ControlledPlatform(SimRuntime runtime, long nanosPerStep, int yieldFairness)
+    public ControlledPlatform(SimRuntime runtime, ControlledSettings settings)
         : base(runtime)
     {
-        _nanosPerStep = nanosPerStep;
-        _yieldFairness = yieldFairness;
+        _settings = settings;
+        _nanosPerStep = settings.NanosPerStep;
+        _yieldFairness = settings.YieldFairness;
+        _policy = settings.Policy;
     }
 
     /// <summary>The readable steps of this iteration so far.</summary>
@@ -60,17 +65,46 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
         return me;
     }
 
-    /// <summary>A scheduling point: Coyote may run another thread here. Every shared access, park, unpark, join and yield takes one.</summary>
-    private void Interleave(SimThread me)
+    /// <summary>
+    /// A scheduling point: another thread may run here before <paramref name="me"/> does <paramref name="op"/>. Every shared
+    /// access, park, unpark, join and yield takes one. Coyote's strategy decides, or in a gated run the policy.
+    /// </summary>
+    private void Interleave(SimThread me, ScheduleOp op)
     {
         _schedulingPoints++;
-        SchedulingPoint.Interleave();
+        me.PendingOp = op;
+        if (_policy is { } policy)
+        {
+            if (policy.StepBound is { } bound && _schedulingPoints > bound)
+            {
+                ReportLivelock(me);
+            }
+
+            if (Decide(me, canContinue: true) != me.Id)
+            {
+                WaitForTurn(me, null);
+            }
+        }
+        else
+        {
+            Decide(me, canContinue: true);
+            try
+            {
+                SchedulingPoint.Interleave();
+            }
+            catch (Exception ex) when (me.Freeze(ex))
+            {
+                throw;
+            }
+        }
+
+        Resumed(me);
         ThrowIfStopped(me);
     }
 
     private void ThrowIfStopped(SimThread me)
     {
-        if (Runtime.HasEnded)
+        if (Runtime.HasEnded || me.IsFrozen)
         {
             throw new RunEndedException();
         }

@@ -188,6 +188,14 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     [DoesNotReturn]
     public override void Fail(string message)
     {
+        // A thread that vanished in a fork can still be running on a real thread (nothing stops a running thread from
+        // outside; it passed its last Runtime point before the fork): what it checks now belongs to the child, which it is
+        // not part of, so it stops instead of reporting. (Exploration stops it at the fork itself.)
+        if (SimThread.Current is { IsGone: true } me && ReferenceEquals(me.Runtime, Runtime))
+        {
+            throw new ThreadGoneException(me);
+        }
+
         Runtime.RecordFailure(RecordedFailure.Check(message));
         throw new InvariantViolationException(message);
     }

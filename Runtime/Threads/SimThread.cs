@@ -1,4 +1,5 @@
 using Sim.Runtime.Platform;
+using Sim.Runtime.Scheduling;
 
 namespace Sim.Runtime.Threads;
 
@@ -18,6 +19,7 @@ public sealed class SimThread
     private volatile bool _completed;
     private volatile bool _gone;
     private volatile bool _started;
+    private volatile bool _frozen;
     private volatile IParkHooks[] _parkHooks = [];
 
     internal SimThread(SimRuntime runtime, int id, string name, Action? body, bool daemon = false)
@@ -131,6 +133,30 @@ public sealed class SimThread
 
     /// <summary>The last step the thread took, for deadlock and livelock reports.</summary>
     internal Trace.StepRecord? LastStep { get; set; }
+
+    /// <summary>What the thread will do when a scheduling step next lets it run (controlled mode): the schedule record's operation.</summary>
+    internal ScheduleOp PendingOp { get; set; }
+
+    /// <summary>
+    /// True once the thread's run has ended under it (the iteration is over) and it unwinds: from then on it records
+    /// nothing and leaves its model operation as it was, so that the reports taken while it unwinds see the thread as it
+    /// stood when the run ended.
+    /// </summary>
+    internal bool IsFrozen => _frozen;
+
+    /// <summary>
+    /// Freezes the thread if <paramref name="ex"/> ends its run (<see cref="Unwinding.Stops"/>, but not a vanishing in a
+    /// fork, after which the run goes on); returns false, for use as an exception filter that lets the exception pass.
+    /// </summary>
+    internal bool Freeze(Exception ex)
+    {
+        if (ex is not ThreadGoneException && Unwinding.Stops(ex))
+        {
+            _frozen = true;
+        }
+
+        return false;
+    }
 
     internal Action Body => _body ?? throw new InvalidOperationException("the main thread has no body to run");
 

@@ -68,7 +68,14 @@ public abstract class Scenario<TDesign> : Scenario
 /// <param name="Name">The variant's name, for example <c>tstate-lock-3.12</c>.</param>
 /// <param name="Description">What the variant models and where it comes from (the CPython issue or the hazard).</param>
 /// <param name="Expected">The expected outcome.</param>
-public abstract record ScenarioVariant(string Name, string Description, Expectation Expected);
+public abstract record ScenarioVariant(string Name, string Description, Expectation Expected)
+{
+    /// <summary>
+    /// The design the variant selects, as text (the design record's <c>ToString</c>). Trace files record it, so that a
+    /// trace of a variant whose design has changed since is refused instead of replayed against another model.
+    /// </summary>
+    public abstract string DesignText { get; }
+}
 
 /// <summary>A variant carrying its design.</summary>
 /// <typeparam name="TDesign">The design type of the scenario.</typeparam>
@@ -77,4 +84,8 @@ public abstract record ScenarioVariant(string Name, string Description, Expectat
 /// <param name="Expected">The expected outcome.</param>
 /// <param name="Design">The model configuration the variant selects.</param>
 public sealed record Variant<TDesign>(string Name, string Description, Expectation Expected, TDesign Design)
-    : ScenarioVariant(Name, Description, Expected);
+    : ScenarioVariant(Name, Description, Expected)
+{
+    /// <inheritdoc/>
+    public override string DesignText => Design?.ToString() ?? "null";
+}

@@ -5,10 +5,11 @@ using Sim.Runtime.Exploration;
 namespace Sim.Bench.Exploration;
 
 /// <summary>
-/// Measures exploration throughput: each workload on our Runtime (through the public <see cref="Explorer.Explore"/>)
-/// and on Coyote's Operation API (the baseline), under the same Coyote configuration (random strategy, same seed, same
-/// iterations, telemetry off, a silent logger). The two alternate for several rounds (the order flips every round) and
-/// the median run of each side is reported. Steps are Coyote's own step statistics for both sides (<see cref="ExplorationResult.CoyoteSteps"/> for ours).
+/// Measures exploration throughput: each workload on our Runtime (through the public <see cref="Explorer.Explore"/>),
+/// on our Runtime without its schedule recorder (what recording every scheduling decision costs), and on Coyote's
+/// Operation API (the baseline), under the same Coyote configuration (random strategy, same seed, same iterations,
+/// telemetry off, a silent logger). The three take turns for several rounds (the order rotates every round) and the
+/// median run of each side is reported. Steps are Coyote's own step statistics for both sides (<see cref="ExplorationResult.CoyoteSteps"/> for ours).
 /// </summary>
 internal static class ExplorationBenchmark
 {
@@ -60,30 +61,39 @@ internal static class ExplorationBenchmark
         var test = OperationApiWorkloads.Counter(w);
         var options = CoyoteSettings.Options(iterations);
 
-        // Warm-up: JIT and first-use costs on both sides.
+        // Warm-up: JIT and first-use costs on every side.
         var warm = CoyoteSettings.Options(Math.Max(2, iterations / 10));
         RunOurs(program, warm);
+        RunOurs(program, warm with { RecordSchedule = false });
         RunBaseline(test, warm);
 
+        // Each round runs the three sides back to back, the order rotating every round.
         var ours = new List<Measured>();
+        var unrecorded = new List<Measured>();
         var baseline = new List<Measured>();
+        var sides = new (List<Measured> Runs, Func<Measured> Run)[]
+        {
+            (ours, () => RunOurs(program, options)),
+            (unrecorded, () => RunOurs(program, options with { RecordSchedule = false }, "ours without the schedule recorder")),
+            (baseline, () => RunBaseline(test, options)),
+        };
         for (var r = 0; r < rounds; r++)
         {
-            if (r % 2 == 0)
+            for (var i = 0; i < sides.Length; i++)
             {
-                ours.Add(RunOurs(program, options));
-                baseline.Add(RunBaseline(test, options));
-            }
-            else
-            {
-                baseline.Add(RunBaseline(test, options));
-                ours.Add(RunOurs(program, options));
+                var side = sides[(r + i) % sides.Length];
+                side.Runs.Add(side.Run());
             }
 
-            log.WriteLine($"    round {r + 1}: ours {ours[^1].Elapsed.TotalMilliseconds:0} ms, baseline {baseline[^1].Elapsed.TotalMilliseconds:0} ms");
+            log.WriteLine($"    round {r + 1}: ours {ours[^1].Elapsed.TotalMilliseconds:0} ms, without the recorder {unrecorded[^1].Elapsed.TotalMilliseconds:0} ms, baseline {baseline[^1].Elapsed.TotalMilliseconds:0} ms");
         }
 
-        foreach (var side in new[] { ours, baseline })
+        if (unrecorded[0].CoyoteSteps != ours[0].CoyoteSteps)
+        {
+            throw new HarnessException($"{w.Name}: without the schedule recorder Coyote took {unrecorded[0].CoyoteSteps} steps, with it {ours[0].CoyoteSteps}: recording must not change the schedules");
+        }
+
+        foreach (var side in new[] { ours, unrecorded, baseline })
         {
             foreach (var run in side)
             {
@@ -99,7 +109,10 @@ internal static class ExplorationBenchmark
             w,
             (int)iterations,
             new SideFigures(ours[0].CoyoteSteps!.Value, ours[0].RuntimeSteps, [.. ours.Select(x => x.Elapsed)]),
-            new SideFigures(baseline[0].CoyoteSteps!.Value, null, [.. baseline.Select(x => x.Elapsed)]));
+            new SideFigures(baseline[0].CoyoteSteps!.Value, null, [.. baseline.Select(x => x.Elapsed)]))
+        {
+            Unrecorded = new SideFigures(unrecorded[0].CoyoteSteps!.Value, unrecorded[0].RuntimeSteps, [.. unrecorded.Select(x => x.Elapsed)]),
+        };
     }
 
     private static void Expect(Workload w, Measured run, uint iterations)
@@ -110,13 +123,13 @@ internal static class ExplorationBenchmark
         }
     }
 
-    private static Measured RunOurs(Action<SimRuntime> program, ExplorationOptions options)
+    private static Measured RunOurs(Action<SimRuntime> program, ExplorationOptions options, string side = "ours")
     {
         Settle();
         var clock = Stopwatch.StartNew();
         var result = Explorer.Explore(program, options);
         clock.Stop();
-        return new Measured("ours", clock.Elapsed, result.Iterations, result.CoyoteSteps, result.SchedulingSteps,
+        return new Measured(side, clock.Elapsed, result.Iterations, result.CoyoteSteps, result.SchedulingSteps,
             result.Outcome == Outcome.Clean ? null : $"{result.Outcome}: {result.Message}");
     }
 

@@ -13,6 +13,18 @@ internal sealed record ExplorationFigures(int Rounds, string Sanity, IReadOnlyLi
 /// <param name="Baseline">The Operation API baseline's runs.</param>
 internal sealed record WorkloadFigures(Workload Workload, int Iterations, SideFigures Ours, SideFigures Baseline)
 {
+    /// <summary>Our Runtime's runs with the schedule recorder off (<c>ExplorationOptions.RecordSchedule</c>).</summary>
+    public required SideFigures Unrecorded { get; init; }
+
+    /// <summary>What the schedule recorder costs: our cost per step with it over without it, the median of the rounds' ratios.</summary>
+    public double RecorderRatio => Median(RecorderRounds);
+
+    /// <summary>The recorder's cost ratio of each round.</summary>
+    public IReadOnlyList<double> RecorderRounds =>
+    [
+        .. Ours.Runs.Zip(Unrecorded.Runs, (o, u) => (o.TotalNanoseconds / Ours.CoyoteSteps) / (u.TotalNanoseconds / Unrecorded.CoyoteSteps)),
+    ];
+
     /// <summary>
     /// The headline: our cost per Coyote step over the baseline's, round by round, and the median of those. A round's two
     /// runs are adjacent in time, so a change in the machine's load between rounds cancels out of the round's ratio.

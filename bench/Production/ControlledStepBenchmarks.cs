@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Microsoft.Coyote.Runtime;
 using Sim.Runtime;
+using Sim.Runtime.Platform;
 using Sim.Runtime.Cells;
 using Sim.Runtime.Threads;
 
@@ -50,7 +51,7 @@ public class ControlledStepBenchmarks
     [BenchmarkCategory(Categories.ControlledStep)]
     public int ControlledAtomicInt_FetchAdd()
     {
-        var rt = SimRuntime.CreateControlled(nanosPerStep: 100_000, yieldFairness: 64);
+        var rt = SimRuntime.CreateControlled(new ControlledSettings(NanosPerStep: 100_000, YieldFairness: 64, MaxSteps: 10_000));
         var cell = new AtomicInt(rt, "counter");
         var v = 0;
         for (var i = 0; i < Steps; i++)

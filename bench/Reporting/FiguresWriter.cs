@@ -16,7 +16,7 @@ internal static class FiguresWriter
         var lines = new List<string> { "### Exploration throughput", string.Empty };
         lines.AddRange(run.Header());
         lines.Add($"- Setup: random strategy, seed {CoyoteSettings.Seed}, the same iterations per run on both sides, telemetry off, a silent logger; " +
-            $"{f.Rounds} rounds, ours and the baseline alternating (the order flips every round); wall time of the whole run, engine creation included; the median run of each side is reported, and the median of the rounds' cost-per-step ratios is the headline.");
+            $"{f.Rounds} rounds, ours, ours without the schedule recorder and the baseline taking turns (the order rotates every round); wall time of the whole run, engine creation included; the median run of each side is reported, and the median of the rounds' cost-per-step ratios is the headline.");
         lines.Add("- Steps are Coyote's own step statistics (`TestReport.TotalExploredFairSteps + TotalExploredUnfairSteps`), " +
             "for ours as `ExplorationResult.CoyoteSteps` reports them.");
         lines.Add($"- Sanity: {f.Sanity}.");
@@ -28,6 +28,8 @@ internal static class FiguresWriter
             var runtimePoints = w.Ours.RuntimeSteps is { } rs ? $" (Runtime points: {(double)rs / w.Iterations:0.#})" : string.Empty;
             lines.Add($"| {w.Workload.Name} | ours (Runtime, `Explorer.Explore`) | {w.Iterations} | {Fmt((double)w.Ours.CoyoteSteps / w.Iterations, "0.#")}{runtimePoints} | " +
                 $"{Fmt(w.IterationsPerSecond(w.Ours), "N0")} | {Fmt(w.Ours.StepsPerSecond, "N0")} | {Micros(w.Ours.MedianNanosPerStep)} |");
+            lines.Add($"| {w.Workload.Name} | ours without the schedule recorder | {w.Iterations} | {Fmt((double)w.Unrecorded.CoyoteSteps / w.Iterations, "0.#")} | " +
+                $"{Fmt(w.IterationsPerSecond(w.Unrecorded), "N0")} | {Fmt(w.Unrecorded.StepsPerSecond, "N0")} | {Micros(w.Unrecorded.MedianNanosPerStep)} |");
             lines.Add($"| {w.Workload.Name} | baseline (Coyote `Operation` API) | {w.Iterations} | {Fmt((double)w.Baseline.CoyoteSteps / w.Iterations, "0.#")} | " +
                 $"{Fmt(w.IterationsPerSecond(w.Baseline), "N0")} | {Fmt(w.Baseline.StepsPerSecond, "N0")} | {Micros(w.Baseline.MedianNanosPerStep)} |");
         }
@@ -41,6 +43,17 @@ internal static class FiguresWriter
             lines.Add($"| {w.Workload.Name} | **{Fmt(w.CostPerStepRatio, "0.00")}x** | {Fmt(rounds.Min(), "0.00")}x to {Fmt(rounds.Max(), "0.00")}x | " +
                 $"{Fmt(w.RatioOfMedians, "0.00")}x | " +
                 (w.MeetsTarget is { } met ? $"<= {Fmt(ExplorationBenchmark.Target, "0.00")}x | {Met(met)} |" : "none (diagnostic) | |"));
+        }
+
+        lines.Add(string.Empty);
+        lines.Add("What the schedule recorder costs (it records, at every scheduling decision, the thread that ran, the threads that could have, and what it did; it is always on):");
+        lines.Add(string.Empty);
+        lines.Add("| Workload | Cost per step, ours / ours without the recorder (median of the rounds' ratios) | Rounds' ratios (min to max) |");
+        lines.Add("|---|---:|---:|");
+        foreach (var w in f.Workloads)
+        {
+            var rounds = w.RecorderRounds;
+            lines.Add($"| {w.Workload.Name} | **{Fmt(w.RecorderRatio, "0.00")}x** | {Fmt(rounds.Min(), "0.00")}x to {Fmt(rounds.Max(), "0.00")}x |");
         }
 
         return string.Join('\n', lines);

@@ -33,6 +33,8 @@ public sealed class CliHarness : IDisposable
         {
           "iterations": 200,
           "seed": 20261125,
+          "shrinkRuns": 50,
+          "boundedSchedules": 50,
           "outputDirectory": "out",
           "stress": { "runs": 10, "hangTimeoutSeconds": 20 },
         }

@@ -2,6 +2,8 @@ using Sim.Cli.Configuration;
 using Sim.Cli.Hunting;
 using Sim.Cli.Reports;
 using Sim.Cli.Traces;
+using Sim.Runtime;
+using Sim.Runtime.Cells;
 using Sim.Runtime.Exploration;
 using Sim.Scenarios.Catalog;
 
@@ -13,6 +15,12 @@ namespace Sim.Cli.Tests;
 /// back as a trace file that replays the same failure twenty times out of twenty. CI's <c>sim hunt</c> step is a smoke
 /// run of the command; the default-budget exploration of every variant happens here, in <c>dotnet test</c>.
 /// </summary>
+/// <remarks>
+/// Determinism, end to end, is checked on the same runs: each variant is explored a second time in this process (which
+/// has explored other scenarios in between) and must give the same iterations, steps, message, shrinking, bounded
+/// search and schedule; each trace is replayed here after another scenario's exploration, and in a fresh process
+/// (<c>dotnet sim.dll replay</c>), whose output must be byte for byte the in-process replay's.
+/// </remarks>
 public sealed class CorpusHuntTests : IDisposable
 {
     private const int Replays = 20;
@@ -32,10 +40,11 @@ public sealed class CorpusHuntTests : IDisposable
 
     [Theory]
     [MemberData(nameof(AllVariants))]
-    public void EveryVariant_MeetsItsExpectationInTheHunt_AndEveryBugReplaysTwentyTimesOutOfTwenty(string scenario, string variant)
+    public void EveryVariant_MeetsItsExpectationInTheHunt_TheSameWayTwice_AndEveryBugReplaysTwentyTimesOutOfTwenty(string scenario, string variant)
     {
         var target = Catalog.Select([$"{scenario}/{variant}"]).Single();
-        var plan = new HuntPlan([target], RepositoryOptions(), _cli.OutputDirectory, Shard.Whole, ConfigFile: null);
+        var options = RepositoryOptions();
+        var plan = new HuntPlan([target], options, _cli.OutputDirectory, Shard.Whole, ConfigFile: null);
 
         var report = HuntLoop.Run(plan, new Quiet());
 
@@ -43,21 +52,52 @@ public sealed class CorpusHuntTests : IDisposable
         Assert.True(entry.Verdict == VerdictKind.Met, $"{target.Name}: {entry.Explanation}");
         Assert.True(report.Passed);
         Assert.Equal(target.Variant.Expected.ExpectsBug, entry.Trace is not null);
+
+        var again = VariantExploration.Run(target, options);
+        Assert.Equal((entry.Outcome, entry.Kind, entry.Message), (again.Outcome, again.Kind, again.Message));
+        Assert.Equal((entry.Iterations, entry.SchedulingSteps), (again.Iterations, again.SchedulingSteps));
+        Assert.Equal(Untimed(entry.Shrink), Untimed(HuntShrink.Of(again.Shrink)));
+        Assert.Equal(Untimed(entry.Bounded), again.Outcome == Outcome.Clean ? Untimed(HuntBounded.Of(again.Bounded)) : null);
         if (entry.Trace is null)
         {
             return;
         }
 
-        var trace = TraceStore.Load(Path.Combine(_cli.OutputDirectory, entry.Trace), entry.Trace);
-        var options = TraceStore.ReplayOptions(trace, entry.Trace);
+        var path = Path.Combine(_cli.OutputDirectory, entry.Trace);
+        var trace = TraceStore.Load(path, entry.Trace);
+        var schedule = TraceStore.Schedule(trace, entry.Trace);
+        Assert.Equal(schedule.Entries, again.Schedule!.Entries);
+        Assert.Equal(trace.Steps, TraceFileStep.Of(again));
+
+        // Replays, after another scenario's exploration in this process.
+        Assert.True(Explorer.Explore(LostUpdate, options with { Strategy = Strategy.Random }).FoundBug);
+        var replayOptions = TraceStore.ReplayOptions(trace, entry.Trace);
         for (var i = 0; i < Replays; i++)
         {
-            var again = Explorer.Replay(target.Scenario.Program(target.Variant), trace.CoyoteTraceText(), options);
-            Assert.Equal(Outcome.BugFound, again.Outcome);
-            Assert.Equal(trace.Finding.Kind, again.Kind);
-            Assert.Equal(trace.Finding.Message, again.Message);
-            Assert.Equal(trace.Steps.Count, again.Steps.Count);
+            var replay = Explorer.Replay(target.Scenario.Program(target.Variant), schedule, replayOptions, trace.Finding.Kind == FindingKind.Livelock);
+            Assert.Equal(Outcome.BugFound, replay.Outcome);
+            Assert.Equal(trace.Finding.Kind, replay.Kind);
+            Assert.Equal(trace.Finding.Message, replay.Message);
+            Assert.Equal(trace.Steps, TraceFileStep.Of(replay));
         }
+
+        var here = _cli.Run("replay", path);
+        Assert.True(here.ExitCode == 0, here.Out + here.Error);
+        var fresh = FreshProcess.Run(_cli.Directory, "replay", path);
+        Assert.Equal((0, here.Out, here.Error), (fresh.ExitCode, fresh.Out, fresh.Error));
+    }
+
+    private static HuntShrink? Untimed(HuntShrink? s) => s is null ? null : s with { ElapsedSeconds = 0 };
+
+    private static HuntBounded? Untimed(HuntBounded? b) => b is null ? null : b with { ElapsedSeconds = 0 };
+
+    /// <summary>Another program to explore between a variant's exploration and its replays.</summary>
+    private static void LostUpdate(SimRuntime rt)
+    {
+        var x = new PlainCell<int>(rt, "x");
+        var threads = Enumerable.Range(0, 2).Select(i => rt.StartThread($"t{i}", () => x.Write(x.Read() + 1))).ToList();
+        threads.ForEach(t => t.Join());
+        rt.Check(x.Peek() == 2, "lost update");
     }
 
     /// <summary>The exploration options <c>sim hunt</c> runs with from the repository's root: its Coyote.config, no variables, no flags.</summary>

@@ -17,19 +17,48 @@ public sealed class ExploreCommandTests : IDisposable
         Assert.Contains("Thread by thread:", result.Out, StringComparison.Ordinal);
         var trace = Directory.GetFiles(Path.Combine(_cli.OutputDirectory, "traces"), "*.json").Single();
         Assert.Equal("pymutex-wakeup.unlock-ignores-parked.portfolio-20261125.json", Path.GetFileName(trace));
-        Assert.Contains($"Trace saved: {Path.Combine("out", "traces", Path.GetFileName(trace))}", result.Out, StringComparison.Ordinal);
+        var shown = Path.Combine("out", "traces", Path.GetFileName(trace));
+        Assert.Contains($"Trace saved: {shown}", result.Out, StringComparison.Ordinal);
+        Assert.Contains($"Replay it:   dotnet run --project {Path.Combine(CliHarness.RepositoryRoot(), "Cli")} -- replay {shown}", result.Out, StringComparison.Ordinal);
+        Assert.Matches(@"Shrunk:   [0-9]+ steps, [0-9]+ preemptions -> [0-9]+ steps, [0-9]+ preemptions? \(50 candidate schedules", result.Out);
 
         using var json = JsonDocument.Parse(File.ReadAllText(trace));
         var root = json.RootElement;
-        Assert.Equal("sim-trace/1", root.GetProperty("format").GetString());
+        Assert.Equal("sim-trace/2", root.GetProperty("format").GetString());
         Assert.Equal("pymutex-wakeup", root.GetProperty("scenario").GetString());
         Assert.Equal("unlock-ignores-parked", root.GetProperty("variant").GetString());
+        Assert.StartsWith("LockDesign {", root.GetProperty("design").GetString(), StringComparison.Ordinal);
         Assert.Equal("deadlock", root.GetProperty("finding").GetProperty("kind").GetString());
         Assert.StartsWith("Deadlock", root.GetProperty("finding").GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Equal(20261125u, root.GetProperty("options").GetProperty("seed").GetUInt32());
-        Assert.NotEqual(JsonValueKind.Null, root.GetProperty("coyoteTrace").ValueKind);
+        Assert.Equal(20261125u, root.GetProperty("settings").GetProperty("seed").GetUInt32());
+        var schedule = root.GetProperty("schedule");
+        Assert.Equal(schedule.GetProperty("steps").GetInt32(), schedule.GetProperty("entries").GetArrayLength());
+        Assert.True(schedule.GetProperty("preemptions").GetInt32() < root.GetProperty("shrink").GetProperty("preemptionsBefore").GetInt32());
+        Assert.StartsWith("sha256:", schedule.GetProperty("digest").GetString(), StringComparison.Ordinal);
+        Assert.Matches("^T1 of T1,T2,T3,T4: ", schedule.GetProperty("entries")[0].GetString());
+        Assert.True(root.GetProperty("shrink").GetProperty("preemptionsBefore").GetInt32() >= 1);
         Assert.NotEmpty(root.GetProperty("steps").EnumerateArray());
         Assert.Empty(Directory.GetFiles(Path.Combine(_cli.OutputDirectory, "traces"), "*.tmp"));
+    }
+
+    [Fact]
+    public void Explore_WithShrinkingOff_KeepsTheScheduleFound()
+    {
+        var result = _cli.Run("explore", "pymutex-wakeup", "--variant", "unlock-ignores-parked", "--shrink-runs", "0");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("Shrunk:", result.Out, StringComparison.Ordinal);
+        Assert.Matches(@"Schedule: [0-9]+ steps, [0-9]+ preemptions", result.Out);
+    }
+
+    [Fact]
+    public void Explore_TheBoundedStrategy_FindsTheBugWithTheFewestPreemptions()
+    {
+        var result = _cli.Run("explore", "seqlock-torn-read", "--variant", "reader-skips-end-read", "--strategy", "preemption-bounded", "--iterations", "5000");
+
+        Assert.True(result.ExitCode == 1, result.Out + result.Error);
+        Assert.Contains("Strategy: preemption-bounded(10), seed 20261125", result.Out, StringComparison.Ordinal);
+        Assert.Contains("Schedule: ", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -41,6 +70,7 @@ public sealed class ExploreCommandTests : IDisposable
         Assert.Contains("CLEAN: no bug in 20 iterations", result.Out, StringComparison.Ordinal);
         Assert.Contains("Iterations: 20", result.Out, StringComparison.Ordinal);
         Assert.Contains("Iterations/s:", result.Out, StringComparison.Ordinal);
+        Assert.Matches(@"Bounded:  every schedule (without preemptions|with at most [0-9]+ preemptions?) is clean \([0-9,]+ schedules\) \(50 schedules run in ", result.Out);
         Assert.False(Directory.Exists(Path.Combine(_cli.OutputDirectory, "traces")));
     }
 

@@ -36,8 +36,9 @@ public sealed class FindingsTests : IDisposable
         var trace = TraceStore.Load(path, "trace");
         Assert.Equal(result.Message, trace.Finding.Message);
         Assert.Equal(result.Steps.Count, trace.Steps.Count);
-        var replayed = Explorer.Replay(target.Scenario.Program(target.Variant), trace.CoyoteTraceText(), TraceStore.ReplayOptions(trace, "trace"));
+        var replayed = Explorer.Replay(target.Scenario.Program(target.Variant), TraceStore.Schedule(trace, "trace"), TraceStore.ReplayOptions(trace, "trace"));
         Assert.Equal(result.Message, replayed.Message);
+        Assert.Equal(result.Steps, replayed.Steps);
     }
 
     [Fact]

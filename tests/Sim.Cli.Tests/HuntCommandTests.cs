@@ -59,7 +59,7 @@ public sealed class HuntCommandTests : IDisposable
     [Fact]
     public void Hunt_ExpectedBugNotFound_ExitsOneWithAFailureElement()
     {
-        var result = _cli.Run("hunt", "--scenario", "pymutex-wakeup/unlock-ignores-parked", "--iterations", "1", "--strategy", "random", "--output", "report");
+        var result = _cli.Run("hunt", "--scenario", "pymutex-wakeup/unlock-ignores-parked", "--iterations", "1", "--strategy", "random", "--bounded-schedules", "0", "--output", "report");
 
         Assert.True(result.ExitCode == 1, result.Out + result.Error);
         Assert.Contains("NOT MET", result.Out, StringComparison.Ordinal);
@@ -70,6 +70,46 @@ public sealed class HuntCommandTests : IDisposable
         Assert.Equal("notMet", json.RootElement.GetProperty("results")[0].GetProperty("verdict").GetString());
         var failure = XDocument.Load(Path.Combine(output, "hunt.junit.xml")).Descendants("failure").Single();
         Assert.Contains("no bug in 1 iterations; expected one containing \"Deadlock\"", failure.Attribute("message")!.Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Hunt_TheBoundedSearchAfterACleanExploration_FindsTheBugItMissed_AndReportsEachFixedVariantsCoverage()
+    {
+        var result = _cli.Run("hunt", "--scenario", "pymutex-wakeup", "--iterations", "1", "--strategy", "random", "--bounded-schedules", "300", "--output", "report");
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_cli.PathOf("report"), "hunt.json")));
+        var results = json.RootElement.GetProperty("results");
+        var fixedVariant = results.EnumerateArray().Single(r => r.GetProperty("variant").GetString() == "cpython-3.13");
+        var broken = results.EnumerateArray().Single(r => r.GetProperty("variant").GetString() == "unlock-ignores-parked");
+        Assert.Equal("clean", fixedVariant.GetProperty("outcome").GetString());
+        var bounded = fixedVariant.GetProperty("bounded");
+        Assert.True(bounded.GetProperty("cleanBound").GetInt32() >= 0);
+        Assert.True(bounded.GetProperty("schedules").GetInt64() > 0);
+        Assert.Equal(300, bounded.GetProperty("runs").GetInt64());
+        Assert.Equal("bugFound", broken.GetProperty("outcome").GetString());
+        Assert.StartsWith("random, seed 20261125, then preemption-bounded", broken.GetProperty("strategy").GetString(), StringComparison.Ordinal);
+        Assert.True(broken.GetProperty("shrink").GetProperty("stepsAfter").GetInt32() > 0);
+        Assert.Matches(@"cpython-3.13 .* (<= [0-9]+ preemptions?|0 preemptions): [0-9,]+ ", result.Out);
+        var junit = XDocument.Load(Path.Combine(_cli.PathOf("report"), "hunt.junit.xml"));
+        Assert.Contains(junit.Descendants("system-out"), e => e.Value.Contains(" preemption", StringComparison.Ordinal) && e.Value.Contains("schedules: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Hunt_AFailureLine_PrintsTheCommandThatReplaysItsTrace()
+    {
+        // A step bound of 10 turns the expected deadlock into a livelock: another bug than the expected one.
+        var result = _cli.Run("hunt", "--scenario", "pymutex-wakeup/unlock-ignores-parked", "--max-steps", "10", "--output", "report");
+
+        Assert.True(result.ExitCode == 1, result.Out + result.Error);
+        var trace = Path.Combine("report", "traces", "pymutex-wakeup.unlock-ignores-parked.portfolio-20261125.json");
+        Assert.Contains(
+            $"NOT MET: pymutex-wakeup/unlock-ignores-parked: found another bug than the expected one",
+            result.Out, StringComparison.Ordinal);
+        Assert.Contains($"(replay: dotnet run --project {Path.Combine(CliHarness.RepositoryRoot(), "Cli")} -- replay {trace})", result.Out, StringComparison.Ordinal);
+        var replay = _cli.Run("replay", _cli.PathOf(trace));
+        Assert.True(replay.ExitCode == 0, replay.Out + replay.Error);
+        Assert.Contains("REPRODUCED: livelock", replay.Out, StringComparison.Ordinal);
     }
 
     [Fact]

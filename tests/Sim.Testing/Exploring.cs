@@ -10,22 +10,30 @@ namespace Sim.Testing;
 /// </summary>
 public static class Exploring
 {
-    /// <summary>The default budget for unit tests: portfolio, a fixed seed, 1,000 iterations.</summary>
-    public static ExplorationOptions Options { get; } = new() { Iterations = 1000, Seed = 20261125 };
+    /// <summary>
+    /// The default budget for unit tests: portfolio, a fixed seed, 1,000 iterations; no shrinking and no
+    /// preemption-bounded search after a clean run (the tests of those turn them on).
+    /// </summary>
+    public static ExplorationOptions Options { get; } = new() { Iterations = 1000, Seed = 20261125, ShrinkRuns = 0, BoundedSchedules = 0 };
 
-    /// <summary>Explores <paramref name="program"/>; asserts a bug whose message contains <paramref name="fragment"/>, then replays it <paramref name="replays"/> times and asserts the same message each time.</summary>
+    /// <summary>
+    /// Explores <paramref name="program"/>; asserts a bug whose message contains <paramref name="fragment"/>, then replays
+    /// its schedule record <paramref name="replays"/> times and asserts the same finding and the same steps each time.
+    /// </summary>
     public static ExplorationResult FindsBug(Action<SimRuntime> program, string fragment, ExplorationOptions? options = null, int replays = 3)
     {
         var o = options ?? Options;
         var result = Explorer.Explore(program, o);
         Assert.True(result.Outcome == Outcome.BugFound, $"expected a bug containing \"{fragment}\", got {result.Outcome}: {result.Message}");
         Assert.Contains(fragment, result.Message!, StringComparison.Ordinal);
-        Assert.NotNull(result.CoyoteTrace);
+        Assert.NotNull(result.Schedule);
         for (var i = 0; i < replays; i++)
         {
-            var again = Explorer.Replay(program, result.CoyoteTrace!, o);
-            Assert.Equal(Outcome.BugFound, again.Outcome);
+            var again = Explorer.Replay(program, result.Schedule!, o, result.Kind == FindingKind.Livelock);
+            Assert.True(again.Outcome == Outcome.BugFound, $"replay {i + 1}: {again.Outcome}: {again.Message}");
+            Assert.Equal(result.Kind, again.Kind);
             Assert.Equal(result.Message, again.Message);
+            Assert.Equal(result.Steps, again.Steps);
         }
 
         return result;

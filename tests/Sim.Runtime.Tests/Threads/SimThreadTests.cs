@@ -151,6 +151,41 @@ public class ThreadCreationTests
         }, "which was never started");
 
     [Fact]
+    public void Fork_OnRealThreads_AVanishedThreadThatFailsAfterTheFork_IsStoppedNotReported()
+    {
+        var result = Sim.Runtime.Stress.StressRunner.Run(rt =>
+        {
+            using var forked = new ManualResetEventSlim();
+            using var done = new ManualResetEventSlim();
+            var started = new AtomicInt(rt, "started");
+            rt.StartThread("late", () =>
+            {
+                try
+                {
+                    started.Store(1);
+                    forked.Wait(); // a real-thread wait, no Runtime point: the thread is running when the fork happens
+                    rt.Fail("a thread that vanished in the fork checked the child's state");
+                }
+                finally
+                {
+                    done.Set();
+                }
+            });
+            while (started.Load() == 0)
+            {
+                rt.Yield("waiting for the thread to run");
+            }
+
+            rt.Fork();
+            forked.Set();
+            done.Wait(); // the child outlives the vanished thread's check
+        }, new Sim.Runtime.Stress.StressOptions { Runs = 20, HangTimeout = TimeSpan.FromSeconds(5), MaxHangs = 1 });
+
+        Assert.False(result.FoundBug, string.Join("; ", result.Messages.Keys));
+        Assert.Equal(20, result.Runs);
+    }
+
+    [Fact]
     public void Fork_OnRealThreads_StopsAVanishedThreadAtItsNextPark()
     {
         var result = Sim.Runtime.Stress.StressRunner.Run(rt =>
