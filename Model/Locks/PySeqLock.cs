@@ -61,6 +61,18 @@ public sealed class PySeqLock
         Sequence.Store(newSeq);
     }
 
+    /// <summary>
+    /// <c>_PySeqLock_AbandonWrite</c>: gives up a write that changed nothing by restoring the sequence it had before
+    /// <see cref="LockWrite"/>, so that readers that began before it need not retry.
+    /// </summary>
+    public void AbandonWrite()
+    {
+        using var _ = _rt.Enter($"_PySeqLock_AbandonWrite({Name})");
+        var newSeq = Sequence.Load(MemoryOrder.Relaxed) - 1;
+        _rt.Check(!IsUpdating(newSeq), $"{Name}: abandoned a write that was not in progress");
+        Sequence.Store(newSeq);
+    }
+
     /// <summary><c>_PySeqLock_BeginRead</c>: returns an even sequence, spinning while a write is in progress.</summary>
     public int BeginRead()
     {

@@ -9,6 +9,9 @@ public static class PyGcBits
     /// <summary><c>_PyGC_BITS_TRACKED</c>.</summary>
     public const int Tracked = 1;
 
+    /// <summary><c>_PyGC_BITS_FINALIZED</c>: <c>tp_finalize</c> has run; <c>PyObject_CallFinalizer</c> does not run it again.</summary>
+    public const int Finalized = 2;
+
     /// <summary>
     /// <c>_PyGC_BITS_SHARED</c>: a non-owner thread has read the object (a list or dict), so its owner frees replaced
     /// storage through QSBR and non-owners may read it without its lock.

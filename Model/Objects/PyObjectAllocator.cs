@@ -10,7 +10,7 @@ namespace Sim.Model.Objects;
 /// (<c>Objects/object.c</c>, <c>Objects/obmalloc.c</c>, 3.13) on the calling thread's object or GC heap, and
 /// <c>_Py_Dealloc</c>, which checks that the true count is zero, runs the type's deallocator and frees the memory.
 /// </summary>
-public sealed class PyObjectAllocator
+public sealed partial class PyObjectAllocator
 {
     private readonly PyInterpreterState _interp;
     private readonly SimRuntime _rt;
@@ -89,6 +89,11 @@ public sealed class PyObjectAllocator
         }
 
         _rt.Note($"{_rt.CurrentThread} deallocates {op}");
+        if (op.Type.Finalize is not null && CallFinalizerFromDealloc(op))
+        {
+            return; // tp_finalize resurrected it
+        }
+
         op.Type.Dealloc?.Invoke(op);
         Free(op);
     }

@@ -9,7 +9,8 @@ namespace Sim.Model.Objects;
 /// <param name="basicSize"><c>tp_basicsize</c> in bytes, header included (32 bytes in the free-threaded build).</param>
 /// <param name="isGc"><c>Py_TPFLAGS_HAVE_GC</c>: allocated from the GC heap.</param>
 /// <param name="dealloc">What <c>tp_dealloc</c> does before freeing the memory, or null.</param>
-public sealed class PyTypeObject(string name, int basicSize, bool isGc = false, Action<PyObjectPtr>? dealloc = null)
+/// <param name="finalize"><c>tp_finalize</c> (a class's <c>__del__</c>), which <c>tp_dealloc</c> calls first and which may resurrect the object, or null.</param>
+public sealed class PyTypeObject(string name, int basicSize, bool isGc = false, Action<PyObjectPtr>? dealloc = null, Action<PyObjectPtr>? finalize = null)
 {
     /// <summary>The size of the free-threaded <c>PyObject</c> header: <c>ob_tid</c>, the flags/mutex/gc-bits/local word, <c>ob_ref_shared</c>, <c>ob_type</c>.</summary>
     public const int HeaderSize = 32;
@@ -25,6 +26,9 @@ public sealed class PyTypeObject(string name, int basicSize, bool isGc = false, 
 
     /// <summary>The type-specific part of <c>tp_dealloc</c>, run before <c>PyObject_Free</c>.</summary>
     public Action<PyObjectPtr>? Dealloc { get; } = dealloc;
+
+    /// <summary><c>tp_finalize</c>, run by <c>PyObject_CallFinalizerFromDealloc</c> with the object temporarily resurrected.</summary>
+    public Action<PyObjectPtr>? Finalize { get; } = finalize;
 
     /// <inheritdoc/>
     public override string ToString() => Name;

@@ -2,9 +2,9 @@ using Sim.Model.Ceval;
 using Sim.Model.Collections;
 using Sim.Model.CriticalSections;
 using Sim.Model.Interpreter;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Scenarios.Catalog;
-using Sim.Scenarios.Memory;
 
 namespace Sim.Scenarios.CriticalSections;
 

@@ -1,9 +1,9 @@
 using Sim.Model.CriticalSections;
 using Sim.Model.Interpreter;
 using Sim.Model.Locks;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Scenarios.Catalog;
-using Sim.Scenarios.Memory;
 
 namespace Sim.Scenarios.CriticalSections;
 

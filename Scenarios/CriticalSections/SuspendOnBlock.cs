@@ -5,7 +5,6 @@ using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Runtime.Cells;
 using Sim.Scenarios.Catalog;
-using Sim.Scenarios.Memory;
 
 namespace Sim.Scenarios.CriticalSections;
 

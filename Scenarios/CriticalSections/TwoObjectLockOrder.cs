@@ -1,10 +1,10 @@
 using Sim.Model.CriticalSections;
 using Sim.Model.Interpreter;
 using Sim.Model.Locks;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Runtime.Cells;
 using Sim.Scenarios.Catalog;
-using Sim.Scenarios.Memory;
 
 namespace Sim.Scenarios.CriticalSections;
 

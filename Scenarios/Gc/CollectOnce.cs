@@ -1,8 +1,8 @@
 using Sim.Model.Gc;
 using Sim.Model.Interpreter;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Scenarios.Catalog;
-using Sim.Scenarios.Memory;
 
 namespace Sim.Scenarios.Gc;
 

@@ -1,8 +1,8 @@
 using Sim.Model.Ceval;
 using Sim.Model.Interpreter;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Scenarios.Catalog;
-using Sim.Scenarios.Memory;
 
 namespace Sim.Scenarios.Gil;
 

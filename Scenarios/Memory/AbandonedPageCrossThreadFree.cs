@@ -2,6 +2,7 @@ using Sim.Model.Interpreter;
 using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
 using Sim.Model.Qsbr;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Scenarios.Catalog;
 
@@ -68,7 +69,7 @@ public sealed class AbandonedPageCrossThreadFree : Scenario<ModelConfig>
     {
         var interp = new PyInterpreterState(runtime, design);
         var refs = interp.Refcount;
-        var lists = new PyList(interp);
+        var lists = new PyListObject(interp);
         var intType = new PyTypeObject("int", 32);
         var floatType = new PyTypeObject("float", 48);
         var list = lists.New("L", interp.Objects.New(intType, "item0"));

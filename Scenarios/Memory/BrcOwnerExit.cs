@@ -1,5 +1,6 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Objects;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Runtime.Threads;
 using Sim.Scenarios.Catalog;

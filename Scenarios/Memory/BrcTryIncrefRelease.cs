@@ -1,5 +1,6 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Objects;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Runtime.Threads;
 using Sim.Scenarios.Catalog;
@@ -53,7 +54,7 @@ public sealed class BrcTryIncrefRelease : Scenario<TryIncrefReleaseDesign>
         ArgumentNullException.ThrowIfNull(design);
         var interp = new PyInterpreterState(runtime, ModelConfig.Cpython313 with { Refcount = design.Refcount });
         var refs = interp.Refcount;
-        var lists = new PyList(interp);
+        var lists = new PyListObject(interp);
         var intType = new PyTypeObject("int", PyTypeObject.HeaderSize);
         SimThread? reader = null;
 
@@ -94,7 +95,7 @@ public sealed class BrcTryIncrefRelease : Scenario<TryIncrefReleaseDesign>
     /// <summary>
     /// <c>PyList_GetItem</c> then <c>Py_INCREF</c>: the borrowed pointer is held, unprotected, until the increment.
     /// </summary>
-    private static PyObjectPtr? BorrowedThenIncref(PyInterpreterState interp, PyList lists, PyObjectPtr list)
+    private static PyObjectPtr? BorrowedThenIncref(PyInterpreterState interp, PyListObject lists, PyObjectPtr list)
     {
         var item = lists.GetItemBorrowed(list, 0);
         if (item is null)

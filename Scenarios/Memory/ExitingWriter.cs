@@ -1,5 +1,6 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Objects;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Runtime.Threads;
 
@@ -12,7 +13,7 @@ namespace Sim.Scenarios.Memory;
 /// </summary>
 internal static class ExitingWriter
 {
-    public static SimThread Start(SimRuntime runtime, PyInterpreterState interp, PyList lists, PyObjectPtr list)
+    public static SimThread Start(SimRuntime runtime, PyInterpreterState interp, PyListObject lists, PyObjectPtr list)
     {
         var intType = new PyTypeObject("int", 32);
         var tupleType = new PyTypeObject("tuple", 48, isGc: true);

@@ -1,6 +1,7 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Objects;
 using Sim.Model.Qsbr;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Scenarios.Catalog;
 
@@ -59,7 +60,7 @@ public sealed class ListArrayDelayedFree : Scenario<ListArrayDesign>
         ArgumentNullException.ThrowIfNull(design);
         var interp = new PyInterpreterState(runtime, design.Config);
         var refs = interp.Refcount;
-        var lists = new PyList(interp);
+        var lists = new PyListObject(interp);
         var intType = new PyTypeObject("int", 32);
         var list = lists.New("L", interp.Objects.New(intType, "item0"));
 

@@ -2,6 +2,7 @@ using Sim.Model.Interpreter;
 using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
 using Sim.Model.Qsbr;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Scenarios.Catalog;
 
@@ -59,7 +60,7 @@ public sealed class ListItemLockFreeRead : Scenario<ModelConfig>
     {
         var interp = new PyInterpreterState(runtime, design);
         var refs = interp.Refcount;
-        var lists = new PyList(interp);
+        var lists = new PyListObject(interp);
         var intType = new PyTypeObject("int", 32);
         var floatType = new PyTypeObject("float", 48);
         var bytesType = new PyTypeObject("bytes", 64);
@@ -86,7 +87,7 @@ public sealed class ListItemLockFreeRead : Scenario<ModelConfig>
     internal const int Reads = 6;
 
     /// <summary>Reads <c>L[0]</c> with <c>PyList_GetItemRef</c>, using and dropping each item, with a periodic check after each.</summary>
-    internal static void ReadItems(PyInterpreterState interp, PyList lists, PyObjectPtr list, PyThreadState tstate, int reads)
+    internal static void ReadItems(PyInterpreterState interp, PyListObject lists, PyObjectPtr list, PyThreadState tstate, int reads)
     {
         for (var k = 0; k < reads; k++)
         {

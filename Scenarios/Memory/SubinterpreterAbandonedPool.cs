@@ -2,6 +2,7 @@ using Sim.Model.Interpreter;
 using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
 using Sim.Model.Qsbr;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Runtime.Cells;
 using Sim.Scenarios.Catalog;

@@ -2,6 +2,7 @@ using Sim.Model.Interpreter;
 using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
 using Sim.Model.Qsbr;
+using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Scenarios.Catalog;
 
@@ -53,7 +54,7 @@ public sealed class ThreadExitPagesWaiting : Scenario<ModelConfig>
     {
         var interp = new PyInterpreterState(runtime, design);
         var refs = interp.Refcount;
-        var lists = new PyList(interp);
+        var lists = new PyListObject(interp);
         var list = lists.New("L", interp.Objects.New(new PyTypeObject("int", 32), "item0"));
 
         var writer = ExitingWriter.Start(runtime, interp, lists, list);

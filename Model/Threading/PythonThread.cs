@@ -2,7 +2,7 @@ using Sim.Model.Interpreter;
 using Sim.Runtime;
 using Sim.Runtime.Threads;
 
-namespace Sim.Scenarios.Memory;
+namespace Sim.Model.Threading;
 
 /// <summary>
 /// A Python thread as the memory scenarios need it: <c>thread_run</c> (<c>Modules/_threadmodule.c</c>, 3.13) reduced to
