@@ -44,7 +44,7 @@ public sealed class ResurrectionHeaderFields : Scenario<ModelConfig>
             Expectation.Clean, ModelConfig.Cpython313),
         new("reinit-header",
             "Before gh-113750: _Py_NewReferenceNoTotal re-initialises the resurrected object's header, zeroing ob_mutex while the reader holds O's critical section.",
-            Expectation.BugAnyOf("two threads in O's critical section", "that is not locked", "leak: O"),
+            Expectation.BugAnyOf("two threads in O's critical section", "that is not locked", "leak: O", "use after free"),
             ModelConfig.Cpython313 with { Resurrection = ResurrectionDesign.ReinitializeHeader }),
     ];
 

@@ -35,7 +35,7 @@ public sealed partial class ArchitectureTests
         var project = Directory.GetFiles(directory, "*.csproj").Single();
         var rootNamespace = RootNamespace().Match(File.ReadAllText(project)) is { Success: true } m ? m.Groups[1].Value : Path.GetFileNameWithoutExtension(project);
         var wrong = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(directory, "*.cs", SearchOption.AllDirectories).Where(f => !IsBuildOutput(f)))
+        foreach (var file in Directory.EnumerateFiles(directory, "*.cs", SearchOption.AllDirectories).Where(f => !IsBuildOutput(f) && OwningProject(f) == project))
         {
             var relative = Path.GetRelativePath(directory, Path.GetDirectoryName(file)!);
             var expected = relative == "." ? rootNamespace : $"{rootNamespace}.{relative.Replace(Path.DirectorySeparatorChar, '.')}";
@@ -103,6 +103,18 @@ public sealed partial class ArchitectureTests
         }
 
         return n;
+    }
+
+    /// <summary>The project nearest above a source file: a nested project (the template's) owns its own files.</summary>
+    private static string OwningProject(string file)
+    {
+        for (var directory = Path.GetDirectoryName(file)!; ; directory = Path.GetDirectoryName(directory)!)
+        {
+            if (Directory.GetFiles(directory, "*.csproj") is [var project])
+            {
+                return project;
+            }
+        }
     }
 
     private static bool IsBuildOutput(string path) =>

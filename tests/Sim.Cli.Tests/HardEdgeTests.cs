@@ -168,7 +168,7 @@ public sealed class HardEdgeTests : IDisposable
 
     [Theory]
     [InlineData(80)]
-    [InlineData(160)]
+    [InlineData(200)]
     public void Hunt_Summary_FitsTheWidth_AndNeverBreaksAName(int width)
     {
         using var output = new StringWriter();

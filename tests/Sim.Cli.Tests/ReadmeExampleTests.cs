@@ -12,10 +12,10 @@ namespace Sim.Cli.Tests;
 public sealed class ReadmeExampleTests
 {
     [Fact]
-    public void LibraryExample_FindsTheLostUpdate_ReplaysIt_AndStressRuns()
+    public void LibraryExample_FindsTheRace_ReplaysIt_AndStressRuns()
     {
         // README example: begin
-        // Two threads increment a plain field without a lock: a lost update.
+        // Two threads increment a plain field without a lock: a data race (the race detector reports it first).
         static void Program(SimRuntime rt)
         {
             var count = new PlainCell<int>(rt, "count");
@@ -28,15 +28,16 @@ public sealed class ReadmeExampleTests
 
         var options = new ExplorationOptions { Iterations = 1000, Seed = 42 };
         ExplorationResult found = Explorer.Explore(Program, options);
-        // found.Outcome == Outcome.BugFound; found.Message, found.Steps (who did what), found.Schedule (the record)
+        // found.Outcome == Outcome.BugFound, found.Kind == FindingKind.DataRace; found.Message, found.Steps, found.Schedule
         ExplorationResult again = Explorer.Replay(Program, found.Schedule!, options);
         // again.Message == found.Message: the same failure, step by step
         StressResult stress = StressRunner.Run(Program, new StressOptions { Runs = 200, Seed = 1 });
-        // stress.Runs, stress.Failures, stress.Findings: the same program on real threads
+        // stress.Runs, stress.Failures, stress.Findings: on real threads (no detector), the lost update itself
         // README example: end
 
         Assert.Equal(Outcome.BugFound, found.Outcome);
-        Assert.StartsWith("lost update", found.Message, StringComparison.Ordinal);
+        Assert.Equal(FindingKind.DataRace, found.Kind);
+        Assert.StartsWith("data race on count", found.Message, StringComparison.Ordinal);
         Assert.Equal(found.Message, again.Message);
         Assert.Equal(200, stress.Runs);
     }
