@@ -194,7 +194,11 @@ public class CriticalSectionTests
         var inA = new PlainCell<int>(rt, "a.count");
         var inB = new PlainCell<int>(rt, "b.count");
 
-        void Work(PyThreadState t, PyMutex first, PyMutex second)
+        // After a call that may block, only the top-most section is held again (_PyCriticalSection_Resume re-locks the
+        // top section; the outer one is re-locked when the inner one ends), so the inner body touches only the inner
+        // object's data, and the outer object's data waits for the inner section's end. (An earlier version of this test
+        // touched both inside the inner section; the race detector reported it, rightly.)
+        void Work(PyThreadState t, PyMutex first, PlainCell<int> firstCount, PyMutex second, PlainCell<int> secondCount)
         {
             for (var r = 0; r < rounds; r++)
             {
@@ -204,9 +208,10 @@ public class CriticalSectionTests
                     {
                         pause.Lock(); // may block: suspends both sections
                         pause.Unlock();
-                        inA.Write(inA.Read() + 1);
-                        inB.Write(inB.Read() + 1);
+                        secondCount.Write(secondCount.Read() + 1);
                     }
+
+                    firstCount.Write(firstCount.Read() + 1);
                 }
 
                 using (CriticalSection.Begin2Mutex(t, second, first))
@@ -217,8 +222,8 @@ public class CriticalSectionTests
             }
         }
 
-        var ab = MemoryKit.Start(rt, interp, "ab", t => Work(t, a, b));
-        var ba = MemoryKit.Start(rt, interp, "ba", t => Work(t, b, a));
+        var ab = MemoryKit.Start(rt, interp, "ab", t => Work(t, a, inA, b, inB));
+        var ba = MemoryKit.Start(rt, interp, "ba", t => Work(t, b, inB, a, inA));
         MemoryKit.Join(interp, ab, ba);
         rt.Check(inA.Peek() == 4 * rounds && inB.Peek() == 4 * rounds, $"lost updates under critical sections: a={inA.Peek()}, b={inB.Peek()}, expected {4 * rounds}");
     }
