@@ -26,63 +26,65 @@ public sealed partial class PyDictObject
             EnsureSharedOnRead(mp);
         }
 
+        var ix = TryLookupLockFree(mp, key, hash, out value);
+        return ix == PyDictKeysObject.DkixKeyChanged ? ReadFailed(mp, key, hash, out value) : ix;
+    }
+
+    /// <summary>
+    /// The lock-free part of <c>_Py_dict_lookup_threadsafe</c>, up to <c>goto read_failed</c>, which it reports as
+    /// <c>DKIX_KEY_CHANGED</c>: the reader holds the keys (and values) only while it reads them, not in <c>read_failed</c>,
+    /// which reloads <c>ma_keys</c> under the lock (and may block, going QSBR-offline).
+    /// </summary>
+    private long TryLookupLockFree(PyObjectPtr mp, PyObjectPtr key, long hash, out PyObjectPtr? value)
+    {
+        value = null;
         var dkPtr = LoadKeys(mp, MemoryOrder.SeqCst);
-        using (Checker.Hold(dkPtr, $"a lock-free lookup in {mp.Name}'s keys"))
+        using var hold = Checker.Hold(dkPtr, $"a lock-free lookup in {mp.Name}'s keys");
+        var dk = PyDictKeysObject.Open(dkPtr, Checker);
+        var kind = dk.Kind();
+        var ix = DoLookup(dk, key, hash, threadsafe: true);
+        if (ix < 0)
         {
-            var dk = PyDictKeysObject.Open(dkPtr, Checker);
-            var kind = dk.Kind();
-            var ix = DoLookup(dk, key, hash, threadsafe: true);
-            if (ix == PyDictKeysObject.DkixKeyChanged)
-            {
-                return ReadFailed(mp, key, hash, out value);
-            }
-
-            if (ix < 0)
-            {
-                value = null;
-                return ix;
-            }
-
-            if (kind == DictKeysKind.Split)
-            {
-                if (LoadValues(mp, MemoryOrder.SeqCst) is not { } valuesPtr)
-                {
-                    return ReadFailed(mp, key, hash, out value);
-                }
-
-                using (Checker.Hold(valuesPtr, $"a lock-free lookup in {mp.Name}'s values"))
-                {
-                    var values = new PyDictValues(valuesPtr, Checker);
-                    if (ix >= values.LoadCapacity() || _interp.Refcount.TryXGetRef(values.Value(ix)) is not { } v)
-                    {
-                        return ReadFailed(mp, key, hash, out value);
-                    }
-
-                    if (Design.RecheckAfterTryIncref && !valuesPtr.SameAddress(LoadValues(mp, MemoryOrder.SeqCst)))
-                    {
-                        _interp.Refcount.DecRef(v);
-                        return ReadFailed(mp, key, hash, out value);
-                    }
-
-                    value = v;
-                    return ix;
-                }
-            }
-
-            if (_interp.Refcount.TryXGetRef(dk.Value(ix)) is not { } found)
-            {
-                return ReadFailed(mp, key, hash, out value);
-            }
-
-            if (Design.RecheckAfterTryIncref && !dkPtr.SameAddress(LoadKeys(mp, MemoryOrder.SeqCst)))
-            {
-                _interp.Refcount.DecRef(found);
-                return ReadFailed(mp, key, hash, out value);
-            }
-
-            value = found;
             return ix;
         }
+
+        if (kind == DictKeysKind.Split)
+        {
+            if (LoadValues(mp, MemoryOrder.SeqCst) is not { } valuesPtr)
+            {
+                return PyDictKeysObject.DkixKeyChanged;
+            }
+
+            using var valuesHold = Checker.Hold(valuesPtr, $"a lock-free lookup in {mp.Name}'s values");
+            var values = new PyDictValues(valuesPtr, Checker);
+            if (ix >= values.LoadCapacity() || _interp.Refcount.TryXGetRef(values.Value(ix)) is not { } v)
+            {
+                return PyDictKeysObject.DkixKeyChanged;
+            }
+
+            if (Design.RecheckAfterTryIncref && !valuesPtr.SameAddress(LoadValues(mp, MemoryOrder.SeqCst)))
+            {
+                _interp.Refcount.DecRef(v);
+                return PyDictKeysObject.DkixKeyChanged;
+            }
+
+            value = v;
+            return ix;
+        }
+
+        if (_interp.Refcount.TryXGetRef(dk.Value(ix)) is not { } found)
+        {
+            return PyDictKeysObject.DkixKeyChanged;
+        }
+
+        if (Design.RecheckAfterTryIncref && !dkPtr.SameAddress(LoadKeys(mp, MemoryOrder.SeqCst)))
+        {
+            _interp.Refcount.DecRef(found);
+            return PyDictKeysObject.DkixKeyChanged;
+        }
+
+        value = found;
+        return ix;
     }
 
     /// <summary>

@@ -191,7 +191,7 @@ public sealed partial class PyDictObject
         if (LoadValues(mp, MemoryOrder.Relaxed) is { } values)
         {
             var v = new PyDictValues(values, Checker);
-            var n = keys.LoadNentries();
+            var n = v.LoadCapacity();
             for (var ix = 0L; ix < n; ix++)
             {
                 _interp.Refcount.XDecRef(v.Value(ix).Load(MemoryOrder.Relaxed));
