@@ -24,18 +24,13 @@ namespace Sim.Model.Objects.Dict;
 /// lookup under that lock first (<c>insert_split_key</c>). False: a plausible broken design that relies on the dict's
 /// critical section alone, which does not exclude another instance's dict sharing the same keys.
 /// </param>
-/// <param name="RecheckAfterTryIncref">
-/// True: after <c>_Py_TryXGetRef</c> of a value, <c>_Py_dict_lookup_threadsafe</c> re-loads <c>ma_keys</c> (or
-/// <c>ma_values</c>) and retries under the lock if it changed. False: the re-check is omitted (a plausible broken design).
-/// </param>
 public sealed record DictDesign(
     bool FreeKeysWithQsbr,
     bool EnsureSharedOnRead,
     bool ZeroKeyEntries,
-    bool LockSharedKeys,
-    bool RecheckAfterTryIncref)
+    bool LockSharedKeys)
 {
     /// <summary>CPython 3.13's free-threaded dict (the model's default).</summary>
     public static DictDesign Cpython313 { get; } = new(
-        FreeKeysWithQsbr: true, EnsureSharedOnRead: true, ZeroKeyEntries: true, LockSharedKeys: true, RecheckAfterTryIncref: true);
+        FreeKeysWithQsbr: true, EnsureSharedOnRead: true, ZeroKeyEntries: true, LockSharedKeys: true);
 }

@@ -62,7 +62,7 @@ public sealed partial class PyDictObject
                 return PyDictKeysObject.DkixKeyChanged;
             }
 
-            if (Design.RecheckAfterTryIncref && !valuesPtr.SameAddress(LoadValues(mp, MemoryOrder.SeqCst)))
+            if (!valuesPtr.SameAddress(LoadValues(mp, MemoryOrder.SeqCst)))
             {
                 _interp.Refcount.DecRef(v);
                 return PyDictKeysObject.DkixKeyChanged;
@@ -77,7 +77,7 @@ public sealed partial class PyDictObject
             return PyDictKeysObject.DkixKeyChanged;
         }
 
-        if (Design.RecheckAfterTryIncref && !dkPtr.SameAddress(LoadKeys(mp, MemoryOrder.SeqCst)))
+        if (!dkPtr.SameAddress(LoadKeys(mp, MemoryOrder.SeqCst)))
         {
             _interp.Refcount.DecRef(found);
             return PyDictKeysObject.DkixKeyChanged;
