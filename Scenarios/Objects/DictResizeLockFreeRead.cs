@@ -9,7 +9,7 @@ using Sim.Scenarios.Catalog;
 namespace Sim.Scenarios.Objects;
 
 /// <summary>
-/// A lock-free dict read racing a resize (seed "Starts adding thread safety to dict objects", PR #116336:
+/// A lock-free dict read racing a resize (gh-112075, PR #115109 "Accessing a single element should optimistically avoid locking":
 /// <c>_Py_dict_lookup_threadsafe</c>, <c>ensure_shared_on_read</c>, <c>free_keys_object</c>'s <c>use_qsbr</c>). The main
 /// thread owns a dict of five keys and adds a sixth, which makes <c>dictresize</c> replace its keys; a reader thread looks
 /// up a key with <c>PyDict_GetItemRef</c>, probing the keys without the lock. Its first read marks the dict shared (in the
@@ -27,7 +27,7 @@ public sealed class DictResizeLockFreeRead : Scenario<ModelConfig>
     /// <inheritdoc/>
     public override IReadOnlyList<string> References =>
     [
-        "seed: 'Starts adding thread safety to dict objects' (PR #116336); PR #117528 (lock-free reads of split dicts)",
+        "gh-112075: PR #114508 (the seed: 'Starts adding thread safety to dict objects', critical sections), PR #115109 (lock-free single-item reads, shared tracking, QSBR frees)",
         "Objects/dictobject.c: _Py_dict_lookup_threadsafe, ensure_shared_on_read, ensure_shared_on_resize, dictresize, free_keys_object (3.13)",
         "Objects/obmalloc.c: _PyMem_FreeDelayed (3.13)",
     ];

@@ -8,7 +8,7 @@ using Sim.Scenarios.Catalog;
 namespace Sim.Scenarios.Objects;
 
 /// <summary>
-/// <c>dict.setdefault</c> racing a replacement of the value (gh-112066, PR #112211, seed "The <c>PyDict_SetDefaultRef</c>
+/// <c>dict.setdefault</c> racing a replacement of the value (gh-112066, PR #112123, seed "The <c>PyDict_SetDefaultRef</c>
 /// function is similar to <c>PyDict_SetDefault</c>, but returns a strong reference"). The main thread calls
 /// setdefault on a key whose value a writer thread sets and replaces, twice. <c>PyDict_SetDefault</c> returns a borrowed reference,
 /// which only the dict keeps alive: once its critical section ends, the writer's replacement can free the value before
@@ -25,7 +25,7 @@ public sealed class DictSetDefaultBorrowed : Scenario<DictSetDefaultDesign>
     /// <inheritdoc/>
     public override IReadOnlyList<string> References =>
     [
-        "gh-112066 (PR #112211): add PyDict_SetDefaultRef; seed: 'returns a strong reference through the optional **result pointer'",
+        "gh-112066 (PR #112123): add PyDict_SetDefaultRef ('the returned value may no longer be valid if another thread concurrently modifies the dict'); PR #112211 moves CPython's own callers to it; seed: 'returns a strong reference through the optional **result pointer'",
         "Objects/dictobject.c: PyDict_SetDefaultRef, PyDict_SetDefault, dict_setdefault_ref_lock_held, insertdict (3.13)",
     ];
 

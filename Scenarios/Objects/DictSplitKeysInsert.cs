@@ -8,8 +8,8 @@ using Sim.Scenarios.Catalog;
 namespace Sim.Scenarios.Objects;
 
 /// <summary>
-/// New keys added to the split keys that the instances of a class share (<c>ht_cached_keys</c>; PR #117528 and the
-/// free-threaded split-dict changes: <c>insert_split_key</c> under <c>LOCK_KEYS</c>, <c>STORE_SHARED_KEY</c>). Two instances
+/// New keys added to the split keys that the instances of a class share (<c>ht_cached_keys</c>; gh-112075, the
+/// free-threaded split-dict changes [PR not pinned]: <c>insert_split_key</c> under <c>LOCK_KEYS</c>, <c>STORE_SHARED_KEY</c>). Two instances
 /// <c>a</c> and <c>b</c> of a class share keys holding <c>x</c>; one thread sets <c>a.y</c> and another <c>b.z</c>, each in
 /// its own dict's critical section, which does not exclude the other: only the keys' own lock (<c>dk_mutex</c>) orders
 /// the two new entries. Meanwhile the main thread looks up <c>b.y</c> lock-free: it may see <c>y</c>'s index published
@@ -30,7 +30,7 @@ public sealed class DictSplitKeysInsert : Scenario<ModelConfig>
     /// <inheritdoc/>
     public override IReadOnlyList<string> References =>
     [
-        "PR #117528 (gh-112075): lock-free reads of split dicts; LOCK_KEYS (dk_mutex) around new shared keys",
+        "gh-112075: LOCK_KEYS (dk_mutex) around new shared keys, lock-free reads of split dicts [PR not pinned]",
         "Objects/dictobject.c: insert_split_key, insert_split_value, split_keys_entry_added, new_keys_object, new_dict_with_shared_keys, unicodekeys_lookup_unicode_threadsafe (3.13; insert_split_key read from a 3.14-era copy)",
     ];
 

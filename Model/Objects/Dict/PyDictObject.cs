@@ -7,8 +7,8 @@ using CriticalSectionApi = Sim.Model.CriticalSections.CriticalSection;
 namespace Sim.Model.Objects.Dict;
 
 /// <summary>
-/// The free-threaded dict of <c>Objects/dictobject.c</c> (3.13; seed "Starts adding thread safety to dict objects", PRs
-/// #116336, #117528; <c>PyDict_SetDefaultRef</c>, gh-112066): the dict type and the functions over dict objects. A dict
+/// The free-threaded dict of <c>Objects/dictobject.c</c> (3.13; gh-112075: seed "Starts adding thread safety to dict objects", PR
+/// #114508; lock-free single-item reads, PR #115109; atomics, PR #119288; <c>PyDict_SetDefaultRef</c>, gh-112066): the dict type and the functions over dict objects. A dict
 /// (GC heap) holds <c>ma_used</c>, <c>ma_keys</c> (a <see cref="PyDictKeysObject"/>) and <c>ma_values</c> (a
 /// <see cref="PyDictValues"/> for a split dict, NULL for a combined one). Writers hold the dict's critical section (the
 /// seed's <c>@critical_section</c> and <c>_lock_held</c> functions); new keys of split keys, which the instances of a class
