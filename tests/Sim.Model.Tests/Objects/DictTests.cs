@@ -111,6 +111,68 @@ public class DictTests
     public void SharedKeys_WithoutTheKeysLock_LoseAKey() =>
         Exploring.FindsBug(rt => TwoInstancesAddKeys(rt, ModelConfig.Cpython313 with { Dict = DictDesign.Cpython313 with { LockSharedKeys = false } }), "lost");
 
+    [Fact]
+    public void SetDefaultRef_RacingAReplacement_ReturnsALiveValue_UnderExploration() =>
+        Exploring.StaysClean(rt => SetDefaultRacesReplacement(rt, borrowed: false), iterations: 500);
+
+    [Fact]
+    public void SetDefaultRef_RacingAReplacement_ReturnsALiveValue_OnRealThreads() =>
+        Exploring.RunsCleanOnRealThreads(rt => SetDefaultRacesReplacement(rt, borrowed: false), runs: 50);
+
+    [Fact]
+    public void SetDefault_BorrowedResult_IsFreedUnderTheCaller() =>
+        Exploring.FindsBug(rt => SetDefaultRacesReplacement(rt, borrowed: true), "use after free", Exploring.Options with { Iterations = 5000 });
+
+    [Fact]
+    public void UnzeroedKeyEntries_ReadByALockFreeProbe_AreReported() =>
+        Exploring.FindsBug(
+            rt =>
+            {
+                var (interp, strs, dicts) = Dict(rt, ModelConfig.Cpython313 with { Dict = DictDesign.Cpython313 with { ZeroKeyEntries = false } });
+                var k = strs.Intern("k", 5);
+                var d = dicts.New("D");
+                var writer = PythonThread.Start(rt, interp, "writer", _ => Set(interp, dicts, d, k, "v")); // index published before the key
+                Get(interp, dicts, d, k);
+                PythonThread.JoinAll(interp, writer);
+                interp.Refcount.DecRef(d);
+                interp.CheckNoLeaks([.. strs.All]);
+            },
+            "uninitialised read");
+
+    /// <summary>The main thread calls setdefault on a key whose value a writer sets and replaces twice, then uses the result.</summary>
+    private static void SetDefaultRacesReplacement(SimRuntime rt, bool borrowed)
+    {
+        var (interp, strs, dicts) = Dict(rt, ModelConfig.Cpython313);
+        var k = strs.Intern("k", 3);
+        var d = dicts.New("D");
+        var fallback = interp.Objects.New(MemoryKit.Type(), "default");
+        var writer = PythonThread.Start(rt, interp, "writer", t =>
+        {
+            Set(interp, dicts, d, k, "v1");
+            Set(interp, dicts, d, k, "v2");
+            Set(interp, dicts, d, k, "v3");
+            t.CheckPeriodic();
+        });
+        PyObjectPtr result;
+        if (borrowed)
+        {
+            result = dicts.SetDefault(d, k, fallback);
+            interp.Refcount.IncRef(result);
+        }
+        else
+        {
+            dicts.SetDefaultRef(d, k, fallback, out result);
+        }
+
+        interp.Objects.Header(result).LoadGcBits();
+        interp.Refcount.DecRef(result);
+        interp.Refcount.DecRef(fallback);
+        PythonThread.JoinAll(interp, writer);
+        rt.Check(Get(interp, dicts, d, k) == "v3", "the writer's last value is not in D");
+        interp.Refcount.DecRef(d);
+        interp.CheckNoLeaks([.. strs.All]);
+    }
+
     /// <summary>The main thread owns D (five keys) and adds a sixth (a resize); a reader looks up 'a' lock-free.</summary>
     private static void ReaderRacesResize(SimRuntime rt, ModelConfig config, int reads)
     {
