@@ -24,53 +24,41 @@ public sealed partial class PyDictObject
         EnsureSharedOnResize(mp);
         var newkeys = NewKeysObject($"{mp.Name}.ma_keys ({1 << log2NewSize} slots)", log2NewSize, DictKeysKind.Unicode);
         var numentries = LoadUsed(mp);
-        if (oldvaluesPtr is { } ov)
+        var oldvalues = oldvaluesPtr is { } ov ? new PyDictValues(ov, Checker) : (PyDictValues?)null;
+        var lockKeys = oldvalues is not null && Design.LockSharedKeys;
+        if (lockKeys)
         {
-            var oldvalues = new PyDictValues(ov, Checker);
-            if (Design.LockSharedKeys)
-            {
-                oldkeys.DkMutex.LockDontDetach();
-            }
+            oldkeys.DkMutex.LockDontDetach(); // LOCK_KEYS(oldkeys): the shared keys of a split dict
+        }
 
-            var n = oldkeys.LoadNentries();
-            var i = 0L;
-            for (var index = 0L; index < n; index++)
+        // The live entries, in entry order; a split dict's values come from ma_values (references transferred, not counted).
+        var n = oldvalues is { } vs ? Math.Min(oldkeys.LoadNentries(), vs.LoadCapacity()) : oldkeys.LoadNentries();
+        var i = 0L;
+        for (var ix = 0L; ix < n; ix++)
+        {
+            if ((oldvalues?.Value(ix) ?? oldkeys.Value(ix)).Load(MemoryOrder.Relaxed) is { } v)
             {
-                if (oldvalues.Value(index).Load(MemoryOrder.Relaxed) is { } v)
-                {
-                    newkeys.Key(i).Store(oldkeys.Key(index).Load(MemoryOrder.Relaxed), MemoryOrder.Relaxed);
-                    newkeys.Value(i).Store(v, MemoryOrder.Relaxed);
-                    i++;
-                }
+                newkeys.Key(i).Store(oldkeys.Key(ix).Load(MemoryOrder.Relaxed), MemoryOrder.Relaxed);
+                newkeys.Value(i).Store(v, MemoryOrder.Relaxed);
+                i++;
             }
+        }
 
-            BuildIndices(newkeys, numentries);
-            if (Design.LockSharedKeys)
-            {
-                oldkeys.DkMutex.Unlock();
-            }
+        BuildIndices(newkeys, numentries);
+        if (lockKeys)
+        {
+            oldkeys.DkMutex.Unlock();
+        }
 
-            SetKeys(mp, newkeys.Ptr);
-            DictKeysDecRef(oldkeys, IsShared(mp));
+        SetKeys(mp, newkeys.Ptr);
+        if (oldvaluesPtr is { } values)
+        {
+            DictKeysDecRef(oldkeys, IsShared(mp)); // the split keys stay alive while the class and other instances hold them
             SetValues(mp, null);
-            FreeMemory(ov, IsShared(mp)); // free_values
+            FreeMemory(values, IsShared(mp)); // free_values
         }
         else
         {
-            var n = oldkeys.LoadNentries();
-            var i = 0L;
-            for (var ix = 0L; ix < n; ix++)
-            {
-                if (oldkeys.Value(ix).Load(MemoryOrder.Relaxed) is { } v)
-                {
-                    newkeys.Key(i).Store(oldkeys.Key(ix).Load(MemoryOrder.Relaxed), MemoryOrder.Relaxed);
-                    newkeys.Value(i).Store(v, MemoryOrder.Relaxed);
-                    i++;
-                }
-            }
-
-            BuildIndices(newkeys, numentries);
-            SetKeys(mp, newkeys.Ptr);
             FreeMemory(oldkeys.Ptr, IsShared(mp)); // free_keys_object: the combined keys' one reference was the dict's
         }
 
