@@ -10,7 +10,7 @@ public sealed partial class PyDictObject
     private const int PerturbShift = 5;
 
     /// <summary>
-    /// <c>_Py_dict_lookup_threadsafe</c> (free-threaded build): <c>ensure_shared_on_read</c>, then an acquire load of
+    /// <c>_Py_dict_lookup_threadsafe</c> (free-threaded build): <c>ensure_shared_on_read</c>, then <c>_Py_atomic_load_ptr</c> of
     /// <c>ma_keys</c> and a lock-free probe (<c>unicodekeys_lookup_unicode_threadsafe</c>), the value taken with
     /// <c>_Py_TryXGetRef</c> and kept only if <c>ma_keys</c> (or, for a split dict, <c>ma_values</c>) still holds what the
     /// probe read; on any failure (<c>read_failed</c>) the lookup is done again in the dict's critical section and the value
