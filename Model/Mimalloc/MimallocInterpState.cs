@@ -52,6 +52,20 @@ public sealed class MimallocInterpState
     private bool IsCurrentThreadQsbrOnline() =>
         Runtime.CurrentThread.ModelState is PyThreadState { Qsbr: { } qsbr } && qsbr.Seq.Peek() != 0;
 
+    /// <summary>
+    /// The isolation invariant of gh-112532 ("We want heaps to only store Python objects from a single interpreter"), checked
+    /// where a page meets a heap of this interpreter: when a thread of this interpreter allocates from it, checks it or
+    /// reclaims it from the abandoned pool. The page must be this interpreter's. <paramref name="what"/> says who does what
+    /// to the page, for the report.
+    /// </summary>
+    internal void CheckIsolation(MiPage page, string what)
+    {
+        if (!ReferenceEquals(page.Interp, this))
+        {
+            Runtime.Fail($"{MiHeapChecker.MemoryError}: isolation: {what} {page.Describe()} of interp {page.Interp.InterpId}, for interp {InterpId}: a heap must hold the objects of one interpreter only");
+        }
+    }
+
     /// <summary>The calling thread's mimalloc state.</summary>
     public MimallocThreadState Current => _interp.CurrentThreadState.Mimalloc;
 
