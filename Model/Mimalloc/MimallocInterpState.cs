@@ -22,6 +22,7 @@ public sealed class MimallocInterpState
             ? main.Abandoned
             : new MiAbandonedPool(Runtime, interp.Id);
         Checker = new MiHeapChecker(Runtime, IsCurrentThreadQsbrOnline);
+        Raw = new PyMemRaw(this);
     }
 
     /// <summary>The runtime.</summary>
@@ -44,6 +45,9 @@ public sealed class MimallocInterpState
 
     /// <summary>The checker.</summary>
     public MiHeapChecker Checker { get; }
+
+    /// <summary>The raw domain (<c>PyMem_RawCalloc</c>, <c>PyMem_RawFree</c>), whose blocks this checker watches too.</summary>
+    public PyMemRaw Raw { get; }
 
     /// <summary>
     /// True if the calling thread is attached to QSBR (its <c>qsbr-&gt;seq</c> is not <c>QSBR_OFFLINE</c>): the checker's
