@@ -116,7 +116,8 @@ public sealed partial class PyInterpreterState
     /// <c>_PyInterpreterState_HasFeature(interp, Py_RTFLAGS_USE_MAIN_OBMALLOC)</c>: <c>_PyMem_init_obmalloc</c> points
     /// <c>interp-&gt;obmalloc</c> at the main interpreter's pymalloc state instead of a new one. In the free-threaded build
     /// <c>PyMem_Malloc</c> and <c>PyObject_Malloc</c> go to mimalloc, whose state (<see cref="Mimalloc"/>, the thread states'
-    /// heaps) is the interpreter's own either way, so the flag changes no allocation in the model.
+    /// heaps) is the interpreter's own either way, so the flag changes no allocation in the model. [version-uncertain: read in
+    /// an <c>Objects/obmalloc.c</c> of 3.13 or later; see <c>docs/interpreters.md</c>.]
     /// </summary>
     public bool UsesMainObmalloc { get; }
 
