@@ -75,13 +75,14 @@ public sealed partial class PyInterpreterState
         Config = config;
         RuntimeState = runtimeState ?? new PyRuntimeState(runtime, config);
         Id = RuntimeState.InterpretersForCheck.Count;
-        if ((settings ?? PyInterpreterConfig.Isolated).SettingsError(isMain: Id == 0) is { } error)
+        settings ??= PyInterpreterConfig.Isolated;
+        if (settings.SettingsError(isMain: Id == 0) is { } error)
         {
             throw new InvalidOperationException($"Py_NewInterpreterFromConfig: {error}");
         }
 
         // init_interp_settings: the main interpreter is created with the legacy settings (use_main_obmalloc = 1).
-        UsesMainObmalloc = Id == 0 || settings!.UseMainObmalloc;
+        UsesMainObmalloc = Id == 0 || settings.UseMainObmalloc;
         var name = Id == 0 ? "interp" : $"interp{Id}";
         StopTheWorldState = new StopTheWorldState(RuntimeState, this, $"{name}.stoptheworld");
         Finalizing = new AtomicRef<PyThreadState>(runtime, $"{name}._finalizing");
