@@ -11,7 +11,8 @@ namespace Sim.Model.Mimalloc;
 /// <remarks>
 /// Deviations: <c>malloc</c> is not modelled: each allocation gets a block of its own on a page no heap owns (slices
 /// <c>raw0</c>, <c>raw1</c>, ...), never reused, and allocation and free take no scheduling point (<c>malloc</c>'s own locking
-/// is not modelled). Raw blocks are not part of the end-of-iteration leak check.
+/// is not modelled), nor a trace note (callers note what matters). Raw blocks are not part of the end-of-iteration leak
+/// check.
 /// </remarks>
 public sealed class PyMemRaw
 {
@@ -35,7 +36,6 @@ public sealed class PyMemRaw
         block.SetCurrent(allocation);
         var ptr = new MemPtr(allocation);
         allocation.Ptr = ptr;
-        Runtime.Note($"PyMem_RawCalloc: {label} is {allocation.Describe()}");
         return ptr;
     }
 
@@ -47,6 +47,5 @@ public sealed class PyMemRaw
         _mimalloc.Checker.OnFree(allocation);
         allocation.MarkFreed(Runtime.CurrentThread.ToString());
         allocation.Block.SetCurrent(null);
-        Runtime.Note($"PyMem_RawFree({allocation.Label})");
     }
 }

@@ -185,6 +185,7 @@ public sealed class QsbrShared
         Array.Write(new QsbrArray(memory, slots));
         if (old.Memory is { } oldMemory)
         {
+            _rt.Note($"grow_thread_array: qsbr.array is now {size} slots in {memory.Block.Name}; PyMem_RawFree of the old array in {oldMemory.Block.Name}");
             raw.Free(oldMemory);
         }
     }
