@@ -1,10 +1,10 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Objects;
 using Sim.Model.Objects.Dict;
-using Sim.Model.Qsbr;
 using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Scenarios.Catalog;
+using Sim.Scenarios.Memory;
 
 namespace Sim.Scenarios.Objects;
 
@@ -35,11 +35,9 @@ public sealed class DictResizeLockFreeRead : Scenario<ModelConfig>
     /// <inheritdoc/>
     protected override IEnumerable<Variant<ModelConfig>> DefineVariants() =>
     [
-        new("cpython-3.13", "CPython 3.13: the reader marks the dict shared; the resize frees the old keys with _PyMem_FreeDelayed.",
-            Expectation.Clean, ModelConfig.Cpython313),
-        new("cpython-3.13-eager-reclaim",
-            "The same with the QSBR write sequence advanced at every deferral, so the old keys are freed, once safe, within the scenario.",
-            Expectation.Clean, ModelConfig.Cpython313 with { Qsbr = QsbrDesign.EagerReclaim }),
+        .. QsbrVariants.Cpython313(
+            "CPython 3.13: the reader marks the dict shared; the resize frees the old keys with _PyMem_FreeDelayed.",
+            "the old keys are freed"),
         new("free-keys-at-once",
             "A plausible broken design that QSBR exists to prevent: free_keys_object frees the old keys with PyMem_Free even though the dict is shared, under the reader's probe.",
             Expectation.Bug("reuse under a reader"), ModelConfig.Cpython313 with { Dict = DictDesign.Cpython313 with { FreeKeysWithQsbr = false } }),
