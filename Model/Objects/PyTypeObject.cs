@@ -30,6 +30,13 @@ public sealed class PyTypeObject(string name, int basicSize, bool isGc = false, 
     /// <summary><c>tp_finalize</c>, run by <c>PyObject_CallFinalizerFromDealloc</c> with the object temporarily resurrected.</summary>
     public Action<PyObjectPtr>? Finalize { get; } = finalize;
 
+    /// <summary>
+    /// <c>tp_traverse</c> as data: the body words that hold the object's strong references to other objects (a class
+    /// instance's slots). The collector visits them (<see cref="Gc.GcCollection"/>) and its <c>tp_clear</c> clears them.
+    /// Empty for a type whose instances hold no references the collector sees.
+    /// </summary>
+    public IReadOnlyList<int> Traverse { get; init; } = [];
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

@@ -42,6 +42,28 @@ public sealed class DelayedFree
     }
 
     /// <summary>
+    /// <c>_PyObject_FreeDelayed</c> (<c>Objects/obmalloc.c</c>, 3.13): frees an object's memory with <c>PyObject_Free</c> once
+    /// concurrent lock-free readers are done (<c>PyObject_GC_Del</c> of a <c>_PyGC_BITS_SHARED_INLINE</c> object).
+    /// </summary>
+    public void ObjectFreeDelayed(MiPtr op)
+    {
+        using var _ = _rt.Enter($"_PyObject_FreeDelayed({op})");
+        Queue(op);
+    }
+
+    /// <summary>
+    /// The collector's <c>_PyMem_ProcessDelayed(tstate)</c> for every thread with the world stopped
+    /// (<c>process_delayed_frees</c>, <c>Python/gc_free_threading.c</c>): <paramref name="owner"/>'s queue, polled with the
+    /// collecting thread's QSBR state <paramref name="current"/> (the only attached one).
+    /// </summary>
+    internal void ProcessDelayedWithTheWorldStopped(PyThreadState owner, QsbrThreadState current)
+    {
+        using var _ = _rt.Enter($"_PyMem_ProcessDelayed({owner})");
+        ProcessQueue(owner.MemFreeQueue, current, keepEmpty: true);
+        ProcessInterpQueue(current);
+    }
+
+    /// <summary>
     /// <c>_PyMem_ProcessDelayed</c>: frees the items of the thread's queue whose goals are reached, then, if the
     /// interpreter's queue has work and its mutex is free, the interpreter's.
     /// </summary>
