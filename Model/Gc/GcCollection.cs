@@ -304,8 +304,16 @@ internal sealed class GcCollection
             return;
         }
 
-        var gcRefs = h.LoadTid(MemoryOrder.Relaxed) - GcRefsBias; // gc_get_refs
-        _rt.Check(gcRefs >= 0, $"gc: refcount is too small: {op} has gc_refs {gcRefs} (more references from GC objects than its count)");
+        var raw = h.LoadTid(MemoryOrder.Relaxed);
+        var gcRefs = raw - GcRefsBias; // gc_get_refs
+        if (gcRefs < 0)
+        {
+            var why = raw < GcRefsBias / 2
+                ? $"its ob_tid holds {raw}, not a gc_refs value: another thread wrote it while the collector used it"
+                : "more references from GC objects than its count";
+            _rt.Fail($"gc: refcount is too small: {op} has gc_refs {gcRefs} ({why})");
+        }
+
         if (gcRefs != 0)
         {
             ClearUnreachable(op);
