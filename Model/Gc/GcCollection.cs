@@ -13,8 +13,9 @@ namespace Sim.Model.Gc;
 /// (<c>merge_queued_objects</c>), process every delayed free, then <c>deduce_unreachable_heap</c>: walk the GC heaps and
 /// compute <c>gc_refs</c> in <c>ob_tid</c> (<c>update_refs</c>), mark what is reachable from objects with outside references
 /// (<c>mark_heap_visitor</c>), and push the rest on the unreachable worklist, linked through <c>ob_tid</c>, each with one
-/// more reference, restoring <c>ob_tid</c> of the reachable (<c>scan_heap_visitor</c>, <c>gc_restore_tid</c>). Start the
-/// world; drop the merge step's dead objects, run the finalizers (<c>finalize_garbage</c>); stop the world again to find
+/// more reference, restoring <c>ob_tid</c> of the reachable (<c>scan_heap_visitor</c>, <c>gc_restore_tid</c>); clear the weak
+/// references to the garbage (<c>clear_weakrefs</c>). Start the world; drop the merge step's dead objects, call the weakref
+/// callbacks and run the finalizers (<c>finalize_garbage</c>); stop the world again to find
 /// objects the finalizers resurrected (<c>handle_resurrected_objects</c>); start it; clear and drop the garbage
 /// (<c>delete_garbage</c>).
 /// </summary>
@@ -27,8 +28,8 @@ namespace Sim.Model.Gc;
 /// </para>
 /// <para>
 /// Deviations: no legacy finalizers (<c>tp_del</c>, <c>gc.garbage</c>), no <c>gc.freeze</c>, no tuple or dict untracking,
-/// no debug allocator offset, no callbacks or statistics; weak references are not cleared (<c>clear_weakrefs</c> and
-/// <c>call_weakref_callbacks</c> are not modelled: there are no weak references in the model of this branch). The
+/// no debug allocator offset, no <c>gc.callbacks</c> or statistics. Weak references are cleared through the weakref model
+/// (<see cref="Objects.Weakrefs.PyWeakrefs"/>, merged from its branch); their callbacks run through its hook. The
 /// worklist's link in <c>ob_tid</c> is a synthetic address (<see cref="LinkBase"/> upward) that the collection maps back
 /// to its object, as C casts it to a pointer; <c>gc_refs</c> is stored biased by <see cref="GcRefsBias"/>. The collector's own invariants are checked as <c>GC_DEBUG</c> builds assert
 /// them: <c>gc_refs</c> never negative, merged objects have <c>ob_tid</c> 0 and unmerged ones an owner.
@@ -52,6 +53,7 @@ internal sealed class GcCollection
     private readonly Dictionary<MiBlock, long> _linkOf = [];
     private readonly Worklist _unreachable;
     private readonly Worklist _objsToDecref;
+    private readonly Worklist _wrcbToCall;
 
     internal GcCollection(PyInterpreterState interp, PyThreadState tstate)
     {
@@ -60,6 +62,7 @@ internal sealed class GcCollection
         _tstate = tstate;
         _unreachable = new Worklist(this, "unreachable");
         _objsToDecref = new Worklist(this, "objs_to_decref");
+        _wrcbToCall = new Worklist(this, "wrcb_to_call");
     }
 
     /// <summary><c>state-&gt;collected</c>: objects <c>delete_garbage</c> cleared.</summary>
@@ -82,13 +85,15 @@ internal sealed class GcCollection
         DeduceUnreachableHeap();
         _rt.Note($"gc: {_unreachable.Count} unreachable, {LongLivedTotal} reachable");
 
-        // Clear weakrefs and enqueue callbacks (but do not call them): not modelled (no weak references).
+        // Clear weakrefs and enqueue callbacks (but do not call them).
+        ClearWeakrefs();
         StartTheWorld();
 
         // Deallocate any object from the refcount merge step.
         CleanupWorklist(_objsToDecref);
 
         // Call weakref callbacks and finalizers after unpausing other threads to avoid potential deadlocks.
+        CallWeakrefCallbacks();
         FinalizeGarbage();
 
         // Handle any objects that may have resurrected after the finalization.
@@ -428,6 +433,61 @@ internal sealed class GcCollection
         var h = Header(op);
         var local = h.LoadLocal();
         return local == RefcountBits.ImmortalRefcntLocal ? long.MaxValue : local + RefcountBits.Count(h.LoadShared(MemoryOrder.Relaxed));
+    }
+
+    /// <summary>
+    /// <c>clear_weakrefs</c>, with the world stopped: an unreachable weakref is cleared (its callback must never run); every
+    /// weakref to an unreachable object is cleared (<c>_PyWeakref_ClearRef</c>, no lock needed with the world stopped), and one
+    /// with a callback that is not itself unreachable gets a reference and joins <c>wrcb_to_call</c>.
+    /// </summary>
+    private void ClearWeakrefs()
+    {
+        using var _ = _rt.Enter("clear_weakrefs");
+        var weakrefs = _interp.Weakrefs;
+        foreach (var op in _unreachable.Items())
+        {
+            if (weakrefs.IsWeakref(op))
+            {
+                weakrefs.ClearRef(weakrefs.AsWeakref(op));
+            }
+
+            if (!op.Type.SupportsWeakrefs)
+            {
+                continue;
+            }
+
+            while (weakrefs.ListHead(op) is { } wr)
+            {
+                weakrefs.ClearRef(wr);
+                if (wr.LoadCallback() is null || (Header(wr.Ptr).LoadGcBits() & PyGcBits.Unreachable) != 0)
+                {
+                    continue;
+                }
+
+                // Create a new reference so that wr can't go away before we can process it again.
+                MergeRefcount(wr.Ptr, 1);
+                _wrcbToCall.Push(wr.Ptr);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>call_weakref_callbacks</c>, with the world running: each queued weakref's callback is called with it
+    /// (<see cref="Objects.Weakrefs.PyWeakrefs.CallbackHook"/>), then the worklist's reference is dropped.
+    /// </summary>
+    private void CallWeakrefCallbacks()
+    {
+        var weakrefs = _interp.Weakrefs;
+        while (_wrcbToCall.Pop() is { } op)
+        {
+            var wr = weakrefs.AsWeakref(op);
+            if (wr.LoadCallback() is { } callback)
+            {
+                weakrefs.CallbackHook?.Invoke(wr, callback); // handle_callback's PyObject_CallOneArg(callback, wr)
+            }
+
+            _interp.Refcount.DecRef(op); // drop worklist reference
+        }
     }
 
     /// <summary><c>cleanup_worklist</c>: pops each object, restores <c>ob_tid</c>, clears the unreachable bit, drops the reference.</summary>

@@ -41,13 +41,18 @@ public sealed class GcObjects
     /// <summary>
     /// A heap type (a class with <c>__slots__</c>) whose instances have <paramref name="slots"/> object members, body words
     /// 0 to <paramref name="slots"/> − 1: <c>tp_traverse</c> visits them and <c>subtype_dealloc</c> drops them.
-    /// <paramref name="finalize"/> is its <c>__del__</c> (<c>tp_finalize</c>), or null.
+    /// <paramref name="finalize"/> is its <c>__del__</c> (<c>tp_finalize</c>), or null. With <paramref name="weakrefs"/>,
+    /// the word after the members is <c>__weakref__</c> (<see cref="PyTypeObject.WeaklistWord"/>).
     /// </summary>
-    public PyTypeObject NewType(string name, int slots, Action<PyObjectPtr>? finalize = null)
+    public PyTypeObject NewType(string name, int slots, Action<PyObjectPtr>? finalize = null, bool weakrefs = false)
     {
         var words = Enumerable.Range(0, slots).ToArray();
-        var size = PyTypeObject.HeaderSize + (8 * Math.Max(1, slots));
-        return new PyTypeObject(name, size, isGc: true, dealloc: op => ClearSlots(op), finalize: finalize) { Traverse = words };
+        var size = PyTypeObject.HeaderSize + (8 * Math.Max(1, slots + (weakrefs ? 1 : 0)));
+        return new PyTypeObject(name, size, isGc: true, dealloc: ClearSlots, finalize: finalize)
+        {
+            Traverse = words,
+            WeaklistWord = weakrefs ? slots : -1,
+        };
     }
 
     /// <summary>

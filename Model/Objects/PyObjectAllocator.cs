@@ -94,6 +94,11 @@ public sealed partial class PyObjectAllocator
             return; // tp_finalize resurrected it
         }
 
+        if (op.Type.SupportsWeakrefs)
+        {
+            _interp.Weakrefs.ClearWeakRefs(op); // subtype_dealloc: after the finalizer, before the rest of tp_dealloc
+        }
+
         op.Type.Dealloc?.Invoke(op);
         Free(op);
     }

