@@ -13,9 +13,8 @@ namespace Sim.Model.Qsbr;
 /// </summary>
 /// <remarks>
 /// Deviations: <c>free_delayed</c> frees at once during finalization or with the world stopped, and stops the world if a
-/// chunk cannot be allocated; the model has neither (no finalization, no stop-the-world, allocation never fails). The
-/// GC's processing of every queue (<c>process_delayed_frees</c>) is not modelled; see
-/// <see cref="QsbrDesign.ProcessDelayedAtPeriodicCheck"/>.
+/// chunk cannot be allocated; the model has neither (allocation never fails). The GC processes every queue with the
+/// world stopped (<see cref="ProcessDelayedWithTheWorldStopped"/>); see also <see cref="QsbrDesign.ProcessDelayedAtPeriodicCheck"/>.
 /// </remarks>
 public sealed class DelayedFree
 {
