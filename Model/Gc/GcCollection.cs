@@ -15,9 +15,8 @@ namespace Sim.Model.Gc;
 /// (<c>mark_heap_visitor</c>), and push the rest on the unreachable worklist, linked through <c>ob_tid</c>, each with one
 /// more reference, restoring <c>ob_tid</c> of the reachable (<c>scan_heap_visitor</c>, <c>gc_restore_tid</c>); clear the weak
 /// references to the garbage (<c>clear_weakrefs</c>). Start the world; drop the merge step's dead objects, call the weakref
-/// callbacks and run the finalizers (<c>finalize_garbage</c>); stop the world again to find
-/// objects the finalizers resurrected (<c>handle_resurrected_objects</c>); start it; clear and drop the garbage
-/// (<c>delete_garbage</c>).
+/// callbacks and run the finalizers (<c>finalize_garbage</c>); stop the world again to find objects the finalizers
+/// resurrected (<c>handle_resurrected_objects</c>); start it; clear and drop the garbage (<c>delete_garbage</c>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -31,8 +30,9 @@ namespace Sim.Model.Gc;
 /// no debug allocator offset, no <c>gc.callbacks</c> or statistics. Weak references are cleared through the weakref model
 /// (<see cref="Objects.Weakrefs.PyWeakrefs"/>, merged from its branch); their callbacks run through its hook. The
 /// worklist's link in <c>ob_tid</c> is a synthetic address (<see cref="LinkBase"/> upward) that the collection maps back
-/// to its object, as C casts it to a pointer; <c>gc_refs</c> is stored biased by <see cref="GcRefsBias"/>. The collector's own invariants are checked as <c>GC_DEBUG</c> builds assert
-/// them: <c>gc_refs</c> never negative, merged objects have <c>ob_tid</c> 0 and unmerged ones an owner.
+/// to its object, as C casts it to a pointer; <c>gc_refs</c> is stored biased by <see cref="GcRefsBias"/>. The collector's
+/// own invariants are checked as <c>GC_DEBUG</c> builds assert them: <c>gc_refs</c> never negative, merged objects have
+/// <c>ob_tid</c> 0 and unmerged ones an owner.
 /// </para>
 /// </remarks>
 internal sealed partial class GcCollection
@@ -50,7 +50,7 @@ internal sealed partial class GcCollection
     private readonly SimRuntime _rt;
     private readonly PyThreadState _tstate;
     private readonly Dictionary<long, PyObjectPtr> _byLink = [];
-    private readonly Dictionary<MiBlock, long> _linkOf = [];
+    private readonly Dictionary<MiAllocation, long> _linkOf = [];
     private readonly Worklist _unreachable;
     private readonly Worklist _objsToDecref;
     private readonly Worklist _wrcbToCall;
@@ -245,10 +245,10 @@ internal sealed partial class GcCollection
 
     private long LinkOf(PyObjectPtr op)
     {
-        if (!_linkOf.TryGetValue(op.Block, out var link))
+        if (!_linkOf.TryGetValue(op.Allocation, out var link))
         {
             link = LinkBase + (16L * (_linkOf.Count + 1));
-            _linkOf[op.Block] = link;
+            _linkOf[op.Allocation] = link;
             _byLink[link] = op;
         }
 
