@@ -14,6 +14,47 @@ public sealed record GcDesign
 
     /// <summary>How <c>gc_collect_main</c> claims <c>gcstate-&gt;collecting</c>.</summary>
     public CollectingClaim Collecting { get; init; } = CollectingClaim.CompareExchange;
+
+    /// <summary>Whether the collection stops the world while it repurposes object headers (<see cref="GcCollection"/>).</summary>
+    public CollectorWorld World { get; init; } = CollectorWorld.StopTheWorld;
+
+    /// <summary>What <c>handle_resurrected_objects</c> does to the header of an object a finalizer resurrected.</summary>
+    public ResurrectedHeader Resurrected { get; init; } = ResurrectedHeader.Restore;
+}
+
+/// <summary>What keeps other threads out of the collector's way.</summary>
+public enum CollectorWorld
+{
+    /// <summary>
+    /// CPython 3.13: <c>gc_collect_internal</c> stops the world (<c>_PyEval_StopTheWorld</c>) for the phases that write
+    /// <c>ob_tid</c>, <c>ob_ref_local</c> and <c>ob_ref_shared</c> with plain stores and walk the heaps, and again to find
+    /// resurrected objects; finalizers and <c>tp_clear</c> run with the world started.
+    /// </summary>
+    StopTheWorld,
+
+    /// <summary>
+    /// The default build's collector (<c>Modules/gcmodule.c</c>, 3.12) in the free-threaded build: it relies on the GIL to keep
+    /// every other thread out, so it never stops the world; without the GIL, the other threads run Python code (allocate,
+    /// take and drop references) while it walks the heaps and uses <c>ob_tid</c> as scratch.
+    /// </summary>
+    RunningWorld,
+}
+
+/// <summary>How a resurrected object leaves the unreachable worklist.</summary>
+public enum ResurrectedHeader
+{
+    /// <summary>
+    /// CPython 3.13 (<c>handle_resurrected_objects</c>): <c>op-&gt;ob_ref_local = 0; // restore ob_ref_local</c>, then
+    /// <c>worklist_remove</c> (<c>ob_tid = 0</c>) and <c>merge_refcount(op, -1)</c> (the worklist's reference).
+    /// </summary>
+    Restore,
+
+    /// <summary>
+    /// A plausible broken design (the fields gh-113750 is about, on the collector's path): the object leaves the worklist
+    /// and its worklist reference is dropped from the shared count, but <c>ob_ref_local</c> keeps the collector's scratch
+    /// count and <c>ob_tid</c> the worklist link, so the object counts references it does not have and no thread owns it.
+    /// </summary>
+    LeaveScratch,
 }
 
 /// <summary>How allocations are counted.</summary>

@@ -13,11 +13,10 @@ namespace Sim.Model.Gc;
 /// eval-breaker check; <c>collecting</c> makes collections exclusive.
 /// </summary>
 /// <remarks>
-/// Deviation: the collection itself (merge queued refcounts, find and free garbage: MECHANISMS.md A9) is not modelled;
-/// <see cref="CollectMain"/> keeps its bookkeeping (<c>collecting</c>, the counts it resets), stops and starts the world
-/// once, and marks its duration, during which a second collection is reported. Only generation 0 is counted; <c>long_lived_total</c> stays 0.
-/// As in 3.13, <c>generations[0].count = 0</c> is a plain store that may overwrite a concurrent thread's atomic add: the
-/// count is the allocations since about the last collection (the seed: "the GC scheduling is not as precise").
+/// The collection itself is <see cref="GcCollection"/>. Only generation 0 is counted; <c>long_lived_total</c> is kept but
+/// <c>gc_should_collect</c> does not scale the threshold by it. As in 3.13, <c>generations[0].count = 0</c> is a plain store that may
+/// overwrite a concurrent thread's atomic add: the count is the allocations since about the last collection (the seed:
+/// "the GC scheduling is not as precise").
 /// </remarks>
 public sealed class GcState
 {
@@ -35,7 +34,17 @@ public sealed class GcState
         Count = new AtomicInt(_rt, "gcstate->generations[0].count");
         Generation1Count = new PlainCell<int>(_rt, "gcstate->generations[1].count");
         Collecting = new AtomicInt(_rt, "gcstate->collecting");
+        Objects = new GcObjects(interp);
     }
+
+    /// <summary>GC objects: types with members the collector traverses, tracking, deferred and immortal counts.</summary>
+    public GcObjects Objects { get; }
+
+    /// <summary><c>gcstate-&gt;long_lived_total</c>: reachable objects the last collection found.</summary>
+    public int LongLivedTotal { get; private set; }
+
+    /// <summary>How many objects collections have cleared (<c>stats-&gt;collected</c>, for checks).</summary>
+    public int CollectedForCheck { get; private set; }
 
     /// <summary><c>generations[0].count</c>: allocations less deallocations since the last collection.</summary>
     public AtomicInt Count { get; }
@@ -112,6 +121,9 @@ public sealed class GcState
     /// </summary>
     public void RunGc(PyThreadState tstate) => CollectMain(tstate, heapReason: true);
 
+    /// <summary><c>gc.collect()</c> (<c>gc_collect_impl</c> → <c>_PyGC_Collect</c>): <c>gc_collect_main(tstate, 2, _Py_GC_REASON_MANUAL)</c>.</summary>
+    public bool Collect(PyThreadState tstate) => CollectMain(tstate, heapReason: false);
+
     /// <summary>
     /// <c>gc_collect_main</c>: claim <c>collecting</c> (a loser returns: one collection at a time); for a heap-triggered
     /// collection, give up unless the threshold is still exceeded; count one collection of generation 0 in
@@ -141,10 +153,10 @@ public sealed class GcState
         Generation1Count.Write(Generation1Count.Read() + 1);
         Count.Store(0, MemoryOrder.Relaxed); // gcstate->generations[0].count = 0 (a plain store in 3.13)
 
-        // gc_collect_internal(interp, &state): with the world stopped, merge the queued refcounts, process the delayed
-        // frees and find the garbage (not modelled); then, with the world started, free it.
-        _interp.StopTheWorld();
-        _interp.StartTheWorld();
+        var collection = new GcCollection(_interp, tstate);
+        collection.Run(); // gc_collect_internal(interp, &state)
+        LongLivedTotal = collection.LongLivedTotal;
+        CollectedForCheck += collection.Collected;
         CollectionsForCheck++;
         Interlocked.Decrement(ref _collectionsRunning);
         Collecting.Store(0);

@@ -4,6 +4,7 @@ using Sim.Model.Gc;
 using Sim.Model.Locks;
 using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
+using Sim.Model.Objects.Weakrefs;
 using Sim.Model.Qsbr;
 using Sim.Runtime;
 using Sim.Runtime.Cells;
@@ -99,6 +100,7 @@ public sealed partial class PyInterpreterState
         Objects = new PyObjectAllocator(this);
         Mem = new PyMem(this);
         Refcount = new PyRefcount(this);
+        Weakrefs = new PyWeakrefs(this); // interp->weakref_locks (zeroed with the interpreter)
         RefTotal = new RefTotal(this);
         RuntimeState.AddInterpreter(this);
         if (runtimeState is null)

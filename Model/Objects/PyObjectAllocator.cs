@@ -94,23 +94,49 @@ public sealed partial class PyObjectAllocator
             return; // tp_finalize resurrected it
         }
 
+        if (op.Type.SupportsWeakrefs)
+        {
+            _interp.Weakrefs.ClearWeakRefs(op); // subtype_dealloc: after the finalizer, before the rest of tp_dealloc
+        }
+
         op.Type.Dealloc?.Invoke(op);
         Free(op);
     }
 
     /// <summary>
-    /// <c>PyObject_Free</c> (<c>PyObject_GC_Del</c> for a GC type, which first counts a deallocation): returns an object's
-    /// block to its page (<c>mi_free</c>).
+    /// <c>PyObject_Free</c>: returns an object's block to its page (<c>mi_free</c>). For a GC type, <c>PyObject_GC_Del</c>
+    /// (<c>Python/gc_free_threading.c</c>, 3.13): untrack if tracked, count a deallocation, and free through
+    /// <c>_PyObject_FreeDelayed</c> if <c>_PyObject_GC_IS_SHARED_INLINE</c>, else with <c>PyObject_Free</c>.
     /// </summary>
     public void Free(PyObjectPtr op)
     {
         ArgumentNullException.ThrowIfNull(op);
-        if (op.Type.IsGc && _interp.Runtime.CurrentThread.ModelState is PyThreadState tstate)
+        if (!op.Type.IsGc)
         {
-            _interp.Gc.RecordDeallocation(tstate); // PyObject_GC_Del: record_deallocation(tstate)
+            _interp.Mimalloc.Free(op.Allocation);
+            return;
         }
 
-        _interp.Mimalloc.Free(op.Allocation);
+        var h = Header(op);
+        var bits = h.LoadGcBits();
+        if ((bits & PyGcBits.Tracked) != 0)
+        {
+            h.StoreGcBits(bits & ~PyGcBits.Tracked); // _PyObject_GC_UNTRACK
+        }
+
+        if (_interp.Runtime.CurrentThread.ModelState is PyThreadState tstate)
+        {
+            _interp.Gc.RecordDeallocation(tstate); // record_deallocation(tstate)
+        }
+
+        if ((bits & PyGcBits.SharedInline) != 0)
+        {
+            _interp.DelayedFree.ObjectFreeDelayed(op); // another thread may still read its inline values
+        }
+        else
+        {
+            _interp.Mimalloc.Free(op.Allocation);
+        }
     }
 
     /// <summary>The header of <paramref name="op"/>, for reads and checks by containers.</summary>

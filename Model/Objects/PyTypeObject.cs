@@ -30,6 +30,23 @@ public sealed class PyTypeObject(string name, int basicSize, bool isGc = false, 
     /// <summary><c>tp_finalize</c>, run by <c>PyObject_CallFinalizerFromDealloc</c> with the object temporarily resurrected.</summary>
     public Action<PyObjectPtr>? Finalize { get; } = finalize;
 
+    /// <summary>
+    /// <c>tp_traverse</c> as data: the body words that hold the object's strong references to other objects (a class
+    /// instance's slots). The collector visits them (<see cref="Gc.GcCollection"/>) and its <c>tp_clear</c> clears them.
+    /// Empty for a type whose instances hold no references the collector sees.
+    /// </summary>
+    public IReadOnlyList<int> Traverse { get; init; } = [];
+
+    /// <summary>
+    /// <c>tp_weaklistoffset</c> as a body word: the word of each instance that holds the head of its weakref list
+    /// (<c>_PyObject_GET_WEAKREFS_LISTPTR</c>), or -1 (offset 0) if instances cannot be weakly referenced. The word must be
+    /// NULL when the object is created (<see cref="PyObjectAllocator.GenericAlloc"/> zeroes it, as <c>PyType_GenericAlloc</c> does).
+    /// </summary>
+    public int WeaklistWord { get; init; } = -1;
+
+    /// <summary><c>_PyType_SUPPORTS_WEAKREFS(type)</c>: <c>tp_weaklistoffset != 0</c>.</summary>
+    public bool SupportsWeakrefs => WeaklistWord >= 0;
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

@@ -13,9 +13,8 @@ namespace Sim.Model.Qsbr;
 /// </summary>
 /// <remarks>
 /// Deviations: <c>free_delayed</c> frees at once during finalization or with the world stopped, and stops the world if a
-/// chunk cannot be allocated; the model has neither (no finalization, no stop-the-world, allocation never fails). The
-/// GC's processing of every queue (<c>process_delayed_frees</c>) is not modelled; see
-/// <see cref="QsbrDesign.ProcessDelayedAtPeriodicCheck"/>.
+/// chunk cannot be allocated; the model has neither (allocation never fails). The GC processes every queue with the
+/// world stopped (<see cref="ProcessDelayedWithTheWorldStopped"/>); see also <see cref="QsbrDesign.ProcessDelayedAtPeriodicCheck"/>.
 /// </remarks>
 public sealed class DelayedFree
 {
@@ -39,6 +38,28 @@ public sealed class DelayedFree
     {
         using var _ = _rt.Enter($"_PyMem_FreeDelayed({ptr})");
         Queue(ptr);
+    }
+
+    /// <summary>
+    /// <c>_PyObject_FreeDelayed</c> (<c>Objects/obmalloc.c</c>, 3.13): frees an object's memory with <c>PyObject_Free</c> once
+    /// concurrent lock-free readers are done (<c>PyObject_GC_Del</c> of a <c>_PyGC_BITS_SHARED_INLINE</c> object).
+    /// </summary>
+    public void ObjectFreeDelayed(MiPtr op)
+    {
+        using var _ = _rt.Enter($"_PyObject_FreeDelayed({op})");
+        Queue(op);
+    }
+
+    /// <summary>
+    /// The collector's <c>_PyMem_ProcessDelayed(tstate)</c> for every thread with the world stopped
+    /// (<c>process_delayed_frees</c>, <c>Python/gc_free_threading.c</c>): <paramref name="owner"/>'s queue, polled with the
+    /// collecting thread's QSBR state <paramref name="current"/> (the only attached one).
+    /// </summary>
+    internal void ProcessDelayedWithTheWorldStopped(PyThreadState owner, QsbrThreadState current)
+    {
+        using var _ = _rt.Enter($"_PyMem_ProcessDelayed({owner})");
+        ProcessQueue(owner.MemFreeQueue, current, keepEmpty: true);
+        ProcessInterpQueue(current);
     }
 
     /// <summary>

@@ -24,6 +24,8 @@ public sealed class PyHeapType
     internal PyHeapType(SimRuntime runtime, string name, IReadOnlyList<PyHeapType> bases, IEnumerable<PyInternedStr> attributes)
     {
         Name = name;
+        DictOwnerTid = runtime.CurrentThread.Id;
+        DictShared = new AtomicInt(runtime, $"{name}.__dict__.shared");
         TpVersionTag = new AtomicInt(runtime, $"{name}.tp_version_tag");
         DictMutex = new PyMutex(runtime, $"{name}.__dict__.ob_mutex");
         _dict = attributes.ToDictionary(a => a, a => new AtomicRef<MiPtr>(runtime, $"{name}.__dict__[{a}]"));
@@ -48,6 +50,15 @@ public sealed class PyHeapType
 
     /// <summary>The <c>ob_mutex</c> of <c>tp_dict</c>, which <c>BEGIN_TYPE_DICT_LOCK</c> takes with <c>TYPE_LOCK</c>.</summary>
     public PyMutex DictMutex { get; }
+
+    /// <summary>The <c>ob_tid</c> of <c>tp_dict</c>: the thread that created the type.</summary>
+    public long DictOwnerTid { get; }
+
+    /// <summary>
+    /// <c>_PyObject_GC_IS_SHARED(tp_dict)</c> (<c>IS_DICT_SHARED</c>): set by the first read of the dict by a thread that does
+    /// not own it (<c>ensure_shared_on_read</c>, in the dict's critical section).
+    /// </summary>
+    public AtomicInt DictShared { get; }
 
     /// <summary>The slot of <paramref name="name"/> in <c>tp_dict</c>, or null if the type has no such attribute.</summary>
     internal AtomicRef<MiPtr>? Slot(PyInternedStr name) => _dict.GetValueOrDefault(name);

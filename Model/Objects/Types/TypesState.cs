@@ -18,8 +18,12 @@ namespace Sim.Model.Objects.Types;
 /// <para>
 /// Read from the PRs (#113930, #118454, #133032), the C11 model of the cache (<c>test/seqlock.c</c> of the seqlock PR) and
 /// later copies of <c>typeobject.c</c>. [version-uncertain] The 3.13.0 bodies are reconstructed: <c>update_cache</c>
-/// stores the version, then the value, then the name (gh-132942 later stored the version last); the slow path finds the
-/// name in the MRO, then assigns the version tag, then updates the entry, all under <c>TYPE_LOCK</c>.
+/// stores the version, then the value, then the name; the slow path finds the name in the MRO, then assigns the version
+/// tag, then updates the entry, all under <c>TYPE_LOCK</c>. gh-132942 (PR #133032, in the 3.13 branch through PR #133114,
+/// April 2025) assigns the version before the find and stores the version last: <see cref="TypeCacheDesign"/> switches
+/// both. <c>find_name_in_mro</c> can block and so suspend <c>TYPE_LOCK</c>'s critical section (PR #133032); the model
+/// blocks where the review of PR #145774 says it can, in <c>ensure_shared_on_read</c>'s critical section on a base's
+/// dict [version-uncertain: which call blocks in 3.13.0's <c>find_name_in_mro</c> is not pinned].
 /// </para>
 /// <para>
 /// Deviations: the cache has 2^<see cref="TypeCacheDesign.SizeExp"/> entries (CPython: 4,096); no static or immutable
@@ -64,13 +68,18 @@ public sealed class TypesState
     /// Creates a heap type (<c>type_new</c>) with the given bases and attributes, whose references its dict steals. The
     /// version tag is unassigned (0) until a lookup assigns it.
     /// </summary>
-    public PyHeapType NewType(string name, IReadOnlyList<PyHeapType> bases, params (PyInternedStr Name, PyObjectPtr Value)[] attributes)
+    public PyHeapType NewType(string name, IReadOnlyList<PyHeapType> bases, params (PyInternedStr Name, PyObjectPtr? Value)[] attributes)
     {
         ArgumentNullException.ThrowIfNull(bases);
         ArgumentNullException.ThrowIfNull(attributes);
         var type = new PyHeapType(_rt, name, bases, attributes.Select(a => a.Name));
         foreach (var (attr, value) in attributes)
         {
+            if (value is null)
+            {
+                continue; // a slot for a later assignment, absent until then
+            }
+
             _interp.Refcount.SetMaybeWeakref(value); // a value in a dict that other threads read lock-free [inferred]
             type.Slot(attr)!.Store(value, MemoryOrder.Release);
         }
@@ -190,28 +199,73 @@ public sealed class TypesState
     }
 
     /// <summary>
-    /// The slow path of <c>_PyType_LookupRef</c>: under <c>TYPE_LOCK</c>, <c>find_name_in_mro</c> (a new reference), then
-    /// <c>assign_version_tag</c>, then, if the type has a version, <c>update_cache_gil_disabled</c> for that version.
+    /// <c>PyDict_Copy</c> of the type's dict (<c>vars(C).copy()</c>): in the dict's critical section, a new reference to
+    /// each value present. The caller owns the references.
+    /// </summary>
+    public IReadOnlyList<PyObjectPtr> CopyDict(PyHeapType type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        using var _ = _rt.Enter($"PyDict_Copy({type}.__dict__)");
+        var copy = new List<PyObjectPtr>();
+        using (CriticalSectionApi.BeginMutex(TState, type.DictMutex))
+        {
+            foreach (var slot in type.Slots)
+            {
+                if (slot.Load(MemoryOrder.Relaxed) is PyObjectPtr value)
+                {
+                    _interp.Refcount.IncRef(value);
+                    copy.Add(value);
+                }
+            }
+        }
+
+        return copy;
+    }
+
+    /// <summary>
+    /// The slow path of <c>_PyType_LookupRef</c>, under <c>TYPE_LOCK</c>: <c>find_name_in_mro</c> (a new reference) and
+    /// <c>assign_version_tag</c>, in 3.13.0's order (find, then version) or gh-132942's (version, then find); then, if the
+    /// type has a version, <c>update_cache_gil_disabled</c> for that version (after gh-132942: the version assigned before
+    /// the find).
     /// </summary>
     private PyObjectPtr? LookupSlow(PyHeapType type, PyInternedStr name, TypeCacheEntry entry)
     {
         using (CriticalSectionApi.BeginMutex(TState, TypeLock))
         {
-            var res = FindNameInMro(type, name);
-            if (AssignVersionTag(type))
+            PyObjectPtr? res;
+            bool hasVersion;
+            int version;
+            if (Design.VersionBeforeFind)
             {
-                UpdateCache(entry, name, type.TpVersionTag.Load(MemoryOrder.Relaxed), res);
+                hasVersion = AssignVersionTag(type);
+                version = type.TpVersionTag.Load(MemoryOrder.Relaxed);
+                res = FindNameInMro(type, name);
+            }
+            else
+            {
+                res = FindNameInMro(type, name);
+                hasVersion = AssignVersionTag(type);
+                version = type.TpVersionTag.Load(MemoryOrder.Relaxed);
+            }
+
+            if (hasVersion)
+            {
+                UpdateCache(entry, name, version, res);
             }
 
             return res;
         }
     }
 
-    /// <summary><c>find_name_in_mro</c>: the first base in <c>tp_mro</c> whose dict has <paramref name="name"/>; a new reference.</summary>
+    /// <summary>
+    /// <c>find_name_in_mro</c>: the first base in <c>tp_mro</c> whose dict has <paramref name="name"/>; a new reference. Each
+    /// dict lookup first runs <see cref="EnsureSharedOnRead"/>, which may block and so suspend <c>TYPE_LOCK</c>.
+    /// </summary>
     private PyObjectPtr? FindNameInMro(PyHeapType type, PyInternedStr name)
     {
         foreach (var b in type.Mro)
         {
+            EnsureSharedOnRead(b);
             if (b.Slot(name) is { } slot && slot.Load(MemoryOrder.Acquire) is PyObjectPtr res)
             {
                 _interp.Refcount.IncRef(res);
@@ -220,6 +274,27 @@ public sealed class TypesState
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// <c>ensure_shared_on_read</c> (<c>Objects/dictobject.c</c>, 3.13) of the type's dict: the first read by a thread that
+    /// does not own the dict marks it shared, in the dict's critical section; if another thread holds the dict's mutex,
+    /// the reader blocks, and its outer sections (<c>TYPE_LOCK</c>) are suspended until it resumes.
+    /// </summary>
+    private void EnsureSharedOnRead(PyHeapType type)
+    {
+        if (type.DictOwnerTid == _rt.CurrentThread.Id || type.DictShared.Load(MemoryOrder.Relaxed) != 0)
+        {
+            return;
+        }
+
+        using (CriticalSectionApi.BeginMutex(TState, type.DictMutex))
+        {
+            if (type.DictShared.Load(MemoryOrder.Relaxed) == 0)
+            {
+                type.DictShared.Store(1, MemoryOrder.Relaxed);
+            }
+        }
     }
 
     /// <summary>
@@ -242,7 +317,8 @@ public sealed class TypesState
     /// <summary>
     /// <c>update_cache_gil_disabled</c>: in a write section of the entry's sequence lock (none in the unsynchronised
     /// design), unless another thread already stored the same entry, <c>update_cache</c> stores the version, the value
-    /// (borrowed) and the name with relaxed stores.
+    /// (borrowed) and the name with relaxed stores (3.13.0), or the value, the name, and the version last with a release
+    /// store (gh-132942).
     /// </summary>
     private void UpdateCache(TypeCacheEntry entry, PyInternedStr name, int version, PyObjectPtr? value)
     {
@@ -264,9 +340,19 @@ public sealed class TypesState
             return;
         }
 
-        entry.Version.Store(version, MemoryOrder.Relaxed);
-        entry.Value.Store(value, MemoryOrder.Relaxed);
-        entry.Name.Store(name, MemoryOrder.Relaxed);
+        if (Design.VersionStoredLast)
+        {
+            entry.Value.Store(value, MemoryOrder.Relaxed);
+            entry.Name.Store(name, MemoryOrder.Relaxed);
+            entry.Version.Store(version, MemoryOrder.Release);
+        }
+        else
+        {
+            entry.Version.Store(version, MemoryOrder.Relaxed);
+            entry.Value.Store(value, MemoryOrder.Relaxed);
+            entry.Name.Store(name, MemoryOrder.Relaxed);
+        }
+
         if (Design.SeqLock)
         {
             entry.Sequence.UnlockWrite();
