@@ -83,7 +83,7 @@ public sealed class CorpusHuntTests : IDisposable
 
         var here = _cli.Run("replay", path);
         Assert.True(here.ExitCode == 0, here.Out + here.Error);
-        var fresh = FreshProcess.Run(_cli.Directory, "replay", path);
+        var fresh = SimProcess.Run(_cli.Directory, "replay", path);
         Assert.Equal((0, here.Out, here.Error), (fresh.ExitCode, fresh.Out, fresh.Error));
     }
 
