@@ -61,6 +61,20 @@ public sealed class SimRuntime
         }
     }
 
+    /// <summary>
+    /// Records the calling thread in <paramref name="holder"/>: ghost state that CPython does not keep and a Model
+    /// primitive keeps only for the exploration's deadlock reports (who holds a mutex, <see cref="Parking.IWaitTarget.Holder"/>).
+    /// Nothing reads it in production mode, so there it does nothing, and an uncontended lock pays no thread lookup for it.
+    /// </summary>
+    /// <param name="holder">The primitive's field that names its holder.</param>
+    public void RecordHolder(ref SimThread? holder)
+    {
+        if (Controlled is not null)
+        {
+            holder = CurrentThread;
+        }
+    }
+
     /// <summary>Every thread started so far, the main thread first.</summary>
     public IReadOnlyList<SimThread> Threads
     {
