@@ -236,13 +236,17 @@ public sealed class SimRuntime
 
     /// <summary>
     /// Simulates <c>fork()</c> in the calling thread, which continues as the child: every other thread, running or
-    /// exited, vanishes for good. A vanished thread stops at its next Runtime operation or wait; joining or detaching
-    /// it is an invariant violation. The parking lot keeps its entries until the Model calls
-    /// <see cref="ParkingLot.AfterFork"/>, as CPython's child does.
+    /// exited, vanishes for good. A vanished thread stops at its next Runtime operation or wait, and unwinds; every
+    /// Runtime operation its unwinding reaches (a <c>finally</c> or a <c>using</c> that unlocks a mutex) stops it again
+    /// before it acts, so it changes nothing in the child. Joining or detaching it is an invariant violation. The parking
+    /// lot keeps its entries until the Model calls <see cref="ParkingLot.AfterFork"/>, as CPython's child does.
     /// </summary>
     /// <remarks>
-    /// Deviation (production mode): a vanished thread that is running, not blocked, goes on until it next parks or
-    /// exits, since production accesses have no hook to stop it. Fork scenarios are meant for exploration.
+    /// Deviation (production mode): a real fork leaves the other threads behind at once; here a running vanished thread
+    /// goes on until its next Runtime operation. On the plain production runtime (<see cref="CreateProduction()"/>, no
+    /// stress run) cell accesses have no hook at all, so there it goes on, and its unwinding acts, up to its next park,
+    /// unpark, join or yield: fork scenarios run on real threads under the stress runner (<c>sim stress</c>), whose
+    /// cells stop it.
     /// </remarks>
     public void Fork()
     {

@@ -28,7 +28,11 @@ internal sealed class StressNoise
         _threshold = (uint)Math.Round(Math.Clamp(rate, 0, 1) * uint.MaxValue);
     }
 
-    /// <summary>A Runtime point of the current thread: stops it if its run ended, and sometimes pauses it.</summary>
+    /// <summary>
+    /// A Runtime point of the current thread (every cell access of a stress run takes one): stops it if its run ended or
+    /// it vanished in a fork, and sometimes pauses it. A vanished thread is stopped before the access, and again at each
+    /// access its unwinding makes (a <c>finally</c> that unlocks a mutex): it does nothing in the child's memory.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public void Point()
     {
@@ -37,7 +41,17 @@ internal sealed class StressNoise
             throw new RunEndedException();
         }
 
-        if (SimThread.Current?.Production is not { } thread)
+        if (SimThread.Current is not { } me)
+        {
+            return;
+        }
+
+        if (me.IsGone)
+        {
+            throw new ThreadGoneException(me);
+        }
+
+        if (me.Production is not { } thread)
         {
             return;
         }
