@@ -243,7 +243,7 @@ public sealed class SimRuntime
     /// </summary>
     /// <remarks>
     /// Deviation (production mode): a real fork leaves the other threads behind at once; here a running vanished thread
-    /// goes on until its next Runtime operation. On the plain production runtime (<see cref="CreateProduction()"/>, no
+    /// goes on until its next Runtime operation (one already past its check lands). On the plain production runtime (<see cref="CreateProduction()"/>, no
     /// stress run) cell accesses have no hook at all, so there it goes on, and its unwinding acts, up to its next park,
     /// unpark, join or yield: fork scenarios run on real threads under the stress runner (<c>sim stress</c>), whose
     /// cells stop it.
