@@ -10,9 +10,9 @@ namespace Sim.Cli.Commands;
 /// <c>sim merge REPORT... --output DIR</c>: combines the reports of the shards of one hunt (<c>sim hunt --shard K/N</c>,
 /// each a <c>hunt.json</c> or the output folder holding it) into one <c>hunt.json</c> and <c>hunt.junit.xml</c> in DIR,
 /// with the totals, and copies the shards' traces there (<see cref="HuntMerge"/>). The scenarios of a hunt of outside
-/// assemblies are loaded from where its report recorded them, or from <c>--assembly</c>/<c>--project</c>. Exit codes as <c>sim hunt</c>'s: 0 if
-/// every expectation held in every shard, 1 if not, 2 for bad input (reports of different builds or settings, a shard
-/// missing or given twice), 4 if a shard had an error of the tool.
+/// assemblies are loaded from where its report recorded them, or from <c>--assembly</c>/<c>--project</c>. Exit codes as
+/// <c>sim hunt</c>'s: 0 if every expectation held in every shard, 1 if not, 2 for bad input (reports of different builds,
+/// settings or scenario assemblies, a shard missing or given twice), 4 if a shard had an error of the tool.
 /// </summary>
 internal static class MergeCommand
 {
@@ -26,7 +26,7 @@ internal static class MergeCommand
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
             var shards = parse.GetValue(reports)!.Select(r => Load(context, r)).ToList();
-            var catalog = HuntMerge.CatalogOf(shards[0].Report, shards[0].Name, sources.Given(parse) ? () => sources.Load(parse, context) : null, context);
+            var catalog = HuntMerge.CatalogOf(shards[0].Report, shards[0].Name, sources.Given(parse) ? sources.Load(parse, context) : null, context);
             var merged = HuntMerge.Merge([.. shards.Select(s => (s.Name, s.Report))], catalog);
             var directory = context.FullPath(parse.GetValue(output)!);
             using (OutputLock.Take(directory))

@@ -172,11 +172,11 @@ internal static class HuntMerge
 
     /// <summary>
     /// The catalog the scenarios of <paramref name="first"/> (the first report, named <paramref name="name"/>) are in: that
-    /// of <paramref name="given"/> (<c>--assembly</c>, <c>--project</c>) if not null, else the built-in corpus or the
+    /// <paramref name="given"/> (loaded from <c>--assembly</c>, <c>--project</c>) if not null, else the built-in corpus or the
     /// outside assemblies the report recorded, loaded from where they were. Assemblies other than the report's are a
     /// <see cref="UsageException"/>.
     /// </summary>
-    public static Catalog CatalogOf(HuntReport first, string name, Func<Catalog>? given, CliContext context)
+    public static Catalog CatalogOf(HuntReport first, string name, Catalog? given, CliContext context)
     {
         ArgumentNullException.ThrowIfNull(first);
         if (given is null)
@@ -184,9 +184,8 @@ internal static class HuntMerge
             return ScenarioSources.LoadRecorded(first.Assemblies, $"{name} is the report of a hunt of the scenarios", context);
         }
 
-        var catalog = given();
-        var names = string.Join(", ", catalog.Assemblies.Select(a => ScenarioAssembly.Of(a).Name));
-        return names == Names(first) ? catalog
+        var names = string.Join(", ", given.Assemblies.Select(a => ScenarioAssembly.Of(a).Name));
+        return names == Names(first) ? given
             : throw new UsageException($"{name} is the report of a hunt of the scenarios of {Shown(Names(first))}, not of {Shown(names)}: give the --assembly or --project that hunt was given");
     }
 
