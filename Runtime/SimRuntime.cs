@@ -61,6 +61,20 @@ public sealed class SimRuntime
         }
     }
 
+    /// <summary>
+    /// Records the calling thread in <paramref name="holder"/>: ghost state that CPython does not keep and a Model
+    /// primitive keeps only for the exploration's deadlock reports (who holds a mutex, <see cref="Parking.IWaitTarget.Holder"/>).
+    /// Nothing reads it in production mode, so there it does nothing, and an uncontended lock pays no thread lookup for it.
+    /// </summary>
+    /// <param name="holder">The primitive's field that names its holder.</param>
+    public void RecordHolder(ref SimThread? holder)
+    {
+        if (Controlled is not null)
+        {
+            holder = CurrentThread;
+        }
+    }
+
     /// <summary>Every thread started so far, the main thread first.</summary>
     public IReadOnlyList<SimThread> Threads
     {
@@ -222,13 +236,17 @@ public sealed class SimRuntime
 
     /// <summary>
     /// Simulates <c>fork()</c> in the calling thread, which continues as the child: every other thread, running or
-    /// exited, vanishes for good. A vanished thread stops at its next Runtime operation or wait; joining or detaching
-    /// it is an invariant violation. The parking lot keeps its entries until the Model calls
-    /// <see cref="ParkingLot.AfterFork"/>, as CPython's child does.
+    /// exited, vanishes for good. A vanished thread stops at its next Runtime operation or wait, and unwinds; every
+    /// Runtime operation its unwinding reaches (a <c>finally</c> or a <c>using</c> that unlocks a mutex) stops it again
+    /// before it acts, so it changes nothing in the child. Joining or detaching it is an invariant violation. The parking
+    /// lot keeps its entries until the Model calls <see cref="ParkingLot.AfterFork"/>, as CPython's child does.
     /// </summary>
     /// <remarks>
-    /// Deviation (production mode): a vanished thread that is running, not blocked, goes on until it next parks or
-    /// exits, since production accesses have no hook to stop it. Fork scenarios are meant for exploration.
+    /// Deviation (production mode): a real fork leaves the other threads behind at once; here a running vanished thread
+    /// goes on until its next Runtime operation (one already past its check lands). On the plain production runtime (<see cref="CreateProduction()"/>, no
+    /// stress run) cell accesses have no hook at all, so there it goes on, and its unwinding acts, up to its next park,
+    /// unpark, join or yield: fork scenarios run on real threads under the stress runner (<c>sim stress</c>), whose
+    /// cells stop it.
     /// </remarks>
     public void Fork()
     {

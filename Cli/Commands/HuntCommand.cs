@@ -56,7 +56,8 @@ internal static class HuntCommand
         {
             var patterns = parse.GetValue(scenarios) ?? [];
             var part = Shard.Parse(parse.GetValue(shard), context.Environment, ParseSplit(parse.GetValue(split)));
-            var selected = part.Select(sources.Load(parse, context).Select(patterns));
+            var catalog = sources.Load(parse, context);
+            var selected = part.Select(catalog.Select(patterns));
             var resolved = settings.Resolve(parse, context);
             if (!part.IsWhole && resolved.Settings.Exploration.Seed is null)
             {
@@ -77,6 +78,7 @@ internal static class HuntCommand
             var plan = new HuntPlan(selected, options, resolved.Settings.OutputDirectory, part, resolved.File?.FullPath)
             {
                 Selection = patterns,
+                Assemblies = catalog.Assemblies,
                 Jobs = ParseWhole(parse.GetValue(jobs), "--jobs", 1, 1024) ?? 1,
                 TimeLimit = ParseWhole(parse.GetValue(timeLimit), "--hunt-time-limit", 1, int.MaxValue) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             };

@@ -9,7 +9,8 @@ using Sim.Cli.Output;
 namespace Sim.Cli.Commands;
 
 /// <summary>
-/// <c>sim hunt-worker --output DIR</c> (hidden): a worker process of <c>sim hunt --jobs N</c>. Reads variants to hunt
+/// <c>sim hunt-worker --output DIR [--assembly PATH]...</c> (hidden): a worker process of <c>sim hunt --jobs N</c>, with
+/// the hunt's outside assemblies (those of its <c>--project</c>s already built). Reads variants to hunt
 /// from its standard input (<see cref="WorkerRequest"/>), explores each with <see cref="HuntLoop.HuntOne"/>, saves its
 /// trace under DIR, and answers on its standard output (<see cref="WorkerReply"/>). A <c>stop</c> line, Ctrl-C or
 /// SIGTERM stops the variant in progress; the end of its input ends it.
@@ -23,12 +24,14 @@ internal static class HuntWorkerCommand
     {
         var output = new Option<string>("--output") { Required = true, HelpName = "DIR" };
         var command = new Command("hunt-worker", "A worker process of 'sim hunt --jobs N' (not for direct use).") { output };
+        var sources = new ScenarioSourceOptions();
+        sources.AddTo(command);
         command.Hidden = true;
-        command.SetAction(parse => CommandRunner.Guard(context, () => Serve(context, context.FullPath(parse.GetValue(output)!))));
+        command.SetAction(parse => CommandRunner.Guard(context, () => Serve(context, sources.Load(parse, context), context.FullPath(parse.GetValue(output)!))));
         return command;
     }
 
-    private static int Serve(CliContext context, string outputDirectory)
+    private static int Serve(CliContext context, Catalog catalog, string outputDirectory)
     {
         using var interruption = Interruption.Listen(context);
         using var requests = new BlockingCollection<WorkerRequest>();
@@ -37,7 +40,7 @@ internal static class HuntWorkerCommand
         reader.Start();
         foreach (var request in requests.GetConsumingEnumerable())
         {
-            var target = Catalog.Default.Select([request.Variant]).Single();
+            var target = catalog.Select([request.Variant]).Single();
             var options = RecordedSettings.Read(request.Options);
             var task = new HuntTask(request.Index, target, options, request.FirstIteration);
             var clock = Stopwatch.StartNew();

@@ -9,9 +9,10 @@ namespace Sim.Cli.Commands;
 /// <summary>
 /// <c>sim merge REPORT... --output DIR</c>: combines the reports of the shards of one hunt (<c>sim hunt --shard K/N</c>,
 /// each a <c>hunt.json</c> or the output folder holding it) into one <c>hunt.json</c> and <c>hunt.junit.xml</c> in DIR,
-/// with the totals, and copies the shards' traces there (<see cref="HuntMerge"/>). Exit codes as <c>sim hunt</c>'s: 0 if
-/// every expectation held in every shard, 1 if not, 2 for bad input (reports of different builds or settings, a shard
-/// missing or given twice), 4 if a shard had an error of the tool.
+/// with the totals, and copies the shards' traces there (<see cref="HuntMerge"/>). The scenarios of a hunt of outside
+/// assemblies are loaded from where its report recorded them, or from <c>--assembly</c>/<c>--project</c>. Exit codes as
+/// <c>sim hunt</c>'s: 0 if every expectation held in every shard, 1 if not, 2 for bad input (reports of different builds,
+/// settings or scenario assemblies, a shard missing or given twice), 4 if a shard had an error of the tool.
 /// </summary>
 internal static class MergeCommand
 {
@@ -20,10 +21,13 @@ internal static class MergeCommand
         var reports = new Argument<string[]>("reports") { Description = "The shards' reports: hunt.json files, or the output folders that hold them.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output") { Description = "The folder of the merged hunt.json, hunt.junit.xml and traces/.", HelpName = "DIR", Required = true };
         var command = new Command("merge", "Merge the JSON reports of a hunt's shards (--shard K/N) into one JSON and JUnit report, with totals.") { reports, output };
+        var sources = new ScenarioSourceOptions();
+        sources.AddTo(command);
         command.SetAction(parse => CommandRunner.Guard(context, () =>
         {
             var shards = parse.GetValue(reports)!.Select(r => Load(context, r)).ToList();
-            var merged = HuntMerge.Merge([.. shards.Select(s => (s.Name, s.Report))]);
+            var catalog = HuntMerge.CatalogOf(shards[0].Report, shards[0].Name, sources.Given(parse) ? sources.Load(parse, context) : null, context);
+            var merged = HuntMerge.Merge([.. shards.Select(s => (s.Name, s.Report))], catalog);
             var directory = context.FullPath(parse.GetValue(output)!);
             using (OutputLock.Take(directory))
             {

@@ -38,24 +38,11 @@ internal static class ReplayCommand
             }
 
             var recorded = TraceStore.Load(path, display);
-            var catalog = sources.Given(parse) ? sources.Load(parse, context) : CatalogOf(recorded, display, context);
+            var catalog = sources.Given(parse) ? sources.Load(parse, context)
+                : ScenarioSources.LoadRecorded(recorded.Assembly is { } a ? [a] : [], $"{display} is a trace of '{recorded.Scenario}'", context);
             return Run(context, catalog, recorded, display, parse.GetValue(scenario), parse.GetValue(variant), LaneView.ParseCount(parse.GetValue(steps), null), htmlPath);
         }));
         return command;
-    }
-
-    /// <summary>The catalog a trace's scenario is in, without --assembly or --project: the built-in corpus, or the outside assembly the trace names.</summary>
-    private static Catalog CatalogOf(TraceDocument recorded, string display, CliContext context)
-    {
-        if (recorded.Assembly is not { Path: { } assembly } outside)
-        {
-            return Catalog.Default;
-        }
-
-        return File.Exists(assembly)
-            ? ScenarioSources.Load([assembly], [], context)
-            : throw new UsageException(
-                $"{display} is a trace of '{recorded.Scenario}' from assembly {outside.Name}, recorded at {assembly}, which is not there now; give --assembly PATH (the built {outside.Name}.dll) or --project PATH (its project)");
     }
 
     private static int Run(CliContext context, Catalog catalog, TraceDocument recorded, string display, string? expectedScenario, string? expectedVariant, int? shown, string? htmlPath)

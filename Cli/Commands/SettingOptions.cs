@@ -10,16 +10,10 @@ namespace Sim.Cli.Commands;
 /// </summary>
 internal sealed class SettingOptions
 {
-    private readonly List<(Option<string> Option, SettingField Field)> _flags;
+    private readonly List<(Option Option, SettingField Field)> _flags;
 
     private SettingOptions(IEnumerable<SettingField> fields, Func<SettingField, string> flag) =>
-        _flags = [.. fields.Select(f => (new Option<string>(flag(f))
-        {
-            Description = $"{f.Description} [config: {f.Key}; env: {f.EnvironmentVariable}]" +
-                (f.FlagClears is { } other ? $" Giving it sets {other} to none." : string.Empty),
-            HelpName = f.HelpName,
-            Arity = f.Shape == JsonShape.Boolean ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
-        }, f))];
+        _flags = [.. fields.Select(f => (Flag(f, flag(f)), f))];
 
     /// <summary><c>--config PATH</c>: the config file to read instead of the nearest Coyote.config.</summary>
     public Option<string> Config { get; } = new("--config")
@@ -38,6 +32,28 @@ internal sealed class SettingOptions
     /// <summary>The flags of <c>sim config</c>: every setting (the stress ones prefixed <c>--stress-</c>).</summary>
     public static SettingOptions Every() => new(SettingFields.All, f => f.ConfigFlag);
 
+    /// <summary>
+    /// The flag of <paramref name="field"/>. A switch (<c>--run-to-completion</c>) is a <c>bool</c> option, which takes an
+    /// optional <c>true</c> or <c>false</c> and only those (System.CommandLine leaves any other word after it to the
+    /// command: <c>sim explore --run-to-completion pymutex-wakeup</c> names the scenario).
+    /// </summary>
+    private static Option Flag(SettingField field, string name)
+    {
+        Option option = field.Shape == JsonShape.Boolean ? new Option<bool>(name) { Arity = ArgumentArity.ZeroOrOne } : new Option<string>(name);
+        option.Description = $"{field.Description} [config: {field.Key}; env: {field.EnvironmentVariable}]" +
+            (field.FlagClears is { } other ? $" Giving it sets {other} to none." : string.Empty);
+        option.HelpName = field.HelpName;
+        return option;
+    }
+
+    /// <summary>The text of <paramref name="option"/> on this command line, or null if it was not given.</summary>
+    private static string? Text(ParseResult parse, Option option) => option switch
+    {
+        Option<bool> on => parse.GetResult(on) is not { Implicit: false } ? null : parse.GetValue(on) ? "true" : "false",
+        Option<string> text => parse.GetValue(text),
+        _ => throw new InvalidOperationException($"no flag of type {option.GetType()}"),
+    };
+
     /// <summary>Adds the flags and <c>--config</c> to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
@@ -55,8 +71,7 @@ internal sealed class SettingOptions
     /// </summary>
     public IReadOnlyList<FlagValue> Given(ParseResult parse)
     {
-        // A switch given without a value (--run-to-completion) means true.
-        var given = _flags.Select(f => (f.Field, f.Option.Name, Text: parse.GetValue(f.Option) ?? (f.Field.Shape == JsonShape.Boolean && parse.GetResult(f.Option) is not null ? "true" : null)))
+        var given = _flags.Select(f => (f.Field, f.Option.Name, Text: Text(parse, f.Option)))
             .Where(f => f.Text is not null).ToList();
         var values = new List<FlagValue>();
         foreach (var (field, flag, text) in given)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Sim.Cli.Configuration;
+using Sim.Cli.Loading;
 using Sim.Cli.Reports;
 using Sim.Runtime.Exploration;
 using Sim.Scenarios.Catalog;
@@ -181,6 +182,7 @@ internal static class HuntLoop
             ConfigFile = plan.ConfigFile,
             Settings = RecordedSettings.Of(plan.Options),
             Selection = plan.Selection,
+            Assemblies = [.. plan.Assemblies.Select(ScenarioAssembly.Of)],
             Shard = plan.Shard.ToString(),
             Split = plan.Shard.Split,
             Passed = entries.Count == plan.Variants.Count && entries.All(e => e.Verdict == VerdictKind.Met) && !interrupted && !timeLimitReached,

@@ -13,6 +13,12 @@ internal sealed record HuntPlan(IReadOnlyList<VariantRef> Variants, ExplorationO
     /// <summary>The <c>--scenario</c> patterns that selected the variants (recorded, so that <c>sim merge</c> can check that shards hunted the same selection).</summary>
     public IReadOnlyList<string> Selection { get; init; } = [];
 
+    /// <summary>
+    /// The full paths of the outside assemblies the scenarios were loaded from (<see cref="Catalog.Assemblies"/>; empty:
+    /// the built-in corpus): the worker processes load them too, and the report names them.
+    /// </summary>
+    public IReadOnlyList<string> Assemblies { get; init; } = [];
+
     /// <summary>How many worker processes explore variants side by side (1: this process explores them one after another).</summary>
     public int Jobs { get; init; } = 1;
 

@@ -26,15 +26,15 @@ internal static class HuntWorkers
     {
         var queue = new ConcurrentQueue<HuntTask>(tasks.OrderBy(t => t.Variant.Variant.Expected.ExpectsBug).ThenBy(t => t.Index));
         var workers = Enumerable.Range(0, Math.Min(plan.Jobs, tasks.Count))
-            .Select(_ => new Thread(() => Serve(plan.OutputDirectory, queue, events, stop)) { IsBackground = true, Name = "sim hunt worker" })
+            .Select(_ => new Thread(() => Serve(plan, queue, events, stop)) { IsBackground = true, Name = "sim hunt worker" })
             .ToList();
         workers.ForEach(w => w.Start());
         workers.ForEach(w => w.Join());
     }
 
-    private static void Serve(string outputDirectory, ConcurrentQueue<HuntTask> queue, HuntEvents events, CancellationToken stop)
+    private static void Serve(HuntPlan plan, ConcurrentQueue<HuntTask> queue, HuntEvents events, CancellationToken stop)
     {
-        using var process = Process.Start(SelfProcess.StartInfo("hunt-worker", "--output", outputDirectory))
+        using var process = Process.Start(SelfProcess.StartInfo(["hunt-worker", "--output", plan.OutputDirectory, .. plan.Assemblies.SelectMany(a => new[] { "--assembly", a })]))
             ?? throw new InvalidOperationException("could not start a worker process");
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
         using var stopping = stop.Register(() => Send(process, WorkerRequest.StopLine));

@@ -42,6 +42,23 @@ internal static class ScenarioSources
         return new Catalog([.. scenarios.OrderBy(s => s.Name, StringComparer.Ordinal)], paths);
     }
 
+    /// <summary>
+    /// The catalog of the outside assemblies a trace or a report recorded (<paramref name="recorded"/>; none: the built-in
+    /// corpus), loaded from where they were. One that is not there now is a <see cref="UsageException"/> that starts with
+    /// <paramref name="what"/> ("FILE is a trace of 'x'") and says how to give it.
+    /// </summary>
+    public static Catalog LoadRecorded(IReadOnlyList<ScenarioAssembly> recorded, string what, CliContext context)
+    {
+        var outside = recorded.Where(a => a.Path is not null).ToList();
+        if (outside.FirstOrDefault(a => !File.Exists(a.Path)) is { } gone)
+        {
+            throw new UsageException(
+                $"{what} from assembly {gone.Name}, recorded at {gone.Path}, which is not there now; give --assembly PATH (the built {gone.Name}.dll) or --project PATH (its project)");
+        }
+
+        return Load([.. outside.Select(a => a.Path!)], [], context);
+    }
+
     /// <summary>The scenarios of the assembly at <paramref name="path"/>, loaded in its own context.</summary>
     public static IReadOnlyList<Scenario> Discover(string path, string shown)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sim.Cli.Hunting;
+using Sim.Cli.Loading;
 using Sim.Cli.Output;
 using Sim.Runtime.Exploration;
 using Sim.Scenarios.Catalog;
@@ -49,8 +50,11 @@ internal static class HuntMerge
         }
     }
 
-    /// <summary>The merged report of <paramref name="shards"/> (each named for messages); an inconsistent set is a <see cref="UsageException"/>.</summary>
-    public static HuntReport Merge(IReadOnlyList<(string Name, HuntReport Report)> shards)
+    /// <summary>
+    /// The merged report of <paramref name="shards"/> (each named for messages), whose scenarios are in
+    /// <paramref name="catalog"/> (<see cref="CatalogOf"/>); an inconsistent set is a <see cref="UsageException"/>.
+    /// </summary>
+    public static HuntReport Merge(IReadOnlyList<(string Name, HuntReport Report)> shards, Catalog catalog)
     {
         if (shards.Count == 0)
         {
@@ -63,6 +67,7 @@ internal static class HuntMerge
         foreach (var (name, report) in shards)
         {
             Same(firstName, name, "build", first.Build, report.Build, "merge reports of one build: every shard must run the same sim");
+            Same(firstName, name, "scenario assemblies", Shown(Names(first)), Shown(Names(report)), "every shard must hunt the scenarios of the same assemblies");
             Same(firstName, name, "settings", first.Settings.ToJsonString(), report.Settings.ToJsonString(), "every shard must hunt with the same settings");
             Same(firstName, name, "selection", string.Join(" ", first.Selection), string.Join(" ", report.Selection), "every shard must hunt the same --scenario patterns");
             Same(firstName, name, "split", Json.Name(first.Split), Json.Name(report.Split), "every shard must split the hunt the same way");
@@ -85,10 +90,10 @@ internal static class HuntMerge
         }
 
         var budget = (uint)first.Settings["iterations"]!.GetValue<long>();
-        var order = Catalog.Default.AllVariants.Select((v, i) => (v.Name, i)).ToDictionary(p => p.Name, p => p.i);
+        var order = catalog.AllVariants.Select((v, i) => (v.Name, i)).ToDictionary(p => p.Name, p => p.i);
         var results = shards.SelectMany(s => s.Report.Results)
             .GroupBy(e => $"{e.Scenario}/{e.Variant}")
-            .Select(g => first.Split == ShardSplit.Iterations ? Join(g.Key, [.. g], budget) : Single(g.Key, [.. g]))
+            .Select(g => first.Split == ShardSplit.Iterations ? Join(catalog, g.Key, [.. g], budget) : Single(g.Key, [.. g]))
             .OrderBy(e => order.GetValueOrDefault($"{e.Scenario}/{e.Variant}", int.MaxValue))
             .ToList();
         var total = first.Split == ShardSplit.Iterations ? first.Total : shards.Sum(s => s.Report.Total);
@@ -115,7 +120,7 @@ internal static class HuntMerge
         entries.Count == 1 ? entries[0] : throw new UsageException($"{name} is in the reports of {entries.Count} shards: merge the shards of one hunt");
 
     /// <summary>Joins the slices of one variant, in iteration order, into the entry of the whole run.</summary>
-    private static HuntEntry Join(string name, List<HuntEntry> slices, uint budget)
+    private static HuntEntry Join(Catalog catalog, string name, List<HuntEntry> slices, uint budget)
     {
         var ordered = slices.OrderBy(e => e.FirstIteration).ToList();
         if (ordered.Select(e => e.FirstIteration).Distinct().Count() != ordered.Count)
@@ -138,7 +143,7 @@ internal static class HuntMerge
         }
 
         var iterations = last.Outcome == Outcome.Clean ? ordered.Sum(e => e.Iterations) : (int)(last.FirstIteration - 1 + (uint)last.Iterations);
-        var variant = Catalog.Default.Select([name]).Single();
+        var variant = catalog.Select([name]).Single();
         var verdict = Verdict.Judge(variant.Variant.Expected, new ExplorationResult
         {
             Outcome = last.Outcome,
@@ -164,6 +169,30 @@ internal static class HuntMerge
             RacyFields = [.. ordered.SelectMany(e => e.RacyFields).Distinct().OrderBy(f => f.Field, StringComparer.Ordinal)],
         };
     }
+
+    /// <summary>
+    /// The catalog the scenarios of <paramref name="first"/> (the first report, named <paramref name="name"/>) are in: that
+    /// <paramref name="given"/> (loaded from <c>--assembly</c>, <c>--project</c>) if not null, else the built-in corpus or the
+    /// outside assemblies the report recorded, loaded from where they were. Assemblies other than the report's are a
+    /// <see cref="UsageException"/>.
+    /// </summary>
+    public static Catalog CatalogOf(HuntReport first, string name, Catalog? given, CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        if (given is null)
+        {
+            return ScenarioSources.LoadRecorded(first.Assemblies, $"{name} is the report of a hunt of the scenarios", context);
+        }
+
+        var names = string.Join(", ", given.Assemblies.Select(a => ScenarioAssembly.Of(a).Name));
+        return names == Names(first) ? given
+            : throw new UsageException($"{name} is the report of a hunt of the scenarios of {Shown(Names(first))}, not of {Shown(names)}: give the --assembly or --project that hunt was given");
+    }
+
+    /// <summary>The names of the report's outside assemblies, as one string (empty: the built-in corpus).</summary>
+    private static string Names(HuntReport report) => string.Join(", ", report.Assemblies.Select(a => a.Name));
+
+    private static string Shown(string names) => names.Length == 0 ? "the built-in corpus" : names;
 
     private static Shard ShardOf(HuntReport report, string name)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Sim.Cli.Loading;
 using Sim.Cli.Output;
 using Sim.Runtime.Coverage;
 using Sim.Runtime.Exploration;
@@ -33,6 +34,12 @@ internal sealed record HuntReport
 
     /// <summary>The exploration settings every variant ran with (<see cref="Configuration.RecordedSettings"/>).</summary>
     public required JsonObject Settings { get; init; }
+
+    /// <summary>
+    /// The outside assemblies the scenarios came from (<c>--assembly</c>, <c>--project</c>); empty for the corpus built
+    /// into the tool. <c>sim merge</c> merges only reports of the same assemblies, and loads them from here.
+    /// </summary>
+    public IReadOnlyList<ScenarioAssembly> Assemblies { get; init; } = [];
 
     /// <summary>The <c>--scenario</c> patterns of the hunt (empty: every variant).</summary>
     public required IReadOnlyList<string> Selection { get; init; }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Sim.Cli.Loading;
 using Sim.Cli.Output;
 using Sim.Runtime.Exploration;
 using Sim.Runtime.Scheduling;
@@ -36,7 +37,7 @@ internal sealed record TraceDocument
     /// an outside assembly's name and full path (<c>--assembly</c>, <c>--project</c>), where <c>sim replay</c> looks for it.
     /// Absent in traces written before it was recorded (the built-in corpus).
     /// </summary>
-    public TraceAssembly? Assembly { get; init; }
+    public ScenarioAssembly? Assembly { get; init; }
 
     /// <summary>The variant's design when the trace was recorded (<c>ScenarioVariant.DesignText</c>); a replay needs the same.</summary>
     public required string Design { get; init; }
@@ -64,19 +65,6 @@ internal sealed record TraceDocument
 
     /// <summary>The readable steps of the failing iteration.</summary>
     public required IReadOnlyList<TraceFileStep> Steps { get; init; }
-}
-
-/// <summary>The assembly a traced scenario came from.</summary>
-/// <param name="Name">The assembly's simple name.</param>
-/// <param name="Path">Its full path when it is not the tool's own corpus; null for the built-in corpus.</param>
-internal sealed record TraceAssembly(string Name, string? Path)
-{
-    /// <summary>The record of <paramref name="variant"/>'s assembly.</summary>
-    public static TraceAssembly Of(VariantRef variant)
-    {
-        var assembly = variant.Scenario.GetType().Assembly;
-        return new(assembly.GetName().Name ?? "?", variant.Flags.Length == 0 ? null : assembly.Location);
-    }
 }
 
 /// <summary>The failure a trace records.</summary>

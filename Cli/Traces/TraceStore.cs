@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Sim.Cli.Configuration;
+using Sim.Cli.Loading;
 using Sim.Cli.Output;
 using Sim.Runtime.Exploration;
 using Sim.Runtime.Scheduling;
@@ -33,7 +34,7 @@ internal static partial class TraceStore
             Format = TraceDocument.CurrentFormat,
             Scenario = variant.Scenario.Name,
             Variant = variant.Variant.Name,
-            Assembly = TraceAssembly.Of(variant),
+            Assembly = ScenarioAssembly.Of(variant),
             Design = variant.Variant.DesignText,
             Expected = variant.Variant.Expected.ToString(),
             Tool = ToolInfo.NameAndVersion,

@@ -16,7 +16,8 @@ namespace Sim.Model.Locks;
 /// <remarks>
 /// Deviation: the simulation delivers no signals, so <c>PY_LOCK_INTR</c> never happens. Time is the runtime's
 /// monotonic clock (virtual in controlled mode). The mutex remembers the thread that holds it (ghost state CPython does
-/// not keep), only so that a deadlock report can name the holder (<see cref="IWaitTarget"/>).
+/// not keep), only so that a deadlock report can name the holder (<see cref="IWaitTarget"/>): under exploration only
+/// (<see cref="SimRuntime.RecordHolder"/>), since no report reads it in production mode.
 /// </remarks>
 public sealed class PyMutex : IWaitTarget
 {
@@ -230,7 +231,7 @@ public sealed class PyMutex : IWaitTarget
     /// <summary>Remembers the calling thread as the holder (ghost state for deadlock reports).</summary>
     private PyLockStatus Acquired()
     {
-        _holder = _rt.CurrentThread;
+        _rt.RecordHolder(ref _holder);
         return PyLockStatus.Acquired;
     }
 

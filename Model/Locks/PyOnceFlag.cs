@@ -73,7 +73,7 @@ public sealed class PyOnceFlag : IWaitTarget
                     continue;
                 }
 
-                _initializer = _rt.CurrentThread;
+                _rt.RecordHolder(ref _initializer);
                 var res = fn();
                 return UnlockOnce(res);
             }

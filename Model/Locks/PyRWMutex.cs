@@ -124,7 +124,7 @@ public sealed class PyRWMutex : IWaitTarget
                     continue;
                 }
 
-                _writer = _rt.CurrentThread;
+                _rt.RecordHolder(ref _writer);
                 return;
             }
 

@@ -310,8 +310,9 @@ internal sealed class ProductionPlatform : ExecutionPlatform
     }
 
     /// <summary>
-    /// Stops a thread that vanished in a fork, or whose run ended, at its next Runtime point (outside stress runs, the
-    /// cells have no hook, so a running thread goes on until its next park, unpark, join or yield).
+    /// Stops a thread that vanished in a fork, or whose run ended, at its next Runtime point (in a stress run the cells
+    /// stop it too, <see cref="StressNoise.Point"/>; outside stress runs they have no hook, so a running thread goes on
+    /// until its next park, unpark, join or yield).
     /// </summary>
     private void ThrowIfStopped(SimThread? me)
     {

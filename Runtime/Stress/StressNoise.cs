@@ -28,31 +28,37 @@ internal sealed class StressNoise
         _threshold = (uint)Math.Round(Math.Clamp(rate, 0, 1) * uint.MaxValue);
     }
 
-    /// <summary>A Runtime point of the current thread: stops it if its run ended, and sometimes pauses it.</summary>
+    /// <summary>
+    /// A Runtime point of the current thread (every cell access of a stress run takes one): sometimes pauses it, then
+    /// stops it if its run ended or it vanished in a fork. A vanished thread is stopped before the access, and again at
+    /// each access its unwinding makes (a <c>finally</c> that unlocks a mutex), so it does nothing in the child's memory;
+    /// the check comes after the pause, so that a fork during the pause stops the access it preceded. Only an access
+    /// already past the check when the fork marks the thread (a few instructions) still lands.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public void Point()
     {
+        var me = SimThread.Current;
+        if (me?.Production is { } thread)
+        {
+            thread.Points++;
+            var r = _threshold == 0 ? 0 : thread.NextNoise();
+            if ((uint)r < _threshold)
+            {
+                thread.Pauses++;
+                Pause((uint)(r >> 32));
+            }
+        }
+
+        // After the pause, right before the access: a fork during the pause stops the thread here.
         if (_runtime.HasEnded)
         {
             throw new RunEndedException();
         }
 
-        if (SimThread.Current?.Production is not { } thread)
+        if (me is { IsGone: true })
         {
-            return;
-        }
-
-        thread.Points++;
-        if (_threshold == 0)
-        {
-            return;
-        }
-
-        var r = thread.NextNoise();
-        if ((uint)r < _threshold)
-        {
-            thread.Pauses++;
-            Pause((uint)(r >> 32));
+            throw new ThreadGoneException(me);
         }
     }
 

@@ -51,16 +51,15 @@ public sealed class ForkInSection : Scenario<CriticalSectionDesign>
         {
             var t = interp.CurrentThreadState;
 
-            // Py_BEGIN_CRITICAL_SECTION ... Py_END_CRITICAL_SECTION as C has them, without a finally: a thread that
-            // vanishes in the fork runs nothing more (on real threads, a `using` would end the section while the thread
-            // unwinds, unlocking a mutex the child may hold by then).
-            var section = CriticalSection.Begin(t, list);
-            for (var i = 0; i < 2; i++)
+            // Py_BEGIN_CRITICAL_SECTION ... Py_END_CRITICAL_SECTION. The thread vanishes in the fork inside the section;
+            // the Runtime stops every operation of its unwinding, so ending the section then unlocks nothing in the child.
+            using (CriticalSection.Begin(t, list))
             {
-                t.CheckPeriodic(); // the key function: Python code, where a stop-the-world request suspends the thread
+                for (var i = 0; i < 2; i++)
+                {
+                    t.CheckPeriodic(); // the key function: Python code, where a stop-the-world request suspends the thread
+                }
             }
-
-            section.Dispose();
         }, daemon: true).Start();
 
         threading.ForkAndContinueAsChild();

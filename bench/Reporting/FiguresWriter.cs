@@ -2,6 +2,7 @@ using System.Globalization;
 using Sim.Bench.Exploration;
 using Sim.Bench.Production;
 using Sim.Bench.Stress;
+using Sim.Testing.Litmus;
 
 namespace Sim.Bench.Reporting;
 

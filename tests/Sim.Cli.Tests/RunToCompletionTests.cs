@@ -36,6 +36,24 @@ public sealed partial class RunToCompletionTests : IDisposable
         Assert.Contains($"{groups.Count} distinct findings", complete.Out, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--run-to-completion", "pymutex-wakeup")]
+    [InlineData("--run-to-completion", "true", "pymutex-wakeup")]
+    [InlineData("--run-to-completion", "FALSE", "pymutex-wakeup")]
+    [InlineData("pymutex-wakeup", "--run-to-completion")]
+    public void Explore_RunToCompletionBeforeTheScenario_LeavesTheScenarioToTheCommand(params string[] words)
+    {
+        var result = _cli.Run(["explore", .. words, "--variant", "cpython-3.13", "--iterations", "5", "--seed", "7"]);
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        Assert.Contains("pymutex-wakeup/cpython-3.13", result.Out, StringComparison.Ordinal);
+        Assert.Equal(!words.Contains("FALSE"), result.Out.Contains("run to completion", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Explore_RunToCompletionWithAnotherWord_TakesItAsTheScenario() =>
+        _cli.Run("explore", "--run-to-completion", "maybe").AssertBadInput("unknown scenario 'maybe'");
+
     [Fact]
     public void Hunt_RunToCompletion_ReportsTheTallyPerVariantAndRecordsTheSetting()
     {

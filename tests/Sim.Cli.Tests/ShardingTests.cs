@@ -16,6 +16,9 @@ public sealed class ShardingTests : IDisposable
     /// <summary>Five variants: two clean (300 iterations each in these tests), three with a bug found within a few dozen iterations.</summary>
     private static readonly string[] s_selection = ["--scenario", "pymutex-wakeup", "--scenario", "once-flag-retry"];
 
+    /// <summary>An outside scenario assembly: this test assembly, which holds the scenario "misbehaving" (<see cref="FindingsTests"/>).</summary>
+    private static readonly string s_outside = typeof(ShardingTests).Assembly.Location;
+
     private readonly CliHarness _cli = new();
 
     [Fact]
@@ -117,6 +120,51 @@ public sealed class ShardingTests : IDisposable
             // so even the scheduling steps agree.
             Assert.Equal(Steps(Report(_cli.PathOf("single"))), Steps(merged));
         }
+    }
+
+    [Fact]
+    public void Hunt_OfAnOutsideAssembly_WithTwoWorkerProcesses_GivesTheVerdictsOfOneProcess()
+    {
+        string[] outside = ["hunt", "--assembly", s_outside, "--scenario", "misbehaving/throws", "--scenario", "misbehaving/deadlocks", "--iterations", "50"];
+
+        var one = _cli.Run([.. outside, "--output", "one"]);
+        var two = _cli.Run([.. outside, "--output", "two", "--jobs", "2"]);
+
+        Assert.True(one.ExitCode == 0, one.Out + one.Error);
+        Assert.True(two.ExitCode == 0, two.Out + two.Error);
+        Assert.Contains("in 2 worker processes", two.Out, StringComparison.Ordinal);
+        Assert.Contains("2 variants: 2 met", two.Out, StringComparison.Ordinal);
+        Assert.Equal(Comparable(Report(_cli.PathOf("one"))), Comparable(Report(_cli.PathOf("two"))));
+        Assert.Equal(Traces(_cli.PathOf("one")), Traces(_cli.PathOf("two")));
+    }
+
+    [Fact]
+    public void ShardsOfAnOutsideAssembly_MergeFromTheAssemblyTheirReportsName_ButNotWithAnotherAssemblysShard()
+    {
+        string[] outside = ["hunt", "--assembly", s_outside, "--scenario", "misbehaving/throws", "--scenario", "misbehaving/deadlocks", "--iterations", "50", "--seed", "7"];
+        foreach (var k in new[] { 1, 2 })
+        {
+            var shard = SimProcess.Run(_cli.Directory, null, [.. outside, "--shard", $"{k}/2", "--output", $"shard{k}"]);
+            Assert.True(shard.ExitCode == 0, shard.Out + shard.Error);
+        }
+
+        var named = Report(_cli.PathOf("shard1")).GetProperty("assemblies").EnumerateArray().Single();
+        Assert.Equal("Sim.Cli.Tests", named.GetProperty("name").GetString());
+        Assert.Equal(s_outside, named.GetProperty("path").GetString());
+
+        var merge = _cli.Run("merge", "shard1", "shard2", "--output", "merged");
+        Assert.True(merge.ExitCode == 0, merge.Out + merge.Error);
+        Assert.Contains("PASSED: 2 variants: 2 met", merge.Out, StringComparison.Ordinal);
+        Assert.Equal(["misbehaving/throws", "misbehaving/deadlocks"], Report(_cli.PathOf("merged")).GetProperty("results").EnumerateArray()
+            .Select(e => $"{e.GetProperty("scenario").GetString()}/{e.GetProperty("variant").GetString()}"));
+
+        // A shard of the built-in corpus, otherwise alike; and shards of the corpus merged as if they were of the assembly.
+        Write("corpus", Sharding.Report(passed: true, shard: "2/2") with { Settings = Report(_cli.PathOf("shard1")).GetProperty("settings").Deserialize<JsonObject>()! });
+        _cli.Run("merge", "shard1", "corpus", "--output", "m").AssertBadInput("differ in their scenario assemblies (the built-in corpus and Sim.Cli.Tests)");
+        Write("corpus1", Sharding.Report(passed: true, shard: "1/2"));
+        _cli.Run("merge", "corpus1", "corpus", "--output", "m", "--assembly", s_outside)
+            .AssertBadInput("is the report of a hunt of the scenarios of the built-in corpus, not of Sim.Cli.Tests: give the --assembly or --project that hunt was given");
+        Assert.False(Directory.Exists(_cli.PathOf("m")));
     }
 
     [Fact]

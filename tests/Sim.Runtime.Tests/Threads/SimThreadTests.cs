@@ -146,6 +146,55 @@ public class SimThreadTests
     }
 
     [Fact]
+    public void Fork_AVanishedThreadsFinally_DoesNotReleaseTheChildsLock() =>
+        Exploring.StaysClean(ForkWhileAThreadHoldsALock, iterations: 300);
+
+    [Fact]
+    public void OnRealThreads_AVanishedThreadsFinally_DoesNotReleaseTheChildsLock()
+    {
+        var result = StressRunner.Run(ForkWhileAThreadHoldsALock, new StressOptions { Runs = 50, HangTimeout = TimeSpan.FromSeconds(5), MaxHangs = 1 });
+
+        Assert.False(result.FoundBug, string.Join("; ", result.Messages.Keys));
+        Assert.Equal(50, result.Runs);
+    }
+
+    /// <summary>
+    /// A thread takes a lock word and waits in a <c>try</c> whose <c>finally</c> releases it (as a <c>using</c> of a
+    /// critical section does); the fork leaves it behind, holding the word, and the child keeps the word as the fork left
+    /// it. The vanished thread unwinds through its <c>finally</c>, whose store must not reach the child's memory.
+    /// </summary>
+    private static void ForkWhileAThreadHoldsALock(SimRuntime rt)
+    {
+        var word = new AtomicInt(rt, "lock");
+        var gate = new AtomicInt(rt, "gate");
+        var holder = rt.StartThread("holder", () =>
+        {
+            word.Store(1);
+            try
+            {
+                rt.ParkingLot.Park(gate, 0);
+            }
+            finally
+            {
+                word.Store(0);
+            }
+        });
+        while (word.Load() == 0)
+        {
+            rt.Yield("waiting for the holder to take the lock");
+        }
+
+        rt.Fork();
+        rt.ParkingLot.AfterFork();
+        while (!holder.HasExited)
+        {
+            rt.Yield("waiting for the vanished thread to unwind");
+        }
+
+        rt.Check(word.Load() == 1, "a thread that vanished in the fork released the child's lock in its finally");
+    }
+
+    [Fact]
     public void Choices_ReachEveryValue_AndNoOther()
     {
         var outcomes = Reachable.Outcomes(rt => rt.ChooseBool("pick one?") ? rt.ChooseInt("which", 3) : -1, iterations: 200);

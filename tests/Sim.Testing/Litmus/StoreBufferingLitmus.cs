@@ -1,17 +1,18 @@
 using Sim.Runtime;
 using Sim.Runtime.Cells;
 
-namespace Sim.Bench.Stress;
+namespace Sim.Testing.Litmus;
 
 /// <summary>
 /// The store-buffering litmus test on real threads, after jcstress: two threads each store 1 to their own variable and
 /// then load the other's. Sequential consistency forbids both loads seeing 0; a store that is not a full fence (a
 /// release store) allows it on x64 and Arm64. Each run walks <see cref="Slots"/> fresh pairs of variables, the two
-/// threads meeting before each slot so that they do its store and load at the same time. Counting the forbidden outcome
-/// for release stores shows that the unit test of sequentially consistent stores
-/// (<c>MemoryOrderTests.SeqCstStores_AreFullFences_SoStoreBufferingIsImpossible</c>) could fail.
+/// threads meeting before each slot so that they do its store and load at the same time. The unit test of sequentially
+/// consistent stores (<c>MemoryOrderTests.SeqCstStores_AreFullFences_SoStoreBufferingIsImpossible</c>) runs it and
+/// expects no such slot; the stress bench counts the slots for release stores too, which shows that the test could fail.
 /// </summary>
-internal sealed class StoreBufferingLitmus(MemoryOrder storeOrder)
+/// <param name="storeOrder">The order of the two stores.</param>
+public sealed class StoreBufferingLitmus(MemoryOrder storeOrder)
 {
     /// <summary>Pairs of variables per run.</summary>
     public const int Slots = 1000;
@@ -27,9 +28,10 @@ internal sealed class StoreBufferingLitmus(MemoryOrder storeOrder)
     public (long Runs, long RunsWithBoth, long SlotsWithBoth) Counts =>
         (Interlocked.Read(ref _runs), Interlocked.Read(ref _runsWithBoth), Interlocked.Read(ref _slotsWithBoth));
 
-    /// <summary>The litmus program, for <see cref="Sim.Runtime.Stress.StressRunner"/>.</summary>
+    /// <summary>One run of the litmus program, for <see cref="Runtime.Stress.StressRunner"/>; counted in <see cref="Counts"/>.</summary>
     public void Program(SimRuntime rt)
     {
+        ArgumentNullException.ThrowIfNull(rt);
         var x = Cells(rt, "x");
         var y = Cells(rt, "y");
         var arrived = new AtomicInt(rt, "arrived");
@@ -39,6 +41,7 @@ internal sealed class StoreBufferingLitmus(MemoryOrder storeOrder)
         {
             for (var i = 0; i < Slots; i++)
             {
+                // Both threads meet before each slot, so that they do its store and load at the same time.
                 arrived.FetchAdd(1);
                 for (var spins = 0; arrived.Load(MemoryOrder.Relaxed) < 2 * (i + 1); spins++)
                 {
