@@ -117,7 +117,7 @@ public class WeakrefTests
         var obj = interp.Objects.GenericAlloc(Referent(), "obj");
         var wr = interp.Weakrefs.NewRef(obj);
         var dropping = false;
-        var reader = PythonThreadStart(rt, interp, () =>
+        var reader = MemoryKit.Start(rt, interp, "reader", _ =>
         {
             var got = interp.Weakrefs.GetRef(wr);
             rt.Check(got is not null || Volatile.Read(ref dropping), "PyWeakref_GetRef returned NULL for a referent that was still alive");
@@ -142,7 +142,7 @@ public class WeakrefTests
         var obj = interp.Objects.GenericAlloc(Referent(), "obj");
         interp.Refcount.SetMaybeWeakref(obj); // shared with the other thread
         PyWeakReference? theirs = null;
-        var other = PythonThreadStart(rt, interp, () => theirs = interp.Weakrefs.NewRef(obj));
+        var other = MemoryKit.Start(rt, interp, "other", _ => theirs = interp.Weakrefs.NewRef(obj));
         var mine = interp.Weakrefs.NewRef(obj);
         MemoryKit.Join(interp, other);
         rt.Check(mine == theirs, $"two basic refs to obj: {mine} and {theirs}");
@@ -151,7 +151,4 @@ public class WeakrefTests
         interp.Refcount.DecRef(theirs!.Value.Ptr);
         interp.CheckNoLeaks();
     }
-
-    private static Sim.Runtime.Threads.SimThread PythonThreadStart(SimRuntime rt, PyInterpreterState interp, Action body) =>
-        MemoryKit.Start(rt, interp, "reader", _ => body());
 }
