@@ -88,9 +88,10 @@ public sealed partial class PyWeakrefs
             LockWeakrefs(obj);
             if (ListHead(obj) is { } cur)
             {
-                callback = ClearWeakrefLockHeld(cur, takeCallback: true);
                 var p = cur.Ptr;
-                if (_interp.Refcount.TryIncref(ref p))
+                var increfed = Design.NoneStoredLast && _interp.Refcount.TryIncref(ref p); // candidate fix: before the clear
+                callback = ClearWeakrefLockHeld(cur, takeCallback: true);
+                if (increfed || (!Design.NoneStoredLast && _interp.Refcount.TryIncref(ref p)))
                 {
                     toCall.Add((new PyWeakReference(Checker, p), callback));
                     callback = null;
@@ -140,9 +141,15 @@ public sealed partial class PyWeakrefs
     /// referent's head is replaced with an atomic store if the weakref was the head), store <c>Py_None</c> into
     /// <c>wr_object</c> atomically, and relink its neighbours with plain stores; if asked, steal the callback.
     /// </summary>
+    /// <remarks>
+    /// With <see cref="WeakrefDesign.NoneStoredLast"/> (the model's candidate fix), <c>Py_None</c> is stored after every
+    /// other access to the weakref, so that a <c>weakref_dealloc</c> that sees it may free the weakref.
+    /// </remarks>
     private PyObjectPtr? ClearWeakrefLockHeld(PyWeakReference wr, bool takeCallback)
     {
-        if (wr.LoadObject() is { } obj)
+        var noneLast = Design.NoneStoredLast;
+        var obj = wr.LoadObject();
+        if (obj is not null)
         {
             var prev = AsNullable(wr.LoadPrev());
             var next = AsNullable(wr.LoadNext());
@@ -151,20 +158,29 @@ public sealed partial class PyWeakrefs
                 StoreListHead(obj, next, MemoryOrder.SeqCst);
             }
 
-            wr.StoreObject(null);
+            if (!noneLast)
+            {
+                wr.StoreObject(null);
+            }
+
             prev?.StoreNext(next?.Ptr);
             next?.StorePrev(prev?.Ptr);
             wr.StorePrev(null);
             wr.StoreNext(null);
         }
 
-        if (!takeCallback)
+        PyObjectPtr? callback = null;
+        if (takeCallback)
         {
-            return null;
+            callback = wr.LoadCallback();
+            wr.StoreCallback(null);
         }
 
-        var callback = wr.LoadCallback();
-        wr.StoreCallback(null);
+        if (noneLast && obj is not null)
+        {
+            wr.StoreObject(null);
+        }
+
         return callback;
     }
 
