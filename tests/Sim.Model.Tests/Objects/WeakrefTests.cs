@@ -107,6 +107,39 @@ public class WeakrefTests
     public void ConcurrentNewRef_WithoutTheStripedLock_CreatesTwoBasicRefs() =>
         Exploring.FindsBug(rt => ConcurrentNewRef(rt, WeakrefDesign.Cpython313 with { StripedLocks = false }), "two basic refs");
 
+    [Fact]
+    public void ClearWeakRefsRacingAWeakrefsDealloc_WritesTheFreedWeakref_AsRead() =>
+        Exploring.FindsBug(rt => ConcurrentDealloc(rt, WeakrefDesign.Cpython313), "use after free");
+
+    [Fact]
+    public void ClearWeakRefsRacingAWeakrefsDealloc_WithNoneStoredLast_StaysClean_UnderExploration() =>
+        Exploring.StaysClean(rt => ConcurrentDealloc(rt, WeakrefDesign.Cpython313 with { NoneStoredLast = true }), iterations: 500);
+
+    [Fact]
+    public void ClearWeakRefsRacingAWeakrefsDealloc_WithNoneStoredLast_StaysClean_OnRealThreads() =>
+        Exploring.RunsCleanOnRealThreads(rt => ConcurrentDealloc(rt, WeakrefDesign.Cpython313 with { NoneStoredLast = true }), runs: 50);
+
+    /// <summary>Another thread creates a weakref with a callback to obj and drops it while the main thread drops obj.</summary>
+    private static void ConcurrentDealloc(SimRuntime rt, WeakrefDesign design)
+    {
+        var interp = MemoryKit.Interp(rt, ModelConfig.Cpython313 with { Weakrefs = design });
+        var obj = interp.Objects.GenericAlloc(Referent(), "obj");
+        var cb = interp.Objects.New(MemoryKit.Type(), "cb");
+        interp.Refcount.SetMaybeWeakref(cb);
+        var created = new Sim.Model.Locks.PyEvent(rt, "created");
+        var other = MemoryKit.Start(rt, interp, "other", _ =>
+        {
+            var wr = interp.Weakrefs.NewRef(obj, cb);
+            created.Notify();
+            interp.Refcount.DecRef(wr.Ptr);
+        });
+        created.Wait();
+        interp.Refcount.DecRef(obj);
+        MemoryKit.Join(interp, other);
+        interp.Refcount.DecRef(cb);
+        interp.CheckNoLeaks();
+    }
+
     /// <summary>
     /// The main thread owns obj, weakly referenced; a reader dereferences the weakref while the main thread drops the last
     /// reference. The reader gets obj (alive, not another object) or NULL, and NULL only once the drop has begun.
