@@ -40,12 +40,12 @@ public sealed class WeakrefConcurrentDealloc : Scenario<ModelConfig>
     /// <inheritdoc/>
     protected override IEnumerable<Variant<ModelConfig>> DefineVariants() =>
     [
-        new("cpython-3.13",
-            "As read: Py_None is published before the weakref's last accesses; the weakref's own dealloc, seeing it, frees the weakref without the stripe. A finding of this model.",
-            Expectation.Bug("use after free"), ModelConfig.Cpython313),
         new("candidate-fix",
             "The model's candidate fix: clear_weakref_lock_held stores Py_None last, and PyObject_ClearWeakRefs takes its reference before clearing.",
             Expectation.Clean, ModelConfig.Cpython313 with { Weakrefs = WeakrefDesign.Cpython313 with { NoneStoredLast = true } }),
+        new("cpython-3.13",
+            "As read: Py_None is published before the weakref's last accesses; the weakref's own dealloc, seeing it, frees the weakref without the stripe. A finding of this model.",
+            Expectation.Bug("use after free"), ModelConfig.Cpython313),
         new("no-striped-lock",
             "The default build's clearing with the GIL disabled: the two deallocs unlink the same list at once.",
             Expectation.Bug("memory error"),
