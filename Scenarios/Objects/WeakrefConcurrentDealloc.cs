@@ -16,12 +16,10 @@ namespace Sim.Scenarios.Objects;
 /// may touch the weakref's memory after it is freed.
 /// </summary>
 /// <remarks>
-/// A finding of this model [version-uncertain]: in the code read (a later copy of <c>weakrefobject.c</c>; the same
-/// <c>clear_weakref_lock_held</c> is in gh-111926's PR #117168), <c>clear_weakref_lock_held</c> stores <c>Py_None</c>
-/// into <c>wr_object</c> and then writes <c>wr_prev</c>, <c>wr_next</c> and <c>wr_callback</c>, and
-/// <c>PyObject_ClearWeakRefs</c> then calls <c>_Py_TryIncref</c> on the weakref; a <c>clear_weakref</c> that sees
-/// <c>Py_None</c> returns without the stripe, and <c>weakref_dealloc</c> frees the weakref in between. Deviations: those
-/// of <see cref="PyWeakrefs"/>.
+/// 3.13 holds because the weakref's dealloc locks the stripe the weakref keeps (<c>clear_weakref</c>:
+/// <c>LOCK_WEAKREFS_FOR_WR(self)</c>), the referent's, even once <c>wr_object</c> is <c>Py_None</c>: "self-&gt;wr_object may
+/// be Py_None if the GC cleared the weakref, so lock using the pointer in the weakref". <c>lock-through-referent</c> is
+/// the design that comment prevents. Deviations: those of <see cref="PyWeakrefs"/>.
 /// </remarks>
 [Scenario("weakref-concurrent-dealloc")]
 public sealed class WeakrefConcurrentDealloc : Scenario<ModelConfig>
@@ -34,22 +32,24 @@ public sealed class WeakrefConcurrentDealloc : Scenario<ModelConfig>
     public override IReadOnlyList<string> References =>
     [
         "gh-111926 (PR #117168): make weakrefs thread-safe in the free-threaded build",
-        "Objects/weakrefobject.c: PyObject_ClearWeakRefs, clear_weakref, clear_weakref_lock_held, weakref_dealloc (read from a later copy)",
+        "Objects/weakrefobject.c: PyObject_ClearWeakRefs, clear_weakref (\"lock using the pointer in the weakref\"), clear_weakref_lock_held, init_weakref, weakref_dealloc (read from a later copy)",
+        "Include/internal/pycore_weakref.h: LOCK_WEAKREFS_FOR_WR; Include/cpython/weakrefobject.h: weakrefs_lock",
     ];
 
     /// <inheritdoc/>
     protected override IEnumerable<Variant<ModelConfig>> DefineVariants() =>
     [
-        new("candidate-fix",
-            "The model's candidate fix: clear_weakref_lock_held stores Py_None last, and PyObject_ClearWeakRefs takes its reference before clearing.",
-            Expectation.Clean, ModelConfig.Cpython313 with { Weakrefs = WeakrefDesign.Cpython313 with { NoneStoredLast = true } }),
         new("cpython-3.13",
-            "As read: Py_None is published before the weakref's last accesses; the weakref's own dealloc, seeing it, frees the weakref without the stripe. A finding of this model.",
-            Expectation.Bug("use after free"), ModelConfig.Cpython313),
+            "As 3.13: the weakref's dealloc locks the stripe kept in the weakref (weakrefs_lock), whatever wr_object holds.",
+            Expectation.Clean, ModelConfig.Cpython313),
+        new("lock-through-referent",
+            "clear_weakref finds the stripe through wr_object, so a weakref the referent's dealloc has just cleared (Py_None) is freed without it while PyObject_ClearWeakRefs still writes it; the design clear_weakref's comment prevents.",
+            Expectation.Bug("use after free"),
+            ModelConfig.Cpython313 with { Weakrefs = WeakrefDesign.Cpython313 with { LocksThroughWeakref = false } }),
         new("no-striped-lock",
             "The default build's clearing with the GIL disabled: the two deallocs unlink the same list at once.",
             Expectation.Bug("memory error"),
-            ModelConfig.Cpython313 with { Weakrefs = WeakrefDesign.Cpython313 with { NoneStoredLast = true, StripedLocks = false } }),
+            ModelConfig.Cpython313 with { Weakrefs = WeakrefDesign.Cpython313 with { StripedLocks = false } }),
     ];
 
     /// <inheritdoc/>
