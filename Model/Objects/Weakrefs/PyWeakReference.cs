@@ -6,26 +6,29 @@ namespace Sim.Model.Objects.Weakrefs;
 /// <summary>
 /// A <c>PyWeakReference *</c> (<c>Include/cpython/weakrefobject.h</c>, 3.13): a GC object whose body holds
 /// <c>wr_object</c> (the referent, borrowed; <c>Py_None</c> once cleared), <c>wr_callback</c> (a strong reference or
-/// NULL), <c>hash</c> (-1 until <c>weakref_hash</c> computes it), and <c>wr_prev</c>/<c>wr_next</c>, the links of the
-/// doubly linked list whose head is in the referent (<c>tp_weaklistoffset</c>). Every field is a body word read and
+/// NULL), <c>hash</c> (-1 until <c>weakref_hash</c> computes it), <c>wr_prev</c>/<c>wr_next</c>, the links of the
+/// doubly linked list whose head is in the referent (<c>tp_weaklistoffset</c>), and, in the free-threaded build,
+/// <c>weakrefs_lock</c>, the referent's stripe, set by <c>init_weakref</c> and never changed. Every field is a body word read and
 /// written through the memory checker (<see cref="MiBody"/>), so a stale weakref pointer is a <c>use after free</c>.
 /// </summary>
 /// <remarks>
 /// Deviation: <c>Py_None</c> in <c>wr_object</c> is NULL in the model (CPython never stores NULL there, so the two
-/// cannot be confused); <c>vectorcall</c> is not modelled (the word is reserved).
+/// cannot be confused); <c>vectorcall</c> is not modelled (the word is reserved); <c>weakrefs_lock</c>, a
+/// <c>PyMutex *</c> into <c>interp-&gt;weakref_locks</c>, is the stripe's index in that array (an integer word).
 /// </remarks>
 /// <param name="checker">The heap checker.</param>
 /// <param name="ptr">The weakref object.</param>
 public readonly struct PyWeakReference(MiHeapChecker checker, PyObjectPtr ptr) : IEquatable<PyWeakReference>
 {
-    /// <summary><c>sizeof(PyWeakReference)</c>: the header and six words (the five fields and <c>vectorcall</c>).</summary>
-    public const int BasicSize = PyTypeObject.HeaderSize + (6 * 8);
+    /// <summary><c>sizeof(PyWeakReference)</c> in the free-threaded build: the header and seven words (the five fields, <c>vectorcall</c>, <c>weakrefs_lock</c>).</summary>
+    public const int BasicSize = PyTypeObject.HeaderSize + (7 * 8);
 
     private const int WrObject = 0;
     private const int WrCallback = 1;
     private const int Hash = 2;
     private const int WrPrev = 3;
     private const int WrNext = 4;
+    private const int WeakrefsLock = 6;
 
     /// <summary>The weakref object.</summary>
     public PyObjectPtr Ptr { get; } = ptr;
@@ -63,6 +66,12 @@ public readonly struct PyWeakReference(MiHeapChecker checker, PyObjectPtr ptr) :
 
     /// <summary>Stores <c>wr_next</c>.</summary>
     public void StoreNext(PyObjectPtr? value) => Body.StorePtr(WrNext, value, MemoryOrder.Relaxed, $"{Ptr}.wr_next");
+
+    /// <summary>Loads <c>weakrefs_lock</c> (a plain field written once by <c>init_weakref</c>): the index of the referent's stripe.</summary>
+    public int LoadWeakrefsLock() => (int)Body.LoadInt(WeakrefsLock, MemoryOrder.Relaxed, $"{Ptr}.weakrefs_lock");
+
+    /// <summary>Stores <c>weakrefs_lock</c> (<c>init_weakref</c>: <c>self-&gt;weakrefs_lock = &amp;WEAKREF_LIST_LOCK(ob)</c>).</summary>
+    public void StoreWeakrefsLock(int stripe) => Body.StoreInt(WeakrefsLock, stripe, MemoryOrder.Relaxed, $"{Ptr}.weakrefs_lock");
 
     /// <inheritdoc/>
     public bool Equals(PyWeakReference other) => ReferenceEquals(Ptr, other.Ptr);

@@ -118,15 +118,33 @@ public sealed partial class PyWeakrefs
     }
 
     /// <summary>
-    /// <c>clear_weakref</c> (the free-threaded one), from <c>weakref_dealloc</c>: if not yet cleared, clear it under the
-    /// referent's stripe and drop its callback.
+    /// <c>clear_weakref(op)</c> (<c>Objects/weakrefobject.c</c>, 3.13), from <c>weakref_dealloc</c>: under the stripe the
+    /// weakref keeps (<c>LOCK_WEAKREFS_FOR_WR(self)</c>, <c>PyMutex_LockFlags(self-&gt;weakrefs_lock, _Py_LOCK_DONT_DETACH)</c>),
+    /// <c>clear_weakref_lock_held</c>, which unlinks it if <c>wr_object</c> is not yet <c>Py_None</c> and steals its callback
+    /// either way; then the callback is dropped. CPython's comment: "self-&gt;wr_object may be Py_None if the GC cleared the
+    /// weakref, so lock using the pointer in the weakref". The stripe is the referent's, so this dealloc and the
+    /// referent's <see cref="ClearWeakRefs"/> exclude each other even once <c>wr_object</c> is <c>Py_None</c>.
     /// </summary>
+    /// <remarks>
+    /// With <see cref="WeakrefDesign.LocksThroughWeakref"/> false (a broken design, not CPython), the lock is found
+    /// through <c>wr_object</c> (<c>LOCK_WEAKREFS(self-&gt;wr_object)</c>): a weakref whose <c>wr_object</c> is already
+    /// <c>Py_None</c> has no referent to find the stripe by, so the clearing returns at once, unlocked, and
+    /// <c>weakref_dealloc</c> frees the weakref while the referent's <see cref="ClearWeakRefs"/> may still be writing it.
+    /// </remarks>
     private void ClearWeakref(PyWeakReference wr)
     {
-        var obj = wr.LoadObject();
-        if (obj is null)
+        if (Design.LocksThroughWeakref)
         {
+            LockWeakrefsForWr(wr);
+            var stolen = ClearWeakrefLockHeld(wr, takeCallback: true);
+            UnlockWeakrefsForWr(wr);
+            _interp.Refcount.XDecRef(stolen);
             return;
+        }
+
+        if (wr.LoadObject() is not { } obj)
+        {
+            return; // Py_None: no referent to find the stripe by
         }
 
         LockWeakrefs(obj);
@@ -138,7 +156,8 @@ public sealed partial class PyWeakrefs
     /// <summary>
     /// <c>clear_weakref_lock_held(self, callback)</c>: if <c>wr_object</c> is not <c>Py_None</c>, unlink the weakref (the
     /// referent's head is replaced with an atomic store if the weakref was the head), store <c>Py_None</c> into
-    /// <c>wr_object</c> atomically, and relink its neighbours with plain stores; if asked, steal the callback.
+    /// <c>wr_object</c> atomically, and relink its neighbours with plain stores; if asked, steal the callback (whether or
+    /// not <c>wr_object</c> was already <c>Py_None</c>).
     /// </summary>
     private PyObjectPtr? ClearWeakrefLockHeld(PyWeakReference wr, bool takeCallback)
     {
@@ -158,13 +177,13 @@ public sealed partial class PyWeakrefs
             wr.StoreNext(null);
         }
 
-        if (!takeCallback)
+        PyObjectPtr? callback = null;
+        if (takeCallback)
         {
-            return null;
+            callback = wr.LoadCallback();
+            wr.StoreCallback(null);
         }
 
-        var callback = wr.LoadCallback();
-        wr.StoreCallback(null);
         return callback;
     }
 

@@ -58,7 +58,8 @@ public sealed partial class PyWeakrefs
 
     /// <summary>
     /// <c>new_weakref</c>: <c>PyObject_GC_New</c>, then <c>init_weakref</c>'s plain stores (hash -1, <c>wr_object</c>, no links,
-    /// the callback's new reference) and, in the free-threaded build, MAYBE_WEAKREF on the referent and on the weakref.
+    /// the callback's new reference) and, in the free-threaded build, <c>weakrefs_lock</c> (the referent's stripe) and
+    /// MAYBE_WEAKREF on the referent and on the weakref.
     /// </summary>
     private PyWeakReference NewWeakref(PyObjectPtr obj, PyObjectPtr? callback)
     {
@@ -73,6 +74,7 @@ public sealed partial class PyWeakrefs
         }
 
         wr.StoreCallback(callback);
+        wr.StoreWeakrefsLock(StripeIndex(obj));
         if (Design.SetsMaybeWeakref)
         {
             _interp.Refcount.SetMaybeWeakref(obj);

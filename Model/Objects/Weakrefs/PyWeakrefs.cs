@@ -83,10 +83,18 @@ public sealed partial class PyWeakrefs
     /// <c>WEAKREF_LIST_LOCK(obj)</c>: <c>interp-&gt;weakref_locks[((uintptr_t)obj) % NUM_WEAKREF_LIST_LOCKS]</c>. The address is
     /// the object's block's (a reused block has the same stripe, as in C).
     /// </summary>
-    public PyMutex WeakrefListLock(PyObjectPtr obj)
+    public PyMutex WeakrefListLock(PyObjectPtr obj) => WeakrefLock(StripeIndex(obj));
+
+    /// <summary>The index of <c>WEAKREF_LIST_LOCK(obj)</c> in <c>interp-&gt;weakref_locks</c>: the address modulo <see cref="NumWeakrefListLocks"/>.</summary>
+    internal static int StripeIndex(PyObjectPtr obj)
     {
         ArgumentNullException.ThrowIfNull(obj);
-        var i = (int)(AddressOf(obj) % NumWeakrefListLocks);
+        return (int)(AddressOf(obj) % NumWeakrefListLocks);
+    }
+
+    /// <summary><c>interp-&gt;weakref_locks[i]</c>, created on first use.</summary>
+    private PyMutex WeakrefLock(int i)
+    {
         var m = Volatile.Read(ref _weakrefLocks[i]);
         if (m is null)
         {
@@ -145,6 +153,28 @@ public sealed partial class PyWeakrefs
         if (Design.StripedLocks)
         {
             WeakrefListLock(obj).Unlock();
+        }
+    }
+
+    /// <summary>
+    /// <c>LOCK_WEAKREFS_FOR_WR(wr)</c> (<c>Include/internal/pycore_weakref.h</c>, 3.13):
+    /// <c>PyMutex_LockFlags(wr-&gt;weakrefs_lock, _Py_LOCK_DONT_DETACH)</c>, the stripe kept in the weakref, found even once
+    /// <c>wr_object</c> is <c>Py_None</c> (nothing without striped locks).
+    /// </summary>
+    internal void LockWeakrefsForWr(PyWeakReference wr)
+    {
+        if (Design.StripedLocks)
+        {
+            WeakrefLock(wr.LoadWeakrefsLock()).LockDontDetach();
+        }
+    }
+
+    /// <summary><c>UNLOCK_WEAKREFS_FOR_WR(wr)</c>.</summary>
+    internal void UnlockWeakrefsForWr(PyWeakReference wr)
+    {
+        if (Design.StripedLocks)
+        {
+            WeakrefLock(wr.LoadWeakrefsLock()).Unlock();
         }
     }
 

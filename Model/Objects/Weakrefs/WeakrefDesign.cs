@@ -14,7 +14,16 @@ namespace Sim.Model.Objects.Weakrefs;
 /// <c>_PyObject_SetMaybeWeakref</c>, so that <c>_Py_TryIncRefShared</c> by a thread that does not own it may succeed (it
 /// refuses a shared field of 0, which the owner may free without a CAS). False: the flag is not set.
 /// </param>
-public sealed record WeakrefDesign(bool StripedLocks, WeakrefGetRef GetRef, bool SetsMaybeWeakref)
+/// <param name="LocksThroughWeakref">
+/// True (3.13): <c>init_weakref</c> keeps the referent's stripe in the weakref (<c>self-&gt;weakrefs_lock =
+/// &amp;WEAKREF_LIST_LOCK(ob)</c>) and <c>clear_weakref</c>, from <c>weakref_dealloc</c>, always locks it
+/// (<c>LOCK_WEAKREFS_FOR_WR</c>, <c>Include/internal/pycore_weakref.h</c>): "self-&gt;wr_object may be Py_None if the GC
+/// cleared the weakref, so lock using the pointer in the weakref" (<c>Objects/weakrefobject.c</c>). False: the broken
+/// design that comment prevents: the lock is found through <c>wr_object</c> (<c>LOCK_WEAKREFS(self-&gt;wr_object)</c>), so
+/// a weakref already cleared (<c>Py_None</c>) is deallocated without the stripe, while the referent's
+/// <c>PyObject_ClearWeakRefs</c>, which stored that <c>Py_None</c>, may still be writing it.
+/// </param>
+public sealed record WeakrefDesign(bool StripedLocks, WeakrefGetRef GetRef, bool SetsMaybeWeakref, bool LocksThroughWeakref = true)
 {
     /// <summary>CPython 3.13's free-threaded build.</summary>
     public static WeakrefDesign Cpython313 { get; } = new(StripedLocks: true, WeakrefGetRef.TryIncrefUnderLock, SetsMaybeWeakref: true);

@@ -159,10 +159,7 @@ public class CollectionTests
         interp.Refcount.DecRef(withCallback.Ptr);
         interp.Refcount.DecRef(callback);
 
-        // The weakref model's weakref_dealloc (clear_weakref) returns early for a weakref whose referent is already
-        // cleared, so it never drops the callback the collector left in it (CPython's clear_weakref_lock_held steals the
-        // callback either way): the callback is left out of the leak check until that is fixed on the weakref branch.
-        interp.CheckNoLeaks(callback);
+        interp.CheckNoLeaks();
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public class WeakrefTests
     }
 
     [Fact]
-    public void ClearRef_WithTheWorldStopped_UnlinksAndLeavesTheCallback()
+    public void ClearRef_WithTheWorldStopped_UnlinksAndLeavesTheCallback_WhichTheWeakrefsDeallocDrops()
     {
         var rt = SimRuntime.CreateProduction();
         var interp = MemoryKit.Interp(rt);
@@ -75,8 +75,9 @@ public class WeakrefTests
         Assert.Same(cb, withCallback.LoadCallback());
         interp.Refcount.DecRef(obj);
         interp.Refcount.DecRef(basic.Ptr);
-        interp.Refcount.DecRef(withCallback.Ptr); // clear_weakref returns early for a cleared ref: its callback stays
-        interp.CheckNoLeaks(cb);
+        interp.Refcount.DecRef(cb);
+        interp.Refcount.DecRef(withCallback.Ptr); // clear_weakref steals the callback even though wr_object is Py_None
+        interp.CheckNoLeaks();
     }
 
     [Fact]
@@ -107,6 +108,39 @@ public class WeakrefTests
     public void ConcurrentNewRef_WithoutTheStripedLock_CreatesTwoBasicRefs() =>
         Exploring.FindsBug(rt => ConcurrentNewRef(rt, WeakrefDesign.Cpython313 with { StripedLocks = false }), "two basic refs");
 
+    [Fact]
+    public void ClearWeakRefsRacingAWeakrefsDealloc_NeverTouchesTheFreedWeakref_UnderExploration() =>
+        Exploring.StaysClean(rt => ConcurrentDealloc(rt, WeakrefDesign.Cpython313), iterations: 500);
+
+    [Fact]
+    public void ClearWeakRefsRacingAWeakrefsDealloc_NeverTouchesTheFreedWeakref_OnRealThreads() =>
+        Exploring.RunsCleanOnRealThreads(rt => ConcurrentDealloc(rt, WeakrefDesign.Cpython313), runs: 50);
+
+    [Fact]
+    public void ClearWeakRefsRacingAWeakrefsDealloc_LockingThroughTheReferent_WritesTheFreedWeakref() =>
+        Exploring.FindsBug(rt => ConcurrentDealloc(rt, WeakrefDesign.Cpython313 with { LocksThroughWeakref = false }), "use after free");
+
+    /// <summary>Another thread creates a weakref with a callback to obj and drops it while the main thread drops obj.</summary>
+    private static void ConcurrentDealloc(SimRuntime rt, WeakrefDesign design)
+    {
+        var interp = MemoryKit.Interp(rt, ModelConfig.Cpython313 with { Weakrefs = design });
+        var obj = interp.Objects.GenericAlloc(Referent(), "obj");
+        var cb = interp.Objects.New(MemoryKit.Type(), "cb");
+        interp.Refcount.SetMaybeWeakref(cb);
+        var created = new Sim.Model.Locks.PyEvent(rt, "created");
+        var other = MemoryKit.Start(rt, interp, "other", _ =>
+        {
+            var wr = interp.Weakrefs.NewRef(obj, cb);
+            created.Notify();
+            interp.Refcount.DecRef(wr.Ptr);
+        });
+        created.Wait();
+        interp.Refcount.DecRef(obj);
+        MemoryKit.Join(interp, other);
+        interp.Refcount.DecRef(cb);
+        interp.CheckNoLeaks();
+    }
+
     /// <summary>
     /// The main thread owns obj, weakly referenced; a reader dereferences the weakref while the main thread drops the last
     /// reference. The reader gets obj (alive, not another object) or NULL, and NULL only once the drop has begun.
@@ -117,7 +151,7 @@ public class WeakrefTests
         var obj = interp.Objects.GenericAlloc(Referent(), "obj");
         var wr = interp.Weakrefs.NewRef(obj);
         var dropping = false;
-        var reader = PythonThreadStart(rt, interp, () =>
+        var reader = MemoryKit.Start(rt, interp, "reader", _ =>
         {
             var got = interp.Weakrefs.GetRef(wr);
             rt.Check(got is not null || Volatile.Read(ref dropping), "PyWeakref_GetRef returned NULL for a referent that was still alive");
@@ -142,7 +176,7 @@ public class WeakrefTests
         var obj = interp.Objects.GenericAlloc(Referent(), "obj");
         interp.Refcount.SetMaybeWeakref(obj); // shared with the other thread
         PyWeakReference? theirs = null;
-        var other = PythonThreadStart(rt, interp, () => theirs = interp.Weakrefs.NewRef(obj));
+        var other = MemoryKit.Start(rt, interp, "other", _ => theirs = interp.Weakrefs.NewRef(obj));
         var mine = interp.Weakrefs.NewRef(obj);
         MemoryKit.Join(interp, other);
         rt.Check(mine == theirs, $"two basic refs to obj: {mine} and {theirs}");
@@ -151,7 +185,4 @@ public class WeakrefTests
         interp.Refcount.DecRef(theirs!.Value.Ptr);
         interp.CheckNoLeaks();
     }
-
-    private static Sim.Runtime.Threads.SimThread PythonThreadStart(SimRuntime rt, PyInterpreterState interp, Action body) =>
-        MemoryKit.Start(rt, interp, "reader", _ => body());
 }
