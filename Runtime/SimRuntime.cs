@@ -322,14 +322,15 @@ public sealed class SimRuntime
 
         // The process's exit (exit(), the C runtime's atexit handlers, the kernel's teardown) takes time, in which the
         // daemon threads run on: a scheduling point, at which the strategy may let them take any number of steps.
+        // (A daemon may start a thread meanwhile: the exit stops every thread still live, whatever its kind.)
         Platform.Step(AccessKind.Note, "the process exits");
-        var daemons = Threads.Where(t => t.IsDaemon && t.IsLive).ToList();
+        var daemons = Threads.Where(t => !ReferenceEquals(t, me) && t.IsLive).ToList();
         if (daemons.Count == 0)
         {
             return;
         }
 
-        Platform.Note(AccessKind.Note, $"daemon threads {string.Join(", ", daemons)} stop where they are");
+        Platform.Note(AccessKind.Note, $"threads {string.Join(", ", daemons)} stop where they are");
         daemons.ForEach(t => t.MarkGone());
         ParkingLot.WakeGone();
         daemons.ForEach(t => Platform.WaitForExit(me, t));

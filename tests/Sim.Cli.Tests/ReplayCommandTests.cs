@@ -224,9 +224,21 @@ public sealed class ReplayCommandTests : IDisposable
         return runnable.First(t => t != ran) + text[ran.Length..];
     }
 
-    private string RecordTrace()
+    [Fact]
+    public void ATrace_RecordsPlainAccessPoints_AndItsReplayFollowsIt_WhateverTheConfigSays()
     {
-        var explored = _cli.Run("explore", "pymutex-wakeup", "--variant", "unlock-ignores-parked");
+        var trace = RecordTrace("--plain-access-points");
+        Assert.True(JsonNode.Parse(File.ReadAllText(trace))!["settings"]!["plainAccessPoints"]!.GetValue<bool>());
+
+        var result = _cli.Run("replay", trace);
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        Assert.Contains("REPRODUCED: deadlock, the same", result.Out, StringComparison.Ordinal);
+    }
+
+    private string RecordTrace(params string[] flags)
+    {
+        var explored = _cli.Run(["explore", "pymutex-wakeup", "--variant", "unlock-ignores-parked", .. flags]);
         Assert.True(explored.ExitCode == 1, explored.Out + explored.Error);
         return Directory.GetFiles(Path.Combine(_cli.OutputDirectory, "traces"), "*.json").Single();
     }
