@@ -24,14 +24,13 @@ internal static class RecordedSettings
     }
 
     /// <summary>
-    /// The options a record gives, checked as Coyote.config's values are. A field the record lacks keeps what a run
-    /// recorded before the setting existed ran with: its built-in default, except <c>plainAccessPoints</c>, which such
-    /// runs had on (every plain access was a scheduling point then). An unknown or invalid field is a
+    /// The options a record gives, checked as Coyote.config's values are. A field the record lacks keeps its built-in
+    /// default (what a run recorded before the setting existed ran with); an unknown or invalid field is a
     /// <see cref="FormatException"/> saying which.
     /// </summary>
     public static ExplorationOptions Read(JsonObject record)
     {
-        var settings = SimSettings.BuiltIn with { Exploration = SimSettings.BuiltIn.Exploration with { PlainAccessPoints = true } };
+        var settings = SimSettings.BuiltIn;
         foreach (var (key, value) in record)
         {
             var field = SettingFields.Find(key) is { IsRecorded: true } f ? f : throw new FormatException($"unknown setting \"{key}\"");

@@ -151,9 +151,7 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal("delay-bounding", record["strategy"]!.GetValue<string>());
         Assert.Equal(options, RecordedSettings.Read(record));
         Assert.Equal(options with { PlainAccessPoints = false }, RecordedSettings.Read(RecordedSettings.Of(options with { PlainAccessPoints = false })));
-
-        // A record from before plainAccessPoints existed was explored with every plain access a scheduling point.
-        Assert.Equal(new ExplorationOptions { PlainAccessPoints = true }, RecordedSettings.Read([]));
+        Assert.Equal(new ExplorationOptions(), RecordedSettings.Read([]));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class ExploreCommandTests : IDisposable
 
         using var json = JsonDocument.Parse(File.ReadAllText(trace));
         var root = json.RootElement;
-        Assert.Equal("sim-trace/2", root.GetProperty("format").GetString());
+        Assert.Equal("sim-trace/3", root.GetProperty("format").GetString());
         Assert.Equal("pymutex-wakeup", root.GetProperty("scenario").GetString());
         Assert.Equal("unlock-ignores-parked", root.GetProperty("variant").GetString());
         Assert.StartsWith("LockDesign {", root.GetProperty("design").GetString(), StringComparison.Ordinal);
