@@ -41,30 +41,48 @@ public sealed partial class PyInterpreterState
     /// has its own memory and its own configuration.
     /// </summary>
     public PyInterpreterState(PyRuntimeState runtime, ModelConfig? config = null)
-        : this(runtime ?? throw new ArgumentNullException(nameof(runtime)), runtime.Runtime, config ?? runtime.Config)
+        : this(runtime, config, PyInterpreterConfig.Isolated)
+    {
+    }
+
+    /// <summary>
+    /// <c>Py_NewInterpreterFromConfig</c> with the interpreter settings <paramref name="settings"/>
+    /// (<c>init_interp_settings</c>); otherwise as <see cref="PyInterpreterState(PyRuntimeState, ModelConfig?)"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">CPython refuses the settings (its <c>PyStatus</c> error message).</exception>
+    public PyInterpreterState(PyRuntimeState runtime, ModelConfig? config, PyInterpreterConfig settings)
+        : this(runtime ?? throw new ArgumentNullException(nameof(runtime)), runtime.Runtime, config ?? runtime.Config, settings)
     {
     }
 
     /// <summary>
     /// <c>Py_NewInterpreterFromConfig</c> on the calling thread, in <paramref name="main"/>'s runtime: the same as
-    /// <c>new PyInterpreterState(main.RuntimeState, config)</c>. Each interpreter has its own mechanisms' state,
+    /// <c>new PyInterpreterState(main.RuntimeState, config, settings)</c>. Each interpreter has its own mechanisms' state,
     /// <c>interp-&gt;mimalloc</c> included (its abandoned pool, gh-112532, unless the design shares the main one:
-    /// <see cref="AbandonedPoolScope"/>); <c>use_main_obmalloc</c> is not modelled (the free-threaded build allocates
-    /// through mimalloc).
+    /// <see cref="AbandonedPoolScope"/>), whatever <see cref="PyInterpreterConfig.UseMainObmalloc"/> says: that switch
+    /// selects pymalloc's state, which the free-threaded build does not allocate from (<see cref="UsesMainObmalloc"/>).
     /// </summary>
-    public static PyInterpreterState NewSubinterpreter(PyInterpreterState main, ModelConfig? config = null)
+    public static PyInterpreterState NewSubinterpreter(PyInterpreterState main, ModelConfig? config = null, PyInterpreterConfig? settings = null)
     {
         ArgumentNullException.ThrowIfNull(main);
         using var _ = main.Runtime.Enter("Py_NewInterpreterFromConfig");
-        return new PyInterpreterState(main.RuntimeState, config ?? main.Config);
+        return new PyInterpreterState(main.RuntimeState, config ?? main.Config, settings ?? PyInterpreterConfig.Isolated);
     }
 
-    private PyInterpreterState(PyRuntimeState? runtimeState, SimRuntime runtime, ModelConfig config)
+    private PyInterpreterState(PyRuntimeState? runtimeState, SimRuntime runtime, ModelConfig config, PyInterpreterConfig? settings = null)
     {
         Runtime = runtime;
         Config = config;
         RuntimeState = runtimeState ?? new PyRuntimeState(runtime, config);
         Id = RuntimeState.InterpretersForCheck.Count;
+        settings ??= PyInterpreterConfig.Isolated;
+        if (settings.SettingsError(isMain: Id == 0) is { } error)
+        {
+            throw new InvalidOperationException($"Py_NewInterpreterFromConfig: {error}");
+        }
+
+        // init_interp_settings: the main interpreter is created with the legacy settings (use_main_obmalloc = 1).
+        UsesMainObmalloc = Id == 0 || settings.UseMainObmalloc;
         var name = Id == 0 ? "interp" : $"interp{Id}";
         StopTheWorldState = new StopTheWorldState(RuntimeState, this, $"{name}.stoptheworld");
         Finalizing = new AtomicRef<PyThreadState>(runtime, $"{name}._finalizing");
@@ -94,6 +112,15 @@ public sealed partial class PyInterpreterState
             PyThreadState.Swap(runtime, MainThreadState);
         }
     }
+
+    /// <summary>
+    /// <c>_PyInterpreterState_HasFeature(interp, Py_RTFLAGS_USE_MAIN_OBMALLOC)</c>: <c>_PyMem_init_obmalloc</c> points
+    /// <c>interp-&gt;obmalloc</c> at the main interpreter's pymalloc state instead of a new one. In the free-threaded build
+    /// <c>PyMem_Malloc</c> and <c>PyObject_Malloc</c> go to mimalloc, whose state (<see cref="Mimalloc"/>, the thread states'
+    /// heaps) is the interpreter's own either way, so the flag changes no allocation in the model. [version-uncertain: read in
+    /// an <c>Objects/obmalloc.c</c> of 3.13 or later; see <c>docs/interpreters.md</c>.]
+    /// </summary>
+    public bool UsesMainObmalloc { get; }
 
     /// <summary>The main interpreter (<c>_PyInterpreterState_Main()</c>): this one, or the first of its runtime.</summary>
     public PyInterpreterState Main => RuntimeState.MainInterpreter;

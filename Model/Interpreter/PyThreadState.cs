@@ -214,7 +214,7 @@ public sealed partial class PyThreadState : IParkHooks
     {
         Brc = new BrcThreadState(this);
         Interp.Brc.InitThread(this); // _Py_brc_init_thread(tstate)
-        Mimalloc = new MimallocThreadState(Interp.Mimalloc, this); // tstate_mimalloc_bind(tstate)
+        Mimalloc = MimallocThreadState.Bind(Interp.Mimalloc, this); // tstate_mimalloc_bind(tstate)
     }
 
     void IParkHooks.BeforeBlock()

@@ -54,7 +54,7 @@ public sealed class MiAllocation
 
     /// <summary>One line for reports: name, kind, block, heap, allocating thread.</summary>
     public string Describe() =>
-        $"{Label} ({Type?.Name ?? "raw memory"}, block {Block.Name} of the {Block.Page.Tag.Describe()} heap, allocated by {AllocatedBy})";
+        $"{Label} ({Type?.Name ?? "raw memory"}, block {Block.Name} of the {Block.Page.HeapName}, allocated by {AllocatedBy})";
 
     internal void MarkFreed(string by) => _freedBy = by;
 

@@ -40,12 +40,14 @@ public sealed class MiHeap
 
     /// <summary>
     /// <c>mi_heap_malloc</c> (or <c>mi_heap_zalloc</c> with <paramref name="zeroed"/>): a block of <paramref name="size"/>
-    /// bytes, recorded as <paramref name="label"/>.
+    /// bytes for interpreter <paramref name="requester"/>, recorded as <paramref name="label"/>. The isolation invariant is
+    /// checked on the page the block comes from (<see cref="MimallocInterpState.CheckIsolation"/>).
     /// </summary>
-    internal MiAllocation Malloc(int size, string label, PyTypeObject? type, bool zeroed = false)
+    internal MiAllocation Malloc(MimallocInterpState requester, int size, string label, PyTypeObject? type, bool zeroed = false)
     {
         Interp.Runtime.Check(!Owner.IsAbandoned, $"{Owner.TState}: allocation from a heap that was abandoned at thread exit");
         var page = FindFreePage(SizeClass(size), firstTry: true);
+        requester.CheckIsolation(page, $"{Interp.Runtime.CurrentThread} allocates {label} from {this}:");
         var block = page.PopFree();
         var previous = block.LastAllocation;
         var allocation = new MiAllocation(block, label, type, Interp.Runtime.CurrentThread.ToString(), zeroed);

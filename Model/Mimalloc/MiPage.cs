@@ -20,8 +20,9 @@ public sealed class MiPage
     private volatile MiHeap? _heap;
     private volatile string? _freedBy;
 
-    internal MiPage(MimallocInterpState interp, MiSlice slice, int version, int blockSize, MiHeapTag tag)
+    internal MiPage(MimallocInterpState interp, MiSlice slice, int version, int blockSize, MiHeapTag tag, bool isRaw = false)
     {
+        IsRaw = isRaw;
         var runtime = interp.Runtime;
         var locks = interp.Locks;
         var capacity = interp.Design.PageCapacity;
@@ -57,6 +58,12 @@ public sealed class MiPage
 
     /// <summary><c>use_qsbr</c>: set when a QSBR heap creates the page.</summary>
     public bool UseQsbr { get; }
+
+    /// <summary>True for the memory of <see cref="PyMemRaw"/> (the C library's <c>malloc</c>), which no heap owns.</summary>
+    public bool IsRaw { get; }
+
+    /// <summary>The heap kind for reports: the tag's name, or <c>malloc</c> for raw memory.</summary>
+    public string HeapName => IsRaw ? "C library's malloc" : $"{Tag.Describe()} heap";
 
     /// <summary>The blocks.</summary>
     public IReadOnlyList<MiBlock> Blocks { get; }
@@ -137,7 +144,7 @@ public sealed class MiPage
     internal void MarkFreed(string by) => _freedBy = by;
 
     /// <summary>One line for reports.</summary>
-    public string Describe() => $"page {Name} ({BlockSize}-byte blocks of the {Tag.Describe()} heap)";
+    public string Describe() => $"page {Name} ({BlockSize}-byte blocks of the {HeapName})";
 
     /// <inheritdoc/>
     public override string ToString() => Name;

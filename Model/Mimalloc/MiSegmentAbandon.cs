@@ -24,7 +24,7 @@ internal static class MiSegmentAbandon
     public static bool CheckFree(MiPage page, MiHeap heap, string caller)
     {
         using var _ = heap.Owner.Interp.Runtime.Enter($"mi_segment_check_free({page}) from {caller}");
-        CheckIsolation(page, heap, "checks");
+        heap.Owner.Interp.CheckIsolation(page, $"{heap.Owner.TState} checks abandoned");
         ObmallocQsbr.PageFreeCollect(page);
         if (page.AllFree && ObmallocQsbr.PageIsSafeToFree(page, heap.Owner, EmptiedAbandonedPage.GoalInCheckFree))
         {
@@ -45,7 +45,7 @@ internal static class MiSegmentAbandon
     public static void Reclaim(MiPage page, MiHeap heap)
     {
         using var _ = heap.Owner.Interp.Runtime.Enter($"mi_segment_reclaim({page})");
-        CheckIsolation(page, heap, "reclaims");
+        heap.Owner.Interp.CheckIsolation(page, $"{heap.Owner.TState} reclaims abandoned");
         heap.Owner.Interp.Runtime.Note($"{heap.Owner.TState} reclaims abandoned {page.Describe()} into its {heap.Tag.Describe()} heap");
         heap.Adopt(page);
         ObmallocQsbr.PageFreeCollect(page);
@@ -57,19 +57,6 @@ internal static class MiSegmentAbandon
         else
         {
             ObmallocQsbr.PageReclaimed(page, heap.Owner);
-        }
-    }
-
-    /// <summary>
-    /// The isolation invariant of gh-112532: a thread touches only its own interpreter's abandoned pages, so that no page,
-    /// and no object on it, of one interpreter reaches another's heap.
-    /// </summary>
-    private static void CheckIsolation(MiPage page, MiHeap heap, string verb)
-    {
-        var interp = heap.Owner.Interp;
-        if (!ReferenceEquals(page.Interp, interp))
-        {
-            interp.Runtime.Fail($"{MiHeapChecker.MemoryError}: isolation: {heap.Owner.TState} {verb} abandoned {page.Describe()} of interp {page.Interp.InterpId} for its heap in interp {interp.InterpId}: a heap must hold the objects of one interpreter only");
         }
     }
 

@@ -15,13 +15,17 @@ public sealed class MiSlice
 {
     private volatile MiPage? _page;
 
-    internal MiSlice(int index) => Index = index;
+    internal MiSlice(int index, string prefix = "s")
+    {
+        Index = index;
+        Name = $"{prefix}{index}";
+    }
 
     /// <summary>The slice's index in the arena.</summary>
     public int Index { get; }
 
-    /// <summary>The slice's name in traces and reports (<c>s3</c>).</summary>
-    public string Name => $"s{Index}";
+    /// <summary>The slice's name in traces and reports (<c>s3</c>; <c>raw0</c> for <see cref="PyMemRaw"/>'s).</summary>
+    public string Name { get; }
 
     /// <summary>The page that occupies the slice now, or null while it is free.</summary>
     public MiPage? Page => _page;

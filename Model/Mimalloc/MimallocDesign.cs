@@ -32,6 +32,9 @@ public sealed record MimallocDesign
     /// <summary>Which heap may reclaim an abandoned page.</summary>
     public ReclaimPolicy Reclaim { get; init; } = ReclaimPolicy.SameTagOnly;
 
+    /// <summary>Whose heaps a thread state allocates from: its own (gh-112532) or its OS thread's.</summary>
+    public ThreadHeapScope ThreadHeaps { get; init; } = ThreadHeapScope.PerThreadState;
+
     /// <summary>What reclaiming does with an abandoned QSBR page that other threads emptied, which has no goal.</summary>
     public EmptiedAbandonedPage EmptiedAbandonedPage { get; init; } = EmptiedAbandonedPage.FreeWhenNoGoal;
 }
@@ -101,6 +104,24 @@ public enum AbandonedPoolScope
     /// interpreter can reclaim another interpreter's page, whose objects its interpreter's GC would then find and free.
     /// </summary>
     ProcessWide,
+}
+
+/// <summary>Whose heaps and <c>mi_tld_t</c> a thread state allocates from.</summary>
+public enum ThreadHeapScope
+{
+    /// <summary>
+    /// CPython 3.13 (gh-112532, "Use separate mimalloc heaps for GC objects": "<c>mi_heap_t</c> and <c>mi_tld_t</c>
+    /// initialization is split from allocation. This allows us to have a <c>mi_tld_t</c> per-<c>PyThreadState</c>, which is
+    /// important to keep interpreter isolation, since the same OS thread may run in multiple interpreters"):
+    /// <c>tstate_mimalloc_bind</c> gives every thread state its own four heaps and tld, bound to its interpreter's pool.
+    /// </summary>
+    PerThreadState,
+
+    /// <summary>
+    /// Broken (<c>heap-per-os-thread</c>, mimalloc's thread-local default heap before gh-112532): one OS thread has one set of
+    /// heaps, whichever interpreter it runs in, so the objects of two interpreters share its pages.
+    /// </summary>
+    PerOsThread,
 }
 
 /// <summary>Which heap reclaims an abandoned page.</summary>

@@ -22,6 +22,7 @@ public sealed class MimallocInterpState
             ? main.Abandoned
             : new MiAbandonedPool(Runtime, interp.Id);
         Checker = new MiHeapChecker(Runtime, IsCurrentThreadQsbrOnline);
+        Raw = new PyMemRaw(this);
     }
 
     /// <summary>The runtime.</summary>
@@ -45,12 +46,29 @@ public sealed class MimallocInterpState
     /// <summary>The checker.</summary>
     public MiHeapChecker Checker { get; }
 
+    /// <summary>The raw domain (<c>PyMem_RawCalloc</c>, <c>PyMem_RawFree</c>), whose blocks this checker watches too.</summary>
+    public PyMemRaw Raw { get; }
+
     /// <summary>
     /// True if the calling thread is attached to QSBR (its <c>qsbr-&gt;seq</c> is not <c>QSBR_OFFLINE</c>): the checker's
     /// condition for a type-stable read. Instrumentation: a peek, not a scheduling point.
     /// </summary>
     private bool IsCurrentThreadQsbrOnline() =>
         Runtime.CurrentThread.ModelState is PyThreadState { Qsbr: { } qsbr } && qsbr.Seq.Peek() != 0;
+
+    /// <summary>
+    /// The isolation invariant of gh-112532 ("We want heaps to only store Python objects from a single interpreter"), checked
+    /// where a page meets a heap of this interpreter: when a thread of this interpreter allocates from it, checks it or
+    /// reclaims it from the abandoned pool. The page must be this interpreter's. <paramref name="what"/> says who does what
+    /// to the page, for the report.
+    /// </summary>
+    internal void CheckIsolation(MiPage page, string what)
+    {
+        if (!ReferenceEquals(page.Interp, this))
+        {
+            Runtime.Fail($"{MiHeapChecker.MemoryError}: isolation: {what} {page.Describe()} of interp {page.Interp.InterpId}, for interp {InterpId}: a heap must hold the objects of one interpreter only");
+        }
+    }
 
     /// <summary>The calling thread's mimalloc state.</summary>
     public MimallocThreadState Current => _interp.CurrentThreadState.Mimalloc;

@@ -9,7 +9,11 @@ namespace Sim.Model.Mimalloc;
 /// waiting for a QSBR goal (<c>page_list</c>), and <c>initialized</c>. Bound by <c>tstate_mimalloc_bind</c>
 /// (<c>Python/pystate.c</c>); abandoned at thread exit by <c>_PyThreadState_ClearMimallocHeaps</c>.
 /// </summary>
-/// <remarks>Deviation: bound when the thread state is created, not when the thread first runs (no thread state is shared between OS threads here).</remarks>
+/// <remarks>
+/// Deviation: bound when the thread state is created, not when the thread first runs (no thread state is shared between OS
+/// threads here). One OS thread may run in several interpreters, with a thread state, and so a mimalloc state, in each
+/// (<see cref="Bind"/>).
+/// </remarks>
 public sealed class MimallocThreadState
 {
     private readonly MiHeap[] _heaps;
@@ -26,6 +30,23 @@ public sealed class MimallocThreadState
 
     /// <summary>The interpreter's mimalloc state.</summary>
     public MimallocInterpState Interp { get; }
+
+    /// <summary>
+    /// <c>tstate_mimalloc_bind</c> (<c>Python/pystate.c</c>, 3.13): the thread state's own heaps and tld, bound to
+    /// <paramref name="interp"/>'s abandoned pool. The broken <see cref="ThreadHeapScope.PerOsThread"/> design gives a
+    /// thread state of an OS thread that already runs in another interpreter that thread's heaps instead.
+    /// </summary>
+    internal static MimallocThreadState Bind(MimallocInterpState interp, PyThreadState tstate)
+    {
+        if (interp.Design.ThreadHeaps == ThreadHeapScope.PerOsThread
+            && tstate.Thread.ModelState is PyThreadState { Mimalloc: { IsAbandoned: false } osThreadHeaps } other
+            && !ReferenceEquals(other, tstate))
+        {
+            return osThreadHeaps;
+        }
+
+        return new MimallocThreadState(interp, tstate);
+    }
 
     /// <summary>The thread state.</summary>
     public PyThreadState TState { get; }

@@ -35,7 +35,7 @@ public sealed class PyMem
     private MemPtr Allocate(string operation, int size, string label, bool zeroed)
     {
         using var _ = _rt.Enter(operation);
-        var allocation = _interp.CurrentThreadState.Mimalloc.Heap(MiHeapTag.Mem).Malloc(size, label, type: null, zeroed);
+        var allocation = _interp.CurrentThreadState.Mimalloc.Heap(MiHeapTag.Mem).Malloc(_interp.Mimalloc, size, label, type: null, zeroed);
         var ptr = new MemPtr(allocation);
         allocation.Ptr = ptr;
         _rt.Note($"{label} is {allocation.Describe()}");

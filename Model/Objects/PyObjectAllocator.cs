@@ -44,7 +44,7 @@ public sealed partial class PyObjectAllocator
         using var _ = _rt.Enter(operation);
         var mimalloc = _interp.CurrentThreadState.Mimalloc;
         var heap = type.IsGc ? mimalloc.Heap(MiHeapTag.Gc) : mimalloc.CurrentObjectHeap;
-        var allocation = heap.Malloc(type.BasicSize, label, type, zeroed);
+        var allocation = heap.Malloc(_interp.Mimalloc, type.BasicSize, label, type, zeroed);
         var op = new PyObjectPtr(allocation);
         allocation.Ptr = op;
         var h = new PyObjectHeader(_rt, Checker, op);

@@ -38,6 +38,35 @@ public sealed record QsbrDesign
 
     /// <summary>How <c>free_delayed</c> frees.</summary>
     public DelayedFreeProtocol DelayedFree { get; init; } = DelayedFreeProtocol.AfterQsbrGoal;
+
+    /// <summary>
+    /// <c>MIN_ARRAY_SIZE</c> (<c>Python/qsbr.c</c>): the slots of the first thread array, which then doubles whenever it is
+    /// full. 8 in CPython; a scenario may lower it so that the array grows with a few threads.
+    /// </summary>
+    public int MinArraySize { get; init; } = 8;
+
+    /// <summary>How <c>_Py_qsbr_reserve</c> grows a full thread array.</summary>
+    public ArrayGrowth ArrayGrowth { get; init; } = ArrayGrowth.StopTheWorld;
+}
+
+/// <summary>How <c>_Py_qsbr_reserve</c> replaces the full thread array with one twice its size.</summary>
+public enum ArrayGrowth
+{
+    /// <summary>
+    /// CPython 3.13 (<c>_Py_qsbr_reserve</c>, <c>Python/qsbr.c</c>: "If there are no free entries, we pause all threads, grow
+    /// the array, and update the pointers in PyThreadState to entries in the new array"): under the shared mutex and with
+    /// the world stopped (<c>_PyEval_StopTheWorld(interp)</c>), <c>grow_thread_array</c> copies the array, re-points every
+    /// <c>tstate-&gt;qsbr</c>, and frees the old array at once (<c>PyMem_RawFree</c>): no thread is attached, and only
+    /// attached threads scan (<c>_Py_qsbr_poll</c>) or write their <c>seq</c>.
+    /// </summary>
+    StopTheWorld,
+
+    /// <summary>
+    /// Broken (<c>grow-under-mutex-only</c>, a plausible design the stop prevents): the array is grown and the old one freed
+    /// under the shared mutex alone, while attached threads may be scanning the old array or writing their <c>seq</c>
+    /// through a <c>tstate-&gt;qsbr</c> that pointed into it.
+    /// </summary>
+    UnderMutexOnly,
 }
 
 /// <summary>What <c>_PyMem_FreeDelayed</c> does with the memory it is given.</summary>

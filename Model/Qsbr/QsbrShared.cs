@@ -11,27 +11,28 @@ namespace Sim.Model.Qsbr;
 /// freelist.
 /// </summary>
 /// <remarks>
-/// Deviation: when the array is full, <c>_Py_qsbr_reserve</c> grows it with the world stopped and re-points every
-/// <c>tstate-&gt;qsbr</c>; the model copies the array and publishes the copy atomically instead, without stopping the
-/// world, and the per-thread states do not move. A scan that reads the old array misses only slots reserved since,
-/// which belong to threads that have not attached yet (offline), so the scan's result is the same.
+/// The array is raw memory the checker watches (<see cref="QsbrArray"/>, <see cref="QsbrSeqWord"/>); growing it follows
+/// <see cref="QsbrDesign.ArrayGrowth"/>. Deviations: <c>_Py_qsbr_reserve</c> and <c>_Py_qsbr_register</c> are one call
+/// (<see cref="Register"/>), so the index CPython passes between them is not needed; <c>array</c> and <c>size</c> are one
+/// plain cell; the stop-the-world of a growth is left out while the interpreter has no thread state (its first
+/// reservation, at its creation: there is nothing to stop, and leaving out its uncontended locks keeps every scenario on
+/// the schedules it had).
 /// </remarks>
 public sealed class QsbrShared
 {
-    /// <summary><c>MIN_ARRAY_SIZE</c>.</summary>
-    public const int MinArraySize = 8;
-
     private readonly SimRuntime _rt;
+    private readonly PyInterpreterState _interp;
     private QsbrThreadState? _freelist;
 
     internal QsbrShared(PyInterpreterState interp, QsbrDesign design)
     {
         _rt = interp.Runtime;
+        _interp = interp;
         Design = design;
         WrSeq = new AtomicLong(_rt, "qsbr.wr_seq", QsbrSeq.Initial);
         RdSeq = new AtomicLong(_rt, "qsbr.rd_seq", QsbrSeq.Initial);
         Mutex = new PyMutex(_rt, "qsbr.mutex", interp.Config.Locks);
-        Array = new AtomicRef<QsbrArray>(_rt, "qsbr.array", new QsbrArray([]));
+        Array = new PlainCell<QsbrArray>(_rt, "qsbr.array", new QsbrArray(null, []));
     }
 
     /// <summary>The design constants.</summary>
@@ -46,8 +47,11 @@ public sealed class QsbrShared
     /// <summary><c>mutex</c>: guards the freelist and the registration of thread states.</summary>
     public PyMutex Mutex { get; }
 
-    /// <summary><c>array</c> (with <c>size</c>): the per-thread states.</summary>
-    public AtomicRef<QsbrArray> Array { get; }
+    /// <summary>
+    /// <c>array</c> (with <c>size</c>): the per-thread states. Plain fields in C, written under the mutex with the world
+    /// stopped and read by attached threads' scans.
+    /// </summary>
+    public PlainCell<QsbrArray> Array { get; }
 
     /// <summary><c>_Py_qsbr_shared_current</c>: an acquire load of the write sequence.</summary>
     public long Current() => WrSeq.Load(MemoryOrder.Acquire);
@@ -68,7 +72,7 @@ public sealed class QsbrShared
     {
         using var _ = _rt.Enter("qsbr_poll_scan");
         var minSeq = WrSeq.Load();
-        foreach (var qsbr in Array.Load(MemoryOrder.Relaxed)!.Slots)
+        foreach (var qsbr in Array.Read().Slots)
         {
             var seq = qsbr.Seq.Load();
             if (seq != QsbrSeq.Offline && QsbrSeq.Lt(seq, minSeq))
@@ -90,7 +94,8 @@ public sealed class QsbrShared
 
     /// <summary>
     /// <c>_Py_qsbr_reserve</c> and <c>_Py_qsbr_register</c>: takes a state from the freelist under the mutex (growing the
-    /// array if it is empty) and associates it with <paramref name="tstate"/>.
+    /// array if it is empty: with the world stopped, <see cref="ArrayGrowth"/>) and associates it with
+    /// <paramref name="tstate"/>.
     /// </summary>
     public QsbrThreadState Register(PyThreadState tstate)
     {
@@ -99,7 +104,19 @@ public sealed class QsbrShared
         Mutex.Lock();
         if (_freelist is null)
         {
+            // If there are no free entries, we pause all threads, grow the array, and update the pointers in
+            // PyThreadState to entries in the new array.
+            var stop = Design.ArrayGrowth == ArrayGrowth.StopTheWorld && _interp.ThreadStatesForCheck.Count > 0;
+            if (stop)
+            {
+                _interp.StopTheWorld(); // _PyEval_StopTheWorld(interp)
+            }
+
             Grow();
+            if (stop)
+            {
+                _interp.StartTheWorld(); // _PyEval_StartTheWorld(interp)
+            }
         }
 
         var qsbr = _freelist!;
@@ -132,31 +149,44 @@ public sealed class QsbrShared
         Mutex.Unlock();
     }
 
-    /// <summary><c>grow_thread_array</c> and <c>initialize_new_array</c>: doubles the array (at least <see cref="MinArraySize"/>).</summary>
+    /// <summary>
+    /// <c>grow_thread_array</c> and <c>initialize_new_array</c>: a zeroed array twice the size (at least
+    /// <see cref="QsbrDesign.MinArraySize"/>) from <c>PyMem_RawCalloc</c>, the old slots copied into it (re-pointing their
+    /// thread states), the free slots on the freelist, the new array published, and the old one freed at once
+    /// (<c>PyMem_RawFree</c>).
+    /// </summary>
     private void Grow()
     {
-        var old = Array.Load(MemoryOrder.Relaxed)!.Slots;
-        var size = Math.Max(old.Count * 2, MinArraySize);
-        var array = new QsbrThreadState[size];
-        for (var i = 0; i < old.Count; i++)
+        var old = Array.Read();
+        var size = Math.Max(old.Size * 2, Design.MinArraySize);
+        var raw = _interp.Mimalloc.Raw;
+        var memory = raw.Calloc(size, QsbrArray.PadWords * 8, "qsbr.array");
+        var body = _interp.Mimalloc.Checker.Body(memory);
+        var slots = new QsbrThreadState[size];
+        for (var i = 0; i < size; i++)
         {
-            array[i] = old[i];
-        }
-
-        for (var i = old.Count; i < size; i++)
-        {
-            array[i] = new QsbrThreadState(_rt, this, i);
-        }
-
-        for (var i = size - 1; i >= 0; i--)
-        {
-            if (!array[i].Allocated)
+            slots[i] = new QsbrThreadState(_rt, this, body, i);
+            if (i < old.Size)
             {
-                array[i].FreelistNext = _freelist;
-                _freelist = array[i];
+                slots[i].CopyFrom(old.Slots[i]);
             }
         }
 
-        Array.Store(new QsbrArray(array), MemoryOrder.Release);
+        _freelist = null;
+        for (var i = size - 1; i >= 0; i--)
+        {
+            if (!slots[i].Allocated)
+            {
+                slots[i].FreelistNext = _freelist;
+                _freelist = slots[i];
+            }
+        }
+
+        Array.Write(new QsbrArray(memory, slots));
+        if (old.Memory is { } oldMemory)
+        {
+            _rt.Note($"grow_thread_array: qsbr.array is now {size} slots in {memory.Block.Name}; PyMem_RawFree of the old array in {oldMemory.Block.Name}");
+            raw.Free(oldMemory);
+        }
     }
 }

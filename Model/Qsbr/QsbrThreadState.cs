@@ -1,5 +1,6 @@
 using Sim.Model.Interpreter;
 using Sim.Runtime;
+using Sim.Model.Mimalloc;
 using Sim.Runtime.Cells;
 
 namespace Sim.Model.Qsbr;
@@ -13,12 +14,12 @@ public sealed class QsbrThreadState
 {
     private readonly SimRuntime _rt;
 
-    internal QsbrThreadState(SimRuntime runtime, QsbrShared shared, int index)
+    internal QsbrThreadState(SimRuntime runtime, QsbrShared shared, MiBody array, int index)
     {
         _rt = runtime;
         Shared = shared;
         Index = index;
-        Seq = new AtomicLong(runtime, $"qsbr.array[{index}].seq", QsbrSeq.Offline);
+        Seq = new QsbrSeqWord(array, index);
     }
 
     /// <summary><c>shared</c>.</summary>
@@ -27,8 +28,11 @@ public sealed class QsbrThreadState
     /// <summary>The state's index in the array.</summary>
     public int Index { get; }
 
-    /// <summary><c>seq</c>: the last write sequence this thread observed at a quiescent state, or <see cref="QsbrSeq.Offline"/>.</summary>
-    public AtomicLong Seq { get; }
+    /// <summary>
+    /// <c>seq</c>: the last write sequence this thread observed at a quiescent state, or <see cref="QsbrSeq.Offline"/>; a word
+    /// of the shared array's memory.
+    /// </summary>
+    public QsbrSeqWord Seq { get; }
 
     /// <summary><c>deferrals</c>: calls of <see cref="DeferredAdvance"/> since the write sequence last advanced (owner only).</summary>
     public int Deferrals { get; private set; }
@@ -40,6 +44,22 @@ public sealed class QsbrThreadState
     public bool Allocated { get; internal set; }
 
     internal QsbrThreadState? FreelistNext { get; set; }
+
+    /// <summary>
+    /// <c>grow_thread_array</c>'s <c>memcpy</c> of this slot from the old array's <paramref name="old"/>, and
+    /// <c>initialize_new_array</c>'s re-pointing of the owner's <c>tstate-&gt;qsbr</c> at it.
+    /// </summary>
+    internal void CopyFrom(QsbrThreadState old)
+    {
+        old.Seq.CopyTo(Seq);
+        Deferrals = old.Deferrals;
+        Allocated = old.Allocated;
+        TState = old.TState;
+        if (TState is { } tstate)
+        {
+            tstate.Qsbr = this; // Update the thread state pointer to its QSBR state
+        }
+    }
 
     /// <summary>
     /// <c>_Py_qsbr_deferred_advance</c>: every <see cref="QsbrDesign.DeferredLimit"/>th call advances the write sequence;

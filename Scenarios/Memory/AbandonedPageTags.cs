@@ -1,7 +1,6 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
-using Sim.Model.Qsbr;
 using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Scenarios.Catalog;
@@ -37,10 +36,7 @@ public sealed class AbandonedPageTags : Scenario<ModelConfig>
     /// <inheritdoc/>
     protected override IEnumerable<Variant<ModelConfig>> DefineVariants() =>
     [
-        new("cpython-3.13", "Abandoned pages are reclaimed only by heaps with their tag, as in CPython 3.13.0.", Expectation.Clean, ModelConfig.Cpython313),
-        new("cpython-3.13-eager-reclaim",
-            "CPython 3.13 with goals advanced at every deferral, so empty pages are freed, once safe, within the scenario.",
-            Expectation.Clean, ModelConfig.Cpython313 with { Qsbr = QsbrDesign.EagerReclaim }),
+        .. QsbrVariants.Cpython313("Abandoned pages are reclaimed only by heaps with their tag, as in CPython 3.13.0.", "empty pages are freed"),
         new("reclaim-ignores-tag",
             "mimalloc before gh-112532: any heap reclaims any abandoned page, so the MEM heap, which does not delay reuse, takes the object page and hands its blocks out as raw memory while the reader still holds the item.",
             Expectation.Bug("reuse under a reader"), ModelConfig.Cpython313 with { Mimalloc = MimallocDesign.Cpython313 with { Reclaim = ReclaimPolicy.AnyTag } }),

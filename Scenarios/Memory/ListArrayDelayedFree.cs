@@ -40,11 +40,8 @@ public sealed class ListArrayDelayedFree : Scenario<ListArrayDesign>
     /// <inheritdoc/>
     protected override IEnumerable<Variant<ListArrayDesign>> DefineVariants() =>
     [
-        new("cpython-3.13", "QSBR and _PyMem_FreeDelayed as in CPython 3.13.0, with its constants.", Expectation.Clean,
-            new(ModelConfig.Cpython313, ReaderQuiescesEarly: false)),
-        new("cpython-3.13-eager-reclaim",
-            "CPython 3.13 with goals advanced at every deferral and the queue processed at every periodic check, so the old array is freed, once safe, within the scenario.",
-            Expectation.Clean, new(ModelConfig.Cpython313 with { Qsbr = QsbrDesign.EagerReclaim }, ReaderQuiescesEarly: false)),
+        .. QsbrVariants.Cpython313("QSBR and _PyMem_FreeDelayed as in CPython 3.13.0, with its constants.", "the old array is freed",
+            config => new ListArrayDesign(config, ReaderQuiescesEarly: false)),
         new("free-immediately",
             "Before _PyMem_FreeDelayed: the writer frees the replaced array with PyMem_Free at once, while the reader still reads it.",
             Expectation.Bug("reuse under a reader"),

@@ -43,10 +43,7 @@ public sealed class ListItemLockFreeRead : Scenario<ModelConfig>
     /// <inheritdoc/>
     protected override IEnumerable<Variant<ModelConfig>> DefineVariants() =>
     [
-        new("cpython-3.13", "Delayed page reuse as in CPython 3.13.0, with its QSBR constants.", Expectation.Clean, ModelConfig.Cpython313),
-        new("cpython-3.13-eager-reclaim",
-            "CPython 3.13 with the QSBR write sequence advanced at every deferral, so that empty pages are freed, once safe, within the scenario.",
-            Expectation.Clean, ModelConfig.Cpython313 with { Qsbr = QsbrDesign.EagerReclaim }),
+        .. QsbrVariants.Cpython313("Delayed page reuse as in CPython 3.13.0, with its QSBR constants.", "empty pages are freed"),
         new("page-free-now",
             "Before PR #115435: an empty page is freed at once, so its memory may hold another size class or heap while the reader still holds a pointer into it.",
             Expectation.Bug("reuse under a reader"), ModelConfig.Cpython313 with { Mimalloc = MimallocDesign.Cpython313 with { PageReuse = PageReuse.Immediate } }),

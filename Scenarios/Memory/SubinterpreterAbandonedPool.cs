@@ -1,7 +1,6 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
-using Sim.Model.Qsbr;
 using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Runtime.Cells;
@@ -40,10 +39,7 @@ public sealed class SubinterpreterAbandonedPool : Scenario<ModelConfig>
     /// <inheritdoc/>
     protected override IEnumerable<Variant<ModelConfig>> DefineVariants() =>
     [
-        new("cpython-3.13", "Each interpreter has its own abandoned pool: a thread reclaims only its own interpreter's pages.", Expectation.Clean, ModelConfig.Cpython313),
-        new("cpython-3.13-eager-reclaim",
-            "The same with goals advanced at every deferral, so empty pages are freed, once safe, within the scenario.",
-            Expectation.Clean, ModelConfig.Cpython313 with { Qsbr = QsbrDesign.EagerReclaim }),
+        .. QsbrVariants.Cpython313("Each interpreter has its own abandoned pool: a thread reclaims only its own interpreter's pages.", "empty pages are freed"),
         new("process-wide-pool",
             "mimalloc's process-wide abandoned list, before gh-112532: the main interpreter's thread reclaims the sub-interpreter's page into its own heap.",
             Expectation.Bug("isolation"), ModelConfig.Cpython313 with { Mimalloc = MimallocDesign.Cpython313 with { AbandonedPool = AbandonedPoolScope.ProcessWide } }),

@@ -1,7 +1,6 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Mimalloc;
 using Sim.Model.Objects;
-using Sim.Model.Qsbr;
 using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Scenarios.Catalog;
@@ -40,10 +39,7 @@ public sealed class ThreadExitPagesWaiting : Scenario<ModelConfig>
     /// <inheritdoc/>
     protected override IEnumerable<Variant<ModelConfig>> DefineVariants() =>
     [
-        new("cpython-3.13", "Abandoned pages keep their QSBR goal, as in CPython 3.13.0.", Expectation.Clean, ModelConfig.Cpython313),
-        new("cpython-3.13-eager-reclaim",
-            "CPython 3.13 with goals advanced at every deferral, so reclaimed pages are freed, once safe, within the scenario.",
-            Expectation.Clean, ModelConfig.Cpython313 with { Qsbr = QsbrDesign.EagerReclaim }),
+        .. QsbrVariants.Cpython313("Abandoned pages keep their QSBR goal, as in CPython 3.13.0.", "reclaimed pages are freed"),
         new("abandon-drops-goal",
             "Broken: abandoning clears an empty page's QSBR goal, so the thread that reclaims it frees it at once while the reader still holds a pointer into it.",
             Expectation.Bug("reuse under a reader"), ModelConfig.Cpython313 with { Mimalloc = MimallocDesign.Cpython313 with { AbandonedEmptyPages = AbandonedEmptyPages.ClearGoal } }),

@@ -1,6 +1,5 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Objects;
-using Sim.Model.Qsbr;
 using Sim.Model.Threading;
 using Sim.Runtime;
 using Sim.Scenarios.Catalog;
@@ -39,11 +38,9 @@ public sealed class ListResizeByNonOwner : Scenario<ModelConfig>
     /// <inheritdoc/>
     protected override IEnumerable<Variant<ModelConfig>> DefineVariants() =>
     [
-        new("cpython-3.13", "The 3.13 branch with gh-127521: a non-owner's resize marks the list shared, so the old array is freed through QSBR.",
-            Expectation.Clean, ModelConfig.Cpython313),
-        new("cpython-3.13-eager-reclaim",
-            "The same with the QSBR write sequence advanced at every deferral and the queue processed at every periodic check, so the old array is freed, once safe, within the scenario.",
-            Expectation.Clean, ModelConfig.Cpython313 with { Qsbr = QsbrDesign.EagerReclaim }),
+        .. QsbrVariants.Cpython313(
+            "The 3.13 branch with gh-127521: a non-owner's resize marks the list shared, so the old array is freed through QSBR.",
+            "the old array is freed"),
         new("cpython-3.13.0",
             "3.13.0, before gh-127521: the list no other thread has read is not shared, so the non-owner's resize frees the old array with PyMem_Free under the owner's lock-free read.",
             Expectation.Bug("reuse under a reader"), ModelConfig.Cpython313 with { List = ListDesign.Cpython3130 }),

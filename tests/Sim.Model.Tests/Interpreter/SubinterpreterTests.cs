@@ -62,6 +62,52 @@ public class SubinterpreterTests
             rt => TwoInterpreters(rt, ModelConfig.Cpython313 with { Mimalloc = MimallocDesign.Cpython313 with { AbandonedPool = AbandonedPoolScope.ProcessWide } }),
             "isolation");
 
+    [Fact]
+    public void EachThreadState_HasItsOwnHeaps_WhenOneOsThreadRunsInTwoInterpreters()
+    {
+        var main = new PyInterpreterState(SimRuntime.CreateProduction());
+        var sub = PyInterpreterState.NewSubinterpreter(main);
+
+        Assert.Same(main.MainThreadState.Thread, sub.MainThreadState.Thread);
+        Assert.NotSame(main.MainThreadState.Mimalloc, sub.MainThreadState.Mimalloc);
+        Assert.Same(sub.Mimalloc, sub.MainThreadState.Mimalloc.Interp);
+    }
+
+    [Fact]
+    public void HeapPerOsThread_AllocatesASubinterpreterObjectOnAMainInterpreterPage_AndIsReported()
+    {
+        var config = ModelConfig.Cpython313 with { Mimalloc = MimallocDesign.Cpython313 with { ThreadHeaps = ThreadHeapScope.PerOsThread } };
+        var main = new PyInterpreterState(SimRuntime.CreateProduction(), config);
+        var sub = PyInterpreterState.NewSubinterpreter(main, config);
+
+        Assert.Same(main.MainThreadState.Mimalloc, sub.MainThreadState.Mimalloc);
+        var error = Assert.ThrowsAny<Exception>(() => sub.Objects.New(new PyTypeObject("int", 32), "o"));
+        Assert.Contains("isolation", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UseMainObmalloc_SetsTheFeatureFlag_AndLeavesMimallocStateOwn()
+    {
+        var main = new PyInterpreterState(SimRuntime.CreateProduction());
+        var shared = PyInterpreterState.NewSubinterpreter(main, settings: PyInterpreterConfig.SharedObmalloc);
+        main.MainThreadState.Swap();
+        var isolated = PyInterpreterState.NewSubinterpreter(main, settings: PyInterpreterConfig.Isolated);
+
+        Assert.True(main.UsesMainObmalloc);
+        Assert.True(shared.UsesMainObmalloc);
+        Assert.False(isolated.UsesMainObmalloc);
+        Assert.NotSame(main.Mimalloc.Abandoned, shared.Mimalloc.Abandoned);
+    }
+
+    [Fact]
+    public void SinglePhaseInitSettings_AreRefusedForASubinterpreter_InTheFreeThreadedBuild()
+    {
+        var main = new PyInterpreterState(SimRuntime.CreateProduction());
+
+        var error = Assert.Throws<InvalidOperationException>(() => PyInterpreterState.NewSubinterpreter(main, settings: new(UseMainObmalloc: true, CheckMultiInterpExtensions: false)));
+        Assert.Contains("free-threaded build does not support single-phase init", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A thread of each interpreter; the sub-interpreter's leaves a live object behind as it exits.</summary>
     private static void TwoInterpreters(SimRuntime rt, ModelConfig config)
     {

@@ -84,18 +84,43 @@ public class QsbrTests
         MemoryKit.Start(rt, interp, "b", ts => second = ts.Qsbr!.Index).Join();
 
         Assert.Equal(first, second);
-        Assert.Equal(QsbrShared.MinArraySize, interp.Qsbr.Array.Peek()!.Slots.Count);
+        Assert.Equal(QsbrDesign.Cpython313.MinArraySize, interp.Qsbr.Array.Peek()!.Slots.Count);
         Assert.Equal(1, interp.Qsbr.Array.Peek()!.Slots.Count(s => s.Allocated));
     }
 
     [Fact]
-    public void ArrayGrows_WhenMoreThreadsRegisterThanItHoldsSlots()
+    public void ArrayGrows_WhenFull_CopyingTheSlots_RepointingTheirStates_AndFreeingTheOldArray()
     {
         var rt = SimRuntime.CreateProduction();
-        var interp = MemoryKit.Interp(rt);
-        var states = Enumerable.Range(0, QsbrShared.MinArraySize).Select(_ => interp.Qsbr.Register(interp.MainThreadState)).ToList();
+        var interp = MemoryKit.Interp(rt, ModelConfig.Cpython313 with { Qsbr = QsbrDesign.Cpython313 with { MinArraySize = 2 } });
+        var main = interp.MainThreadState;
+        var before = interp.Qsbr.Array.Peek();
+        var mainSlot = main.Qsbr!.Index;
+        var mainSeq = main.Qsbr.Seq.Peek();
+        var second = interp.NewThreadState(rt.CurrentThread); // fills the array
+        var third = interp.NewThreadState(rt.CurrentThread); // grows it, with the world stopped
 
-        Assert.Equal(2 * QsbrShared.MinArraySize, interp.Qsbr.Array.Peek()!.Slots.Count);
-        Assert.Equal(states.Count + 1, states.Select(s => s.Index).Append(interp.MainThreadState.Qsbr!.Index).Distinct().Count());
+        var after = interp.Qsbr.Array.Peek();
+        Assert.Equal(2, before.Size);
+        Assert.Equal(4, after.Size);
+        Assert.True(before.Memory!.IsStale);
+        Assert.False(after.Memory!.IsStale);
+        Assert.Same(after.Slots[mainSlot], main.Qsbr);
+        Assert.Equal(mainSeq, main.Qsbr.Seq.Peek());
+        Assert.Equal(3, new[] { main.Qsbr, second.Qsbr!, third.Qsbr! }.Select(q => q.Index).Distinct().Count());
+        Assert.Equal(ThreadStateStatus.Detached, second.State.Peek());
+    }
+
+    [Fact]
+    public void ScanOfAFreedArray_IsAUseAfterFree()
+    {
+        var rt = SimRuntime.CreateProduction();
+        var interp = MemoryKit.Interp(rt, ModelConfig.Cpython313 with { Qsbr = QsbrDesign.Cpython313 with { MinArraySize = 2 } });
+        var stale = interp.MainThreadState.Qsbr!;
+        interp.NewThreadState(rt.CurrentThread);
+        interp.NewThreadState(rt.CurrentThread);
+
+        var error = Assert.ThrowsAny<Exception>(() => stale.QuiescentState());
+        Assert.Contains("use after free", error.Message, StringComparison.Ordinal);
     }
 }
