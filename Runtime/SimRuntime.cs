@@ -321,7 +321,8 @@ public sealed class SimRuntime
 
     /// <summary>
     /// The harness's end of a program: waits until every thread but the daemon threads has exited, then ends the process:
-    /// every daemon thread still running or blocked stops where it is (<see cref="SimThread.IsDaemon"/>), and the main
+    /// a scheduling point first (daemon threads run on while a real process exits), then every daemon thread still
+    /// running or blocked stops where it is (<see cref="SimThread.IsDaemon"/>), and the main
     /// thread waits until each has unwound, so that nothing of the run goes on after it.
     /// </summary>
     internal void WaitForAllThreads()
@@ -332,13 +333,22 @@ public sealed class SimRuntime
             Platform.WaitForExit(me, t);
         }
 
-        var daemons = Threads.Where(t => t.IsDaemon && t.IsLive).ToList();
+        if (!Threads.Any(t => t.IsDaemon && t.IsLive))
+        {
+            return;
+        }
+
+        // The process's exit (exit(), the C runtime's atexit handlers, the kernel's teardown) takes time, in which the
+        // daemon threads run on: a scheduling point, at which the strategy may let them take any number of steps.
+        // (A daemon may start a thread meanwhile: the exit stops every thread still live, whatever its kind.)
+        Platform.Step(AccessKind.Note, "the process exits");
+        var daemons = Threads.Where(t => !ReferenceEquals(t, me) && t.IsLive).ToList();
         if (daemons.Count == 0)
         {
             return;
         }
 
-        Platform.Note(AccessKind.Note, $"the process exits: daemon threads {string.Join(", ", daemons)} stop where they are");
+        Platform.Note(AccessKind.Note, $"threads {string.Join(", ", daemons)} stop where they are");
         daemons.ForEach(t => t.MarkGone());
         ParkingLot.WakeGone();
         daemons.ForEach(t => Platform.WaitForExit(me, t));

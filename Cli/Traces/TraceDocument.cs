@@ -18,12 +18,18 @@ namespace Sim.Cli.Traces;
 internal sealed record TraceDocument
 {
     /// <summary>The format this version writes and reads.</summary>
-    public const string CurrentFormat = "sim-trace/2";
+    public const string CurrentFormat = "sim-trace/3";
+
+    /// <summary>
+    /// The format before a thread's start and the process's exit were scheduling points and plain accesses stopped being
+    /// ones (issue 8): its schedules do not fit this sim's decisions; read only to say so.
+    /// </summary>
+    public const string PointsFormat = "sim-trace/2";
 
     /// <summary>The format before the Runtime recorded its own schedule (it held Coyote's); read only to say so.</summary>
     public const string CoyoteFormat = "sim-trace/1";
 
-    /// <summary>The format tag: <c>sim-trace/2</c>.</summary>
+    /// <summary>The format tag: <c>sim-trace/3</c>.</summary>
     public required string Format { get; init; }
 
     /// <summary>The scenario's name.</summary>

@@ -98,13 +98,16 @@ internal static partial class TraceStore
                     throw new UsageException($"{displayName} is not a sim trace (it has no \"format\": \"{TraceDocument.CurrentFormat}\"); {Advice}");
                 }
 
-                if (format.GetString() == TraceDocument.CoyoteFormat)
+                if (format.GetString() is TraceDocument.CoyoteFormat or TraceDocument.PointsFormat)
                 {
                     var again = root.TryGetProperty("scenario", out var sc) && root.TryGetProperty("variant", out var va)
                         ? $"'sim explore {sc} --variant {va}'"
                         : "'sim explore'";
+                    var why = format.GetString() == TraceDocument.CoyoteFormat
+                        ? "which holds Coyote's schedule, not Sim's own"
+                        : "recorded before a thread's start and the process's exit were scheduling points and plain accesses stopped being ones";
                     throw new UsageException(
-                        $"{displayName} is a {TraceDocument.CoyoteFormat} trace, which holds Coyote's schedule, not Sim's own; this sim replays {TraceDocument.CurrentFormat}: record it again with {again}");
+                        $"{displayName} is a {format.GetString()} trace, {why}; this sim replays {TraceDocument.CurrentFormat}: record it again with {again}");
                 }
 
                 if (format.GetString() != TraceDocument.CurrentFormat)

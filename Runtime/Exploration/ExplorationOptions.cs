@@ -63,6 +63,17 @@ public sealed record ExplorationOptions
     public bool DetectRaces { get; init; } = true;
 
     /// <summary>
+    /// Make every plain-cell access (<see cref="Cells.PlainCell{T}"/>) a scheduling point. Off by default: with the race
+    /// detector on, plain accesses are checked but not interleaved, because a data-race-free execution behaves as one that
+    /// switches threads only at synchronisation (atomics, the parking lot, start, join, yield), and an execution with a
+    /// data race is reported as one (the reduction of CHESS: Musuvathi and Qadeer, PLDI 2007 and 2008). With
+    /// <see cref="DetectRaces"/> off, plain accesses are always scheduling points, whatever this says, since nothing would
+    /// report the races the reduction relies on. Turn it on to see a racy program's other symptoms (a lost update, a torn
+    /// invariant) instead of the race, at the cost of more steps. Traces record it; a replay uses the trace's value.
+    /// </summary>
+    public bool PlainAccessPoints { get; init; }
+
+    /// <summary>
     /// How many candidate schedules shrinking may run when a bug is found (<see cref="Scheduling.Shrinker"/>): it looks for
     /// a schedule with fewer preemptions and fewer steps that fails the same way. 0 turns shrinking off. Default 200.
     /// </summary>

@@ -204,6 +204,7 @@ public static class Explorer
                 Policy = state.Policy,
                 RecordSchedule = options.RecordSchedule,
                 DetectRaces = options.DetectRaces,
+                PlainAccessPoints = options.PlainAccessPoints,
                 Coverage = coverage,
             };
             var rt = SimRuntime.CreateControlled(settings);

@@ -77,7 +77,8 @@ internal sealed partial class ControlledPlatform
             return;
         }
 
-        if (_atomicDepth == 0)
+        var plain = kind is AccessKind.Read or AccessKind.Write;
+        if (_atomicDepth == 0 && (!plain || TakesPlainPoint(cell)))
         {
             Interleave(me, ScheduleOp.Step(kind, cell.Name));
         }
@@ -89,7 +90,6 @@ internal sealed partial class ControlledPlatform
             return; // the thread unwinds after the run ended: nothing more is recorded or checked
         }
 
-        var plain = kind is AccessKind.Read or AccessKind.Write;
         Coverage?.Access(cell, r, write: kind is not (AccessKind.Load or AccessKind.Read));
         if (Races is not { } races)
         {
@@ -105,6 +105,17 @@ internal sealed partial class ControlledPlatform
             _race = races.Plain(me, cell, kind == AccessKind.Write, r);
         }
     }
+
+    /// <summary>
+    /// Whether a plain access to <paramref name="cell"/> is a scheduling point. By default it is not (the reduction the
+    /// race detector makes sound, as in CHESS: in a data-race-free execution every interleaving of plain accesses is
+    /// equivalent to one that switches threads only at synchronisation, and a racy one is reported as a race). It is
+    /// when the setting asks for it (<see cref="ControlledSettings.PlainAccessPoints"/>), when nothing checks the access
+    /// (the detector is off, or the field is declared deliberately racy, so its accesses are relaxed atomics in all but
+    /// name), and at every <see cref="MaxPlainRun"/>-th plain access in a row, so that a thread spinning on a plain field
+    /// still lets the writer run (and the race be found, or the step bound end a livelock) instead of hanging.
+    /// </summary>
+    private bool TakesPlainPoint(SharedCell cell) => _plainPoints || cell.Racy is not null || ++_plainRun >= MaxPlainRun;
 
     /// <summary>Reports the race the access just completed was found in (after its values are on its step), ending the iteration.</summary>
     private void ReportRace()

@@ -87,6 +87,7 @@ internal sealed partial class ControlledPlatform
     /// </summary>
     private void Resumed(SimThread me)
     {
+        _plainRun = 0;
         if (_hasPending)
         {
             _hasPending = false;

@@ -8,6 +8,20 @@ namespace Sim.Runtime.Platform;
 /// <summary>Threads: each simulated thread is a Coyote operation on an OS thread of its own; its exit is what a join waits for.</summary>
 internal sealed partial class ControlledPlatform
 {
+    /// <summary>
+    /// Starting a thread is a synchronisation (everything the starter did happens before the new thread's steps), so,
+    /// as before every other one, a scheduling point: other threads may run between the starter's last step and the
+    /// start. Once started, the new thread is runnable at the next decision, the starter's next scheduling point.
+    /// </summary>
+    public override void BeforeStart(SimThread thread)
+    {
+        if (_atomicDepth == 0 && SimThread.Current is { } me && ReferenceEquals(me.Runtime, Runtime))
+        {
+            ThrowIfStopped(me);
+            Interleave(me, ScheduleOp.Step(AccessKind.Spawn, thread.ToString()));
+        }
+    }
+
     public override void StartThread(SimThread thread)
     {
         var id = Operation.CreateNext()

@@ -9,8 +9,10 @@ using Sim.Runtime.Trace;
 namespace Sim.Runtime.Platform;
 
 /// <summary>
-/// Controlled mode: each simulated thread is a Coyote operation (<see cref="Operation"/>), each shared access and
-/// blocking call is preceded by a scheduling point (<see cref="SchedulingPoint.Interleave"/>), each block is a
+/// Controlled mode: each simulated thread is a Coyote operation (<see cref="Operation"/>), each synchronising access
+/// (atomics, the parking lot, start, join, yield) and blocking call is preceded by a scheduling point
+/// (<see cref="SchedulingPoint.Interleave"/>), and plain accesses too when the race detector cannot vouch for leaving
+/// them out (<see cref="TakesPlainPoint"/>); each block is a
 /// <see cref="Operation.PauseUntil"/> on a predicate, choices are Coyote's controlled choices, and time is virtual.
 /// Only one simulated thread runs at a time, so the code between two scheduling points is atomic.
 /// </summary>
@@ -24,14 +26,19 @@ namespace Sim.Runtime.Platform;
 /// </remarks>
 internal sealed partial class ControlledPlatform : ExecutionPlatform
 {
+    /// <summary>With plain accesses not scheduling points, every this many plain accesses in a row by one thread take one anyway.</summary>
+    internal const int MaxPlainRun = 100;
+
     private readonly List<StepRecord> _steps = [];
     private readonly ControlledSettings _settings;
     private readonly long _nanosPerStep;
     private readonly int _yieldFairness;
+    private readonly bool _plainPoints;
     private Generator? _random;
     private StepRecord? _pending;
     private DataRace? _race;
     private int _atomicDepth;
+    private int _plainRun;
     private long _schedulingPoints;
     private long _clockOffset;
 
@@ -43,6 +50,7 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
         _yieldFairness = settings.YieldFairness;
         _policy = settings.Policy;
         Races = settings.DetectRaces ? new HappensBefore() : null;
+        _plainPoints = settings.PlainAccessPoints || Races is null;
         Coverage = settings.Coverage;
     }
 

@@ -18,6 +18,12 @@ internal sealed record ControlledSettings(long NanosPerStep, int YieldFairness, 
     /// <summary>Check every plain access with the happens-before race detector (<see cref="Races.HappensBefore"/>).</summary>
     public bool DetectRaces { get; init; } = true;
 
+    /// <summary>
+    /// Make every plain access a scheduling point (<see cref="Exploration.ExplorationOptions.PlainAccessPoints"/>); with the
+    /// race detector off they always are.
+    /// </summary>
+    public bool PlainAccessPoints { get; init; }
+
     /// <summary>The exploration's coverage count, shared by its iterations, or null when nobody counts.</summary>
     public CoverageRecorder? Coverage { get; init; }
 }

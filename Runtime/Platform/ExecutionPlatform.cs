@@ -17,6 +17,11 @@ internal abstract class ExecutionPlatform
 
     protected SimRuntime Runtime { get; }
 
+    /// <summary>Called by the thread that is about to start <paramref name="thread"/>, before it counts as started.</summary>
+    public virtual void BeforeStart(SimThread thread)
+    {
+    }
+
     /// <summary>Starts the OS thread behind <paramref name="thread"/>.</summary>
     public abstract void StartThread(SimThread thread);
 

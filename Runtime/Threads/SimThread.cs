@@ -175,7 +175,8 @@ public sealed class SimThread
     internal Action Body => _body ?? throw new InvalidOperationException("the main thread has no body to run");
 
     /// <summary>
-    /// Starts a thread created with <see cref="SimRuntime.CreateThread"/> (the OS thread begins to exist here).
+    /// Starts a thread created with <see cref="SimRuntime.CreateThread"/> (the OS thread begins to exist here). In
+    /// controlled mode the start is a scheduling point: other threads may run before it.
     /// Starting a thread twice is an error of the program.
     /// </summary>
     /// <exception cref="InvalidOperationException">The thread was already started.</exception>
@@ -186,6 +187,7 @@ public sealed class SimThread
             throw new InvalidOperationException($"{this} was already started");
         }
 
+        Runtime.Platform.BeforeStart(this);
         _started = true;
         Runtime.Platform.StartThread(this);
     }

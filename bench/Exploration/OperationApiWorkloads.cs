@@ -13,7 +13,7 @@ namespace Sim.Bench.Exploration;
 internal static class OperationApiWorkloads
 {
     /// <summary>The counter workload; the test body of one iteration.</summary>
-    public static Action Counter(Workload w) => w.Plain ? PlainFields(w) : () =>
+    public static Action Counter(Workload w) => w.Plain ? PlainFields(w) : w.Locked ? LockedCounter(w) : () =>
     {
         var counter = new Box();
         RunThreads(w.Threads, () =>
@@ -42,6 +42,34 @@ internal static class OperationApiWorkloads
             }
         });
         Specification.Assert(fields.All(f => f.Value == w.Expected), "{0}", "a field lost a write");
+    };
+
+    /// <summary>
+    /// The locked workload: a spin lock from <see cref="Interlocked.CompareExchange(ref int, int, int)"/> and
+    /// <see cref="Volatile.Write(ref int, int)"/>, a scheduling point before each of them and after each failed attempt (as
+    /// ours yields); the counter's increment inside takes none.
+    /// </summary>
+    private static Action LockedCounter(Workload w) => () =>
+    {
+        var held = new Box();
+        var counter = new Box();
+        RunThreads(w.Threads, () =>
+        {
+            for (var j = 0; j < w.Points; j++)
+            {
+                SchedulingPoint.Interleave();
+                while (Interlocked.CompareExchange(ref held.Value, 1, 0) != 0)
+                {
+                    SchedulingPoint.Interleave();
+                    SchedulingPoint.Interleave();
+                }
+
+                counter.Value++;
+                SchedulingPoint.Interleave();
+                Volatile.Write(ref held.Value, 0);
+            }
+        });
+        Specification.Assert(counter.Value == w.Expected, "{0}", "counter lost an increment");
     };
 
     /// <summary>The sanity check's lost update, on the Operation API: a scheduling point between a load and a store.</summary>

@@ -15,7 +15,7 @@ internal static class RuntimeWorkloads
     public static Action<SimRuntime> Counter(Workload w)
     {
         var names = Enumerable.Range(1, w.Threads).Select(i => $"worker{i}").ToArray();
-        return w.Plain ? PlainFields(w, names) : rt =>
+        return w.Plain ? PlainFields(w, names) : w.Locked ? LockedCounter(w, names) : rt =>
         {
             var counter = new AtomicInt(rt, "counter");
             var threads = new SimThread[w.Threads];
@@ -66,6 +66,43 @@ internal static class RuntimeWorkloads
         }
 
         rt.Check(fields.All(f => f.Read() == w.Expected), "a field lost a write");
+    };
+
+    /// <summary>
+    /// Each worker adds 1 to a shared <see cref="PlainCell{T}"/> <see cref="Workload.Points"/> times, each time under a
+    /// spin lock: an acquire compare-and-swap (retried after <see cref="SimRuntime.Yield"/>), then a release store. The
+    /// lock's operations are scheduling points; the counter's read and write are checked by the race detector.
+    /// </summary>
+    private static Action<SimRuntime> LockedCounter(Workload w, string[] names) => rt =>
+    {
+        var held = new AtomicInt(rt, "lock");
+        var counter = new PlainCell<int>(rt, "counter");
+        var threads = new SimThread[w.Threads];
+        for (var i = 0; i < threads.Length; i++)
+        {
+            threads[i] = rt.StartThread(names[i], () =>
+            {
+                for (var j = 0; j < w.Points; j++)
+                {
+                    var free = 0;
+                    while (!held.CompareExchange(ref free, 1, MemoryOrder.Acquire))
+                    {
+                        free = 0;
+                        rt.Yield("lock");
+                    }
+
+                    counter.Write(counter.Read() + 1);
+                    held.Store(0, MemoryOrder.Release);
+                }
+            });
+        }
+
+        foreach (var t in threads)
+        {
+            t.Join();
+        }
+
+        rt.Check(counter.Peek() == w.Expected, "counter lost an increment");
     };
 
     /// <summary>

@@ -142,7 +142,7 @@ public sealed class ConfigurationTests : IDisposable
         var options = new ExplorationOptions
         {
             Strategy = Strategy.DelayBounding, StrategyBound = 3, Iterations = 77, MaxSteps = 500, Seed = 9, TimeLimit = TimeSpan.FromSeconds(1.5),
-            VirtualNanosPerStep = 42, YieldFairness = 70, HangTimeout = TimeSpan.FromSeconds(0.3),
+            VirtualNanosPerStep = 42, YieldFairness = 70, HangTimeout = TimeSpan.FromSeconds(0.3), PlainAccessPoints = true,
         };
 
         var record = RecordedSettings.Of(options);
@@ -150,6 +150,7 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(SettingFields.All.Where(f => f.Scope == SettingScope.Exploration).Select(f => f.Key), record.Select(p => p.Key));
         Assert.Equal("delay-bounding", record["strategy"]!.GetValue<string>());
         Assert.Equal(options, RecordedSettings.Read(record));
+        Assert.Equal(options with { PlainAccessPoints = false }, RecordedSettings.Read(RecordedSettings.Of(options with { PlainAccessPoints = false })));
         Assert.Equal(new ExplorationOptions(), RecordedSettings.Read([]));
     }
 

@@ -79,7 +79,8 @@ public sealed class ReplayCommandTests : IDisposable
     [InlineData("empty-schedule-no-digest", "does not replay against pymutex-wakeup/unlock-ignores-parked: the schedule diverges: at step 1 the program goes on, but the record ends after 0 steps")]
     [InlineData("step-edited-no-digest", "the schedule diverges: at step ")]
     [InlineData("another-design", "was recorded against another design of pymutex-wakeup/unlock-ignores-parked")]
-    [InlineData("sim-trace-1", "is a sim-trace/1 trace, which holds Coyote's schedule, not Sim's own; this sim replays sim-trace/2: record it again with 'sim explore pymutex-wakeup --variant unlock-ignores-parked'")]
+    [InlineData("sim-trace-1", "is a sim-trace/1 trace, which holds Coyote's schedule, not Sim's own; this sim replays sim-trace/3: record it again with 'sim explore pymutex-wakeup --variant unlock-ignores-parked'")]
+    [InlineData("sim-trace-2", "is a sim-trace/2 trace, recorded before a thread's start and the process's exit were scheduling points and plain accesses stopped being ones; this sim replays sim-trace/3: record it again with 'sim explore pymutex-wakeup --variant unlock-ignores-parked'")]
     [InlineData("missing", "no such trace file")]
     public void Replay_OfACorruptedTrace_ExitsTwoWithOneLine(string corruption, string fragment)
     {
@@ -154,6 +155,9 @@ public sealed class ReplayCommandTests : IDisposable
             case "sim-trace-1":
                 File.WriteAllText(path, """{ "format": "sim-trace/1", "scenario": "pymutex-wakeup", "variant": "unlock-ignores-parked", "coyoteTrace": {} }""");
                 break;
+            case "sim-trace-2":
+                node["format"] = "sim-trace/2";
+                break;
             default:
                 path = _cli.PathOf("missing.json");
                 break;
@@ -224,9 +228,21 @@ public sealed class ReplayCommandTests : IDisposable
         return runnable.First(t => t != ran) + text[ran.Length..];
     }
 
-    private string RecordTrace()
+    [Fact]
+    public void ATrace_RecordsPlainAccessPoints_AndItsReplayFollowsIt_WhateverTheConfigSays()
     {
-        var explored = _cli.Run("explore", "pymutex-wakeup", "--variant", "unlock-ignores-parked");
+        var trace = RecordTrace("--plain-access-points");
+        Assert.True(JsonNode.Parse(File.ReadAllText(trace))!["settings"]!["plainAccessPoints"]!.GetValue<bool>());
+
+        var result = _cli.Run("replay", trace);
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        Assert.Contains("REPRODUCED: deadlock, the same", result.Out, StringComparison.Ordinal);
+    }
+
+    private string RecordTrace(params string[] flags)
+    {
+        var explored = _cli.Run(["explore", "pymutex-wakeup", "--variant", "unlock-ignores-parked", .. flags]);
         Assert.True(explored.ExitCode == 1, explored.Out + explored.Error);
         return Directory.GetFiles(Path.Combine(_cli.OutputDirectory, "traces"), "*.json").Single();
     }

@@ -84,7 +84,7 @@ public class BoundedSearchTests
         }
 
         var exhaustive = new HashSet<string>();
-        var search = Explorer.Explore(rt => Racy(rt, o => exhaustive.Add(o)), Bounded(uint.MaxValue));
+        var search = Explorer.Explore(rt => Racy(rt, o => exhaustive.Add(o)), Bounded(uint.MaxValue, runs: 40_000));
         var random = Outcomes.Observed<string>(Racy, iterations: 2_000, Exploring.Options with { Strategy = Strategy.Random });
 
         Assert.True(search.Bounded!.Exhaustive, search.Bounded.ToString());
@@ -117,7 +117,7 @@ public class BoundedSearchTests
     [Fact]
     public void ACleanExplorationOfAnotherStrategy_IsFollowedByTheBoundedSearch()
     {
-        var result = Explorer.Explore(Programs.AtomicCounter, Exploring.Options with { Iterations = 20, BoundedSchedules = 500 });
+        var result = Explorer.Explore(Programs.AtomicCounter, Exploring.Options with { Iterations = 20, BoundedSchedules = 5_000 });
 
         Assert.Equal(Outcome.Clean, result.Outcome);
         Assert.Equal(20, result.Iterations);

@@ -229,6 +229,28 @@ public class ThreadCreationTests
         }, iterations: 100);
 
     [Fact]
+    public void StartingAThread_IsASchedulingPoint_SoAnotherThreadMayRunBetweenTheStartersLastStepAndTheStart()
+    {
+        // The watcher sees the starter's store and then asks whether the child exists yet. With no scheduling point at
+        // the start, the starter would go from its store to the start in one go, and "stored, not started" never shows.
+        var seen = Outcomes.Observed<(int Stored, bool Started)>((rt, observe) =>
+        {
+            var stored = new AtomicInt(rt, "stored");
+            var child = rt.CreateThread("child", () => { });
+            var watcher = rt.StartThread("watcher", () => observe((stored.Load(), child.IsStarted)));
+            stored.Store(1);
+            child.Start();
+            watcher.Join();
+            child.Join();
+        });
+
+        Assert.Contains((1, false), seen);
+        Assert.Contains((1, true), seen);
+        Assert.Contains((0, false), seen);
+        Assert.DoesNotContain((0, true), seen);
+    }
+
+    [Fact]
     public void ACreatedThreadThatNeverStarts_NeitherBlocksTheEnd_NorCanBeJoined() =>
         Exploring.FindsBug(rt =>
         {
