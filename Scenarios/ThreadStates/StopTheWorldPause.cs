@@ -44,7 +44,7 @@ public sealed class StopTheWorldPause : Scenario<ThreadStateDesign>
         new("park-detached-check-then-store", "Broken: park_detached_threads reads DETACHED, then stores SUSPENDED; a thread that attaches in between is counted as stopped while it runs.",
             Expectation.BugAnyOf("while the world is stopped", "ran Python code while its state was", "data race on a.value", "data race on b.value"), ThreadStateDesign.Cpython313 with { ParkDetached = ParkDetachedProtocol.CheckThenStore }),
         new("attach-without-wait", "Broken: the default build's tstate_try_attach (a plain store of ATTACHED, safe only under the GIL); a suspended thread re-attaches before the world restarts.",
-            Expectation.BugAnyOf("while the world is stopped", "not SUSPENDED", "thread_countdown"), ThreadStateDesign.Cpython313 with { Attach = AttachProtocol.PlainStore }),
+            Expectation.BugAnyOf("while the world is stopped", "not SUSPENDED", "thread_countdown", "data race on a.value", "data race on b.value"), ThreadStateDesign.Cpython313 with { Attach = AttachProtocol.PlainStore }),
     ];
 
     /// <inheritdoc/>

@@ -10,7 +10,7 @@ namespace Sim.Cli.Tests;
 public sealed partial class RunToCompletionTests : IDisposable
 {
     // A variant where some schedules deadlock and others do not, in more than one way (its parked worker differs).
-    private static readonly string[] s_variant = ["explore", "pymutex-wakeup", "--variant", "unlock-ignores-parked", "--iterations", "100", "--seed", "7", "--steps", "1"];
+    private static readonly string[] s_variant = ["explore", "pymutex-wakeup", "--variant", "unlock-ignores-parked", "--iterations", "1000", "--seed", "7", "--steps", "1"];
 
     private readonly CliHarness _cli = new();
 
@@ -24,12 +24,12 @@ public sealed partial class RunToCompletionTests : IDisposable
         Assert.Equal(1, complete.ExitCode);
         Assert.Equal(BugLine().Match(first.Out).Value, BugLine().Match(complete.Out).Value);
         Assert.DoesNotContain("Failed:", first.Out, StringComparison.Ordinal);
-        Assert.Contains("Iterations: 100 ", complete.Out, StringComparison.Ordinal);
+        Assert.Contains("Iterations: 1,000 ", complete.Out, StringComparison.Ordinal);
 
         var failed = FailedLine().Match(complete.Out);
         Assert.True(failed.Success, complete.Out);
         var count = int.Parse(failed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(count, 2, 99);
+        Assert.InRange(count, 2, 999);
         var groups = GroupLine().Matches(complete.Out).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.True(groups.Count >= 2, complete.Out);
         Assert.Equal(count, groups.Sum());
@@ -59,14 +59,14 @@ public sealed partial class RunToCompletionTests : IDisposable
     {
         _cli.Environment["SIM_RUN_TO_COMPLETION"] = "true";
 
-        var result = _cli.Run("hunt", "--scenario", "pymutex-wakeup", "--iterations", "100", "--seed", "7");
+        var result = _cli.Run("hunt", "--scenario", "pymutex-wakeup", "--iterations", "1000", "--seed", "7");
 
         Assert.True(result.ExitCode == 0, result.Out + result.Error);
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(_cli.OutputDirectory, "hunt.json")))!;
         Assert.True(report["settings"]!["runToCompletion"]!.GetValue<bool>());
         var results = report["results"]!.AsArray().ToDictionary(r => r!["variant"]!.GetValue<string>(), r => r!);
         var clean = results["cpython-3.13"]["completion"]!;
-        Assert.Equal(100, clean["iterations"]!.GetValue<int>());
+        Assert.Equal(1000, clean["iterations"]!.GetValue<int>());
         Assert.Equal(0, clean["failedIterations"]!.GetValue<int>());
         var broken = results["unlock-ignores-parked"]["completion"]!;
         var findings = broken["findings"]!.AsArray();
@@ -91,7 +91,7 @@ public sealed partial class RunToCompletionTests : IDisposable
     [GeneratedRegex(@"BUG FOUND \(\w+\) in iteration [0-9,]+")]
     private static partial Regex BugLine();
 
-    [GeneratedRegex(@"Failed: +([0-9,]+) of 100 iterations")]
+    [GeneratedRegex(@"Failed: +([0-9,]+) of 1,000 iterations")]
     private static partial Regex FailedLine();
 
     [GeneratedRegex(@"^ +([0-9,]+) x deadlock \(first in iteration", RegexOptions.Multiline)]
