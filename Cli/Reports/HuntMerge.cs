@@ -49,6 +49,10 @@ internal static class HuntMerge
         {
             throw new UsageException($"{displayName} is not a valid sim hunt report: {JsonFile.Problem(ex)}; {Advice}");
         }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+        {
+            throw new UsageException($"{displayName} is not a valid sim hunt report: {Format.OneLine(ex.Message)}; {Advice}");
+        }
     }
 
     /// <summary>
