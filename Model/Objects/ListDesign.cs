@@ -10,7 +10,12 @@ namespace Sim.Model.Objects;
 /// reading it lock-free (gh-127521, PR #127524, December 2024, backported to the 3.13 branch). False: 3.13.0, where the
 /// array of a list no other thread has read is freed at once with <c>PyMem_Free</c>, under the owner's lock-free read.
 /// </param>
-public sealed record ListDesign(bool EnsureSharedOnResize)
+/// <param name="ReverseInCriticalSection">
+/// True (3.13): <c>list.reverse</c> swaps its items in the list's critical section (<c>@critical_section</c> on
+/// <c>list_reverse_impl</c>; the seed's "Mark the swap operations as critical sections"). False: a broken design in which
+/// the swaps run without it, the GIL-build code with no lock in its place, so two swaps of one pair interleave.
+/// </param>
+public sealed record ListDesign(bool EnsureSharedOnResize, bool ReverseInCriticalSection = true)
 {
     /// <summary>The 3.13 branch with gh-127521's fix (the model's default).</summary>
     public static ListDesign Cpython313 { get; } = new(EnsureSharedOnResize: true);

@@ -25,7 +25,7 @@ namespace Sim.Model.Objects;
 /// </para>
 /// <para>
 /// Deviations: <c>allocated</c> is read from the array's capacity word (both are written together under the lock); no
-/// slicing, insertion, sorting or error paths beyond an index out of range; <c>list.extend</c> takes a list.
+/// slicing, insertion, sorting (whose swaps are <c>reverse_slice</c>'s and its own merges', all in the same section) or error paths beyond an index out of range; <c>list.extend</c> takes a list.
 /// </para>
 /// </remarks>
 public sealed class PyListObject
@@ -223,6 +223,48 @@ public sealed class PyListObject
                 _interp.Refcount.IncRef(o);
                 Item(dest, m + k).Store(o, MemoryOrder.Release);
             }
+        }
+    }
+
+    /// <summary>
+    /// <c>list.reverse</c> (<c>list_reverse_impl</c>, <c>@critical_section</c>): <c>reverse_slice</c> over the items, which
+    /// swaps them pairwise (<c>t = *lo; *lo = *hi; *hi = t;</c>) in the list's critical section, the seed's "swap operations
+    /// as critical sections". Every item stays in the list throughout (one is briefly in two slots, none in none), so a
+    /// lock-free <see cref="GetItemRef"/> takes a live item; without the section (<see cref="ListDesign.ReverseInCriticalSection"/>
+    /// false) two swaps of the same pair interleave and one item ends in both slots: a reference lost and one counted twice.
+    /// The slot accesses are plain in C; the model's relaxed loads and stores keep each word whole.
+    /// </summary>
+    public void Reverse(PyObjectPtr list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        using var _ = _rt.Enter($"list.reverse({list})");
+        if (!_interp.Config.List.ReverseInCriticalSection)
+        {
+            ReverseSlice(list);
+            return;
+        }
+
+        using (CriticalSectionApi.Begin(TState, list))
+        {
+            ReverseSlice(list);
+        }
+    }
+
+    /// <summary><c>reverse_slice</c> over the whole list: swaps items pairwise from both ends.</summary>
+    private void ReverseSlice(PyObjectPtr list)
+    {
+        var n = (int)LoadSize(list);
+        if (n < 2)
+        {
+            return;
+        }
+
+        var array = LoadObItem(list, MemoryOrder.Relaxed)!;
+        for (int lo = 0, hi = n - 1; lo < hi; lo++, hi--)
+        {
+            var t = Item(array, lo).Load(MemoryOrder.Relaxed);
+            Item(array, lo).Store(Item(array, hi).Load(MemoryOrder.Relaxed), MemoryOrder.Relaxed);
+            Item(array, hi).Store(t, MemoryOrder.Relaxed);
         }
     }
 

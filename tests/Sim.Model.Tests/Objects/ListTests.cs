@@ -59,6 +59,69 @@ public class ListTests
     public void WithoutEnsureSharedOnResize_NonOwnerExtend_FreesTheArrayUnderTheOwner() =>
         Exploring.FindsBug(rt => OwnerReadsWhileOtherExtends(rt, ModelConfig.Cpython313 with { List = ListDesign.Cpython3130 }, reads: 3), "reuse under a reader");
 
+    [Fact]
+    public void Reverse_SwapsTheItems_InPlace()
+    {
+        var rt = SimRuntime.CreateProduction();
+        var interp = MemoryKit.Interp(rt);
+        var lists = new PyListObject(interp);
+        var l = lists.New("L", [.. "xyz".Select(c => interp.Objects.New(MemoryKit.Type(), c.ToString()))]);
+        lists.Reverse(l);
+        Assert.Equal(["z", "y", "x"], Enumerable.Range(0, 3).Select(i => Name(interp, lists, l, i)));
+        interp.Refcount.DecRef(l);
+        interp.CheckNoLeaks();
+    }
+
+    [Fact]
+    public void ConcurrentReverses_UnderOwnersLockFreeRead_KeepEveryItemOnce_UnderExploration() =>
+        Exploring.StaysClean(rt => OwnerReadsWhileTwoReverse(rt, ModelConfig.Cpython313, reads: 2), iterations: 500);
+
+    [Fact]
+    public void ConcurrentReverses_UnderOwnersLockFreeRead_KeepEveryItemOnce_OnRealThreads() =>
+        Exploring.RunsCleanOnRealThreads(rt => OwnerReadsWhileTwoReverse(rt, ModelConfig.Cpython313, reads: 50), runs: 20);
+
+    [Fact]
+    public void ReverseWithoutTheCriticalSection_PutsOneItemInTwoSlots() =>
+        Exploring.FindsBug(
+            rt => OwnerReadsWhileTwoReverse(rt, ModelConfig.Cpython313 with { List = ListDesign.Cpython313 with { ReverseInCriticalSection = false } }, reads: 2),
+            "twice");
+
+    /// <summary>
+    /// The main thread owns L = [a, b] and reads both items lock-free, using each; two other threads reverse L. L must end
+    /// holding a and b once each.
+    /// </summary>
+    private static void OwnerReadsWhileTwoReverse(SimRuntime rt, ModelConfig config, int reads)
+    {
+        var interp = MemoryKit.Interp(rt, config);
+        var lists = new PyListObject(interp);
+        var l = lists.New("L", interp.Objects.New(MemoryKit.Type(), "a"), interp.Objects.New(MemoryKit.Type(), "b"));
+        var reversers = Enumerable.Range(1, 2)
+            .Select(n => PythonThread.Start(rt, interp, $"reverse{n}", t =>
+            {
+                lists.Reverse(l);
+                t.CheckPeriodic();
+            }))
+            .ToArray();
+        for (var k = 0; k < reads; k++)
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var item = lists.GetItemRef(l, i);
+                rt.Check(item?.Name is "a" or "b", $"L[{i}] read lock-free as {item?.Name ?? "NULL"}");
+                interp.Objects.Header(item!).LoadGcBits();
+                interp.Refcount.DecRef(item!);
+            }
+
+            interp.MainThreadState.CheckPeriodic();
+        }
+
+        PythonThread.JoinAll(interp, reversers);
+        var names = Enumerable.Range(0, 2).Select(i => Name(interp, lists, l, i)).Order().ToArray();
+        rt.Check(names is ["a", "b"], $"L holds {names[0]} and {names[1]}: an item is there twice");
+        interp.Refcount.DecRef(l);
+        interp.CheckNoLeaks();
+    }
+
     /// <summary>The main thread owns L and reads L[0] lock-free; another thread extends L (a resize by a non-owner).</summary>
     private static void OwnerReadsWhileOtherExtends(SimRuntime rt, ModelConfig config, int reads)
     {
