@@ -17,6 +17,13 @@ public sealed record MimallocDesign
     /// </summary>
     public int PageCapacity { get; init; } = 4;
 
+    /// <summary>
+    /// How many page slices a segment holds (<c>MI_SEGMENT_SIZE / MI_SEGMENT_SLICE_SIZE</c>). A model size, not a CPython
+    /// constant: real segments hold 512 slices of 64 KiB; a few are enough for a thread's segments to fill up, so that it
+    /// reclaims abandoned segments within a scenario.
+    /// </summary>
+    public int SegmentSlices { get; init; } = 4;
+
     /// <summary>What happens to a page of a QSBR heap that becomes empty.</summary>
     public PageReuse PageReuse { get; init; } = PageReuse.DelayedByQsbr;
 
