@@ -78,13 +78,13 @@ public sealed class ListReverseLockFreeRead : Scenario<ModelConfig>
         }
 
         PythonThread.JoinAll(interp, first, second);
-        var names = Enumerable.Range(0, 2).Select(i => lists.GetItemRef(list, i)).ToList();
-        foreach (var item in names.OfType<PyObjectPtr>())
+        var items = Enumerable.Range(0, 2).Select(i => lists.GetItemRef(list, i)).ToList();
+        foreach (var item in items.OfType<PyObjectPtr>())
         {
             interp.Refcount.DecRef(item);
         }
 
-        runtime.Check(names[0]?.Name != names[1]?.Name, $"after two reversals L holds {names[0]?.Name} twice: two swaps of one pair interleaved");
+        runtime.Check(items[0]?.Name != items[1]?.Name, $"after two reversals L holds {items[0]?.Name} twice: two swaps of one pair interleaved");
         interp.Refcount.DecRef(list);
         interp.CheckNoLeaks();
     }
