@@ -401,20 +401,21 @@ public sealed class SimRuntime
     internal void ReportDivergence(string reason) => Interlocked.CompareExchange(ref _divergence, reason, null);
 
     /// <summary>
-    /// Ends the run: every simulated thread still blocked or running is interrupted and unwinds. Coyote releases only
-    /// the threads it created, so the Runtime must release its own, or they pile up across iterations.
+    /// Ends a controlled run: every simulated thread still blocked or running is interrupted and unwinds. Coyote releases
+    /// only the threads it created, so the Runtime must release its own, or they pile up across iterations, and an OS
+    /// thread is reused only once the body it ran has ended (<see cref="HostedRun"/>).
     /// </summary>
     /// <returns>How many threads failed to stop within the grace period.</returns>
     internal int End(TimeSpan grace)
     {
         _ended = true;
-        var alive = Threads.Where(t => t.OsThread is { IsAlive: true }).ToList();
+        var alive = Threads.Where(t => t.Host is { IsRunning: true }).ToList();
         foreach (var t in alive)
         {
-            t.OsThread!.Interrupt();
+            t.Host!.Interrupt();
         }
 
-        return alive.Count(t => !t.OsThread!.Join(grace));
+        return alive.Count(t => !t.Host!.Join(grace));
     }
 }
 
