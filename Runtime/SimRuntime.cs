@@ -112,6 +112,14 @@ public sealed class SimRuntime
 
     internal bool HasEnded => _ended;
 
+    /// <summary>
+    /// In controlled mode, the run is over from now on: set by the thread that ends the iteration (a failure, a livelock,
+    /// a divergence) just before it tells Coyote, so that a thread that was started but whose body has not begun yet, and
+    /// that Coyote no longer pauses once the iteration has ended, takes no step (<see cref="ControlledPlatform"/>'s thread
+    /// start). The harness's <see cref="End"/> sets it too, for the ends Coyote finds itself.
+    /// </summary>
+    internal void MarkEnded() => _ended = true;
+
     /// <summary>The first invariant violation or thread exception of this run, if any.</summary>
     internal RecordedFailure? Failure => Volatile.Read(ref _failure);
 

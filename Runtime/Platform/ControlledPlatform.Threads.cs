@@ -62,6 +62,11 @@ internal sealed partial class ControlledPlatform
         {
             Operation.OnStarted(id);
             SimThread.Current = thread;
+
+            // In a gated run the starter takes no Coyote scheduling point after the start (the policy decides), so Coyote
+            // does not wait for this thread to begin, and the iteration may end (a failure of the starter) before it
+            // does. Coyote then no longer pauses it (OnStarted and PauseUntil return at once): the run's end, marked
+            // before Coyote is told, is what stops it taking a step, here and after its wait for its turn.
             if (Runtime.HasEnded)
             {
                 return;
@@ -71,6 +76,10 @@ internal sealed partial class ControlledPlatform
             if (_policy is not null && _turn != thread.Id)
             {
                 WaitForTurn(thread, null);
+                if (Runtime.HasEnded)
+                {
+                    return;
+                }
             }
 
             Resumed(thread);

@@ -81,6 +81,27 @@ public class ThreadReuseTests
     }
 
     [Fact]
+    public void AThreadStartedJustBeforeAFailure_TakesNoStep_InTheRunOrItsReplays()
+    {
+        // In a replay (a gated run) the main thread takes no Coyote scheduling point between the start and its failure, so
+        // the worker's body may begin only after the iteration has ended, when Coyote no longer pauses it: it must take
+        // no step then, or the replay runs past the end of the record (a kept OS thread starts a body quickly enough to
+        // make that the usual case).
+        void Program(SimRuntime rt)
+        {
+            var x = new AtomicInt(rt, "x");
+            rt.StartThread("worker", () => x.FetchAdd(1));
+            rt.Check(false, "fails at once");
+        }
+
+        foreach (var options in new[] { Reusing, Fresh })
+        {
+            var result = Exploring.FindsBug(Program, "fails at once", options, replays: 20);
+            Assert.DoesNotContain(result.Steps, s => s.ThreadId == 2);
+        }
+    }
+
+    [Fact]
     public void ACleanProgram_TakesTheSameStepsWithAndWithoutReuse()
     {
         var reused = Exploring.StaysClean(Programs.AtomicCounter, 300, Reusing);
