@@ -38,6 +38,7 @@ internal static class ExploreCommand
 
     private static int Run(CliContext context, VariantRef target, ExplorationOptions options, string outputDirectory, int? shown, string source)
     {
+        VariantExploration.CheckOutputFolder(outputDirectory);
         var console = context.Console;
         context.Out.WriteLine($"Scenario: {target.Name} (expected: {target.Variant.Expected})");
         context.Out.WriteLine($"Settings: {Describe.Options(options)}");

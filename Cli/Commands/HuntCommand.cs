@@ -115,7 +115,9 @@ internal static class HuntCommand
     {
         var console = context.Console;
         context.Out.WriteLine();
-        console.Write(Summary(report.Results, context.Width));
+
+        // Laid out for the width the console renders at: on a terminal its own, which COLUMNS (rarely exported) need not give.
+        console.Write(Summary(report.Results, console.Profile.Width));
         foreach (var e in report.Results.Where(e => e.Verdict != VerdictKind.Met))
         {
             context.Out.WriteLine($"{HuntView.Word(e.Verdict)}: {e.Scenario}/{e.Variant}: {e.Explanation}"

@@ -65,9 +65,12 @@ internal static class ListCommand
             v.Name,
             v.Description,
             v.Expected.ExpectsBug ? "bug" : "clean",
-            (v.Expected as Expectation.BugExpectation)?.Fragment))]);
+            (v.Expected as Expectation.BugExpectation)?.Fragment,
+            (v.Expected as Expectation.BugExpectation)?.Fragments ?? []))]);
 
     private sealed record ScenarioJson(string Name, string Summary, IReadOnlyList<string> References, IReadOnlyList<VariantJson> Variants);
 
-    private sealed record VariantJson(string Name, string Description, string Expected, string? Fragment);
+    // Fragment: the first expected fragment (kept for readers of the earlier output); Fragments: every fragment the
+    // variant accepts (a bug meets the expectation if its message contains one).
+    private sealed record VariantJson(string Name, string Description, string Expected, string? Fragment, IReadOnlyList<string> Fragments);
 }

@@ -9,6 +9,38 @@ namespace Sim.Cli.Hunting;
 internal static class VariantExploration
 {
     /// <summary>
+    /// Refuses, before anything is explored, an output folder that could not take a trace: a path through a file, or
+    /// one under a folder that cannot be written. Creates nothing, so that a clean run still leaves no folder behind.
+    /// </summary>
+    public static void CheckOutputFolder(string outputDirectory)
+    {
+        var folder = new DirectoryInfo(Path.Combine(outputDirectory, "traces"));
+        while (folder is { Exists: false })
+        {
+            if (File.Exists(folder.FullName))
+            {
+                throw Unwritable(outputDirectory, $"{folder.FullName} is a file");
+            }
+
+            folder = folder.Parent;
+        }
+
+        if (folder is null)
+        {
+            return;
+        }
+
+        try
+        {
+            new FileStream(Path.Combine(folder.FullName, $".sim-probe-{Environment.ProcessId}"), FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose).Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Unwritable(outputDirectory, Format.OneLine(ex.Message));
+        }
+    }
+
+    /// <summary>
     /// Explores <paramref name="variant"/>. Whatever the scenario does (throw, deadlock, livelock, escape the Runtime),
     /// the result says so; the harness itself failing is reported as an error of the tool, never thrown.
     /// </summary>
@@ -53,4 +85,7 @@ internal static class VariantExploration
 
         return path;
     }
+
+    private static UsageException Unwritable(string outputDirectory, string why) =>
+        new($"cannot write to the output folder {outputDirectory}: {why}; set another outputDirectory (--output or SIM_OUTPUT_DIRECTORY)");
 }

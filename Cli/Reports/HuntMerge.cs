@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Sim.Cli.Hunting;
 using Sim.Cli.Loading;
 using Sim.Cli.Output;
@@ -19,34 +18,40 @@ namespace Sim.Cli.Reports;
 /// </summary>
 internal static class HuntMerge
 {
-    /// <summary>Reads a shard's <c>hunt.json</c>; anything unreadable or of another format is a <see cref="UsageException"/>.</summary>
+    /// <summary>
+    /// Reads a shard's <c>hunt.json</c>; anything missing, too large, not JSON, of another format or without a field a
+    /// report has is a <see cref="UsageException"/> (<see cref="JsonFile"/>).
+    /// </summary>
     public static HuntReport Read(string path, string displayName)
     {
-        string text;
+        const string Advice = "give the hunt.json (or the output folder) of each shard";
+        var text = JsonFile.ReadText(path, displayName, "sim hunt report", $"no such report; {Advice}", Advice);
         try
         {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException(ex is FileNotFoundException or DirectoryNotFoundException
-                ? $"{displayName}: no such report; give the hunt.json (or the output folder) of each shard"
-                : $"cannot read {displayName}: {Format.OneLine(ex.Message)}");
-        }
-
-        try
-        {
-            var format = JsonNode.Parse(text)?["format"]?.GetValue<string>();
-            if (format != HuntReport.CurrentFormat)
+            using (var document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }))
             {
-                throw new UsageException($"{displayName} is not a sim hunt report (its format is {(format is null ? "missing" : $"'{format}'")}, not '{HuntReport.CurrentFormat}')");
+                var root = document.RootElement;
+                var format = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+                if (format != HuntReport.CurrentFormat)
+                {
+                    throw new UsageException($"{displayName} is not a sim hunt report (its format is {(format is null ? "missing" : $"'{format}'")}, not '{HuntReport.CurrentFormat}')");
+                }
+
+                if (JsonFile.MissingField(root, typeof(HuntReport)) is { } missing)
+                {
+                    throw new UsageException($"{displayName} is not a valid sim hunt report: it has no \"{missing}\"; {Advice}");
+                }
             }
 
             return JsonSerializer.Deserialize<HuntReport>(text, Json.Options) ?? throw new JsonException("empty");
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        catch (JsonException ex)
         {
-            throw new UsageException($"{displayName} is not a valid sim hunt report: {Format.OneLine(ex.Message)}");
+            throw new UsageException($"{displayName} is not a valid sim hunt report: {JsonFile.Problem(ex)}; {Advice}");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+        {
+            throw new UsageException($"{displayName} is not a valid sim hunt report: {Format.OneLine(ex.Message)}; {Advice}");
         }
     }
 

@@ -1,6 +1,4 @@
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Sim.Cli.Configuration;
 using Sim.Cli.Loading;
@@ -13,8 +11,8 @@ namespace Sim.Cli.Traces;
 /// <summary>Makes, saves and loads trace files. Saving is atomic; loading checks everything a replay relies on.</summary>
 internal static partial class TraceStore
 {
-    /// <summary>Trace files larger than this are not read: no trace comes near it, and a stray file must not exhaust memory.</summary>
-    public const int MaxBytes = 64 << 20;
+    /// <summary>Trace files larger than this are not read (<see cref="JsonFile.MaxBytes"/>).</summary>
+    public const int MaxBytes = JsonFile.MaxBytes;
 
     /// <summary>The default path of a trace: <c>OUT/traces/SCENARIO.VARIANT.STRATEGY-SEED.json</c>.</summary>
     public static string DefaultPath(string outputDirectory, VariantRef variant, ExplorationOptions options) =>
@@ -87,7 +85,7 @@ internal static partial class TraceStore
             throw new UsageException($"{displayName} is a folder, not a trace file; give one of the .json files that 'sim explore' or 'sim hunt' saved (a hunt saves them in OUTPUT/traces/)");
         }
 
-        var text = ReadText(path, displayName, Advice);
+        var text = JsonFile.ReadText(path, displayName, "sim trace", "no such trace file; give the path 'sim explore' or 'sim hunt' printed", Advice);
         try
         {
             using (var document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }))
@@ -115,7 +113,7 @@ internal static partial class TraceStore
                     throw new UsageException($"{displayName} is in format '{format.GetString()}', but this sim reads '{TraceDocument.CurrentFormat}'; {Advice}");
                 }
 
-                if (Missing(root, Json.Options.GetTypeInfo(typeof(TraceDocument)), string.Empty) is { } missing)
+                if (JsonFile.MissingField(root, typeof(TraceDocument)) is { } missing)
                 {
                     throw new UsageException($"{displayName} is not a valid sim trace: it has no \"{missing}\"; {Advice}");
                 }
@@ -127,111 +125,8 @@ internal static partial class TraceStore
         }
         catch (JsonException ex)
         {
-            var line = ex.LineNumber is { } n ? $" (line {n + 1})" : string.Empty;
-            var problem = ex.Path is { Length: > 2 } at ? $"its \"{at[2..]}\" is not of the right kind{line}" : $"it is not well-formed JSON{line}";
-            throw new UsageException($"{displayName} is not a valid sim trace: {problem}; {Advice}");
+            throw new UsageException($"{displayName} is not a valid sim trace: {JsonFile.Problem(ex)}; {Advice}");
         }
-    }
-
-    /// <summary>
-    /// The file's text, read at most <see cref="MaxBytes"/> at a time: a file that is larger, not UTF-8, or that does not
-    /// begin with <c>{</c> (after a byte-order mark and white space) is refused as soon as that shows.
-    /// </summary>
-    private static string ReadText(string path, string displayName, string advice)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-            var buffer = new byte[64 * 1024];
-            using var bytes = new MemoryStream();
-            int read;
-            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                if (bytes.Length == 0 && !BeginsLikeJson(buffer.AsSpan(0, read)))
-                {
-                    throw new UsageException($"{displayName} is not a sim trace (it is not JSON); {advice}");
-                }
-
-                if (bytes.Length + read > MaxBytes)
-                {
-                    throw new UsageException($"{displayName} is larger than {MaxBytes >> 20} MiB, which no sim trace is; {advice}");
-                }
-
-                bytes.Write(buffer, 0, read);
-            }
-
-            try
-            {
-                return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
-            }
-            catch (DecoderFallbackException)
-            {
-                throw new UsageException($"{displayName} is not a sim trace (it is not UTF-8 text); {advice}");
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException(ex is FileNotFoundException or DirectoryNotFoundException
-                ? $"{displayName}: no such trace file; give the path 'sim explore' or 'sim hunt' printed"
-                : $"cannot read {displayName}: {ex.Message}");
-        }
-    }
-
-    /// <summary>True if <paramref name="start"/> (a file's first bytes) is empty or begins, after a BOM and white space, with <c>{</c>.</summary>
-    private static bool BeginsLikeJson(ReadOnlySpan<byte> start)
-    {
-        if (start.StartsWith(Encoding.UTF8.Preamble))
-        {
-            start = start[Encoding.UTF8.Preamble.Length..];
-        }
-
-        var i = 0;
-        while (i < start.Length && start[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
-        {
-            i++;
-        }
-
-        return i == start.Length || start[i] == (byte)'{';
-    }
-
-    /// <summary>
-    /// The first field (a dotted path) that <paramref name="element"/> lacks although the contract of its type requires
-    /// it, or null. Read from the serializer's contract, so that the message names the field.
-    /// </summary>
-    private static string? Missing(JsonElement element, JsonTypeInfo info, string path)
-    {
-        if (info.Kind == JsonTypeInfoKind.Object && element.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var property in info.Properties)
-            {
-                var name = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
-                if (!element.TryGetProperty(property.Name, out var value))
-                {
-                    if (property.IsRequired || property.AssociatedParameter is { HasDefaultValue: false })
-                    {
-                        return name;
-                    }
-                }
-                else if (Missing(value, Json.Options.GetTypeInfo(property.PropertyType), name) is { } missing)
-                {
-                    return missing;
-                }
-            }
-        }
-        else if (info.Kind == JsonTypeInfoKind.Enumerable && element.ValueKind == JsonValueKind.Array && info.ElementType is { } itemType)
-        {
-            var itemInfo = Json.Options.GetTypeInfo(itemType);
-            var i = 0;
-            foreach (var item in element.EnumerateArray())
-            {
-                if (Missing(item, itemInfo, $"{path}[{i++}]") is { } missing)
-                {
-                    return missing;
-                }
-            }
-        }
-
-        return null;
     }
 
     private static TraceDocument Check(TraceDocument trace, string displayName, string advice)

@@ -75,6 +75,17 @@ public sealed class ExploreCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_cli.OutputDirectory, "traces")));
     }
 
+    [Fact]
+    public void Explore_OutputFolderUnderAFile_IsRefusedBeforeExploring()
+    {
+        // Checked only when the trace was saved, this lost the bug after the exploration and its shrinking had run.
+        File.WriteAllText(_cli.PathOf("file"), "not a folder");
+
+        var line = _cli.Run("explore", "pymutex-wakeup", "--variant", "unlock-ignores-parked", "--output", "file/out").AssertBadInput("cannot write to the output folder");
+
+        Assert.Contains("set another outputDirectory", line, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("pymutex-wakup", "did you mean 'pymutex-wakeup'")]
     [InlineData("no-such-scenario", "run 'sim list'")]

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Sim.Cli.Hunting;
 using Sim.Cli.Traces;
 using Sim.Runtime;
@@ -68,6 +69,29 @@ public sealed class FindingsTests : IDisposable
         Assert.Equal(VerdictKind.Met, Verdict.Judge(Expectation.Clean, clean, 10).Kind);
     }
 
+    [Fact]
+    public void AThreadOutOfStack_IsAnErrorOfTheTool_WithItsOwnExitCode_NeverAFinding()
+    {
+        // Out of memory takes the same path (Unwinding.IsToolFailure): where it surfaces says nothing about the scenario.
+        var assembly = typeof(FindingsTests).Assembly.Location;
+
+        var explore = _cli.Run("explore", "misbehaving", "--variant", "out-of-stack", "--assembly", assembly, "--iterations", "5");
+
+        Assert.True(explore.ExitCode == ExitCodes.ToolError, explore.Out + explore.Error);
+        Assert.Contains("TOOL ERROR (an error of sim itself, not a finding of the scenario)", explore.Out, StringComparison.Ordinal);
+        Assert.Contains("the tool ran out of resources while T2(worker) ran", explore.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("BUG FOUND", explore.Out, StringComparison.Ordinal);
+
+        var hunt = _cli.Run("hunt", "--assembly", assembly, "--scenario", "misbehaving/throws", "--scenario", "misbehaving/out-of-stack", "--iterations", "5");
+
+        Assert.True(hunt.ExitCode == ExitCodes.ToolError, hunt.Out + hunt.Error);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_cli.OutputDirectory, "hunt.json")));
+        var outcomes = json.RootElement.GetProperty("results").EnumerateArray()
+            .ToDictionary(e => e.GetProperty("variant").GetString()!, e => e.GetProperty("outcome").GetString());
+        Assert.Equal("bugFound", outcomes["throws"]);
+        Assert.Equal("toolError", outcomes["out-of-stack"]);
+    }
+
     private static VariantRef Target(string variant)
     {
         var scenario = new Misbehaving();
@@ -89,6 +113,7 @@ public sealed class FindingsTests : IDisposable
             new("throws", "A thread throws.", Expectation.Bug("threw"), "throws"),
             new("deadlocks", "Two threads wait for each other.", Expectation.Bug("Deadlock"), "deadlocks"),
             new("blocks-outside", "A thread sleeps outside the Runtime.", Expectation.Clean, "blocks-outside"),
+            new("out-of-stack", "A thread meets what the runtime throws when the process runs out of stack.", Expectation.Clean, "out-of-stack"),
         ];
 
         protected override void Run(SimRuntime runtime, string design)
@@ -118,6 +143,9 @@ public sealed class FindingsTests : IDisposable
                     });
                     // Each joins the other; the main thread leaves them to the harness, which waits for every thread.
                     Volatile.Write(ref other, runtime.StartThread("second", () => first.Join()));
+                    break;
+                case "out-of-stack":
+                    runtime.StartThread("worker", () => throw new InsufficientExecutionStackException()).Join();
                     break;
                 default:
                     flag.Store(1);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Sim.Cli.Reports;
 
 namespace Sim.Cli.Tests;
@@ -195,6 +196,34 @@ public sealed class HardEdgeTests : IDisposable
 
         // The wide layout is a table (a rule under the headers); the narrow one a list.
         Assert.Equal(width >= 160, rows.Any(r => r.Contains("────", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Hunt_Summary_OnATerminal_FitsTheTerminal_WhenColumnsIsNotSet()
+    {
+        // A terminal where COLUMNS is not exported (bash sets it without exporting it): the context keeps its default
+        // width, the console renders at the terminal's (80 for a writer that is not the process's console). Laid out
+        // for the context's width, the table was cut to 80 columns and broke the names mid-word.
+        using var output = new StringWriter();
+        var context = new CliContext
+        {
+            Out = output,
+            Error = TextWriter.Null,
+            Environment = new Dictionary<string, string>(),
+            WorkingDirectory = _cli.Directory,
+            Interactive = true,
+        };
+        Assert.True(context.Width > 80);
+
+        // One clean variant: its row (about 120 columns) fits the context's width but not the terminal's.
+        Assert.Equal(0, SimCli.Run(["hunt", "--scenario", "seqlock-torn-read/cpython-3.13", "--iterations", "5", "--bounded-schedules", "0"], context));
+
+        var text = Regex.Replace(output.ToString(), @"\x1b\[[0-9;?]*[A-Za-z]", string.Empty);
+        var rows = text.Split('\n').SkipWhile(l => !l.TrimStart().StartsWith("Scenario", StringComparison.Ordinal)).TakeWhile(l => l.Trim().Length > 0).ToList();
+        Assert.True(rows.Count > 0, $"no summary under a header starting 'Scenario' (a table cut to the terminal cuts its headers too):\n{text}");
+        Assert.All(rows, r => Assert.True(r.TrimEnd().Length <= 80, r));
+        Assert.Contains(rows, r => r.Contains("seqlock-torn-read", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.Contains("cpython-3.13", StringComparison.Ordinal));
     }
 
     [Fact]

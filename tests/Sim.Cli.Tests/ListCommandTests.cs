@@ -47,6 +47,9 @@ public sealed class ListCommandTests : IDisposable
             foreach (var (variant, entry) in scenario.Variants.Zip(variants))
             {
                 Assert.Equal(variant.Expected.ExpectsBug ? "bug" : "clean", entry.GetProperty("expected").GetString());
+                Assert.Equal(
+                    (variant.Expected as Expectation.BugExpectation)?.Fragments ?? [],
+                    entry.GetProperty("fragments").EnumerateArray().Select(f => f.GetString()!));
             }
         }
     }

@@ -186,6 +186,30 @@ public sealed class ShardingTests : IDisposable
     }
 
     [Fact]
+    public void Merge_OfAFileThatIsNotAReport_IsBadInput_SayingWhatIsWrong()
+    {
+        // Random bytes were read whole (from /dev/urandom: until the process ran out of memory, an internal error), and a
+        // report without its fields was refused with the serializer's message naming the tool's type.
+        var bytes = new byte[4 << 20];
+        new Random(5).NextBytes(bytes);
+        bytes[0] = 0x80;
+        File.WriteAllBytes(_cli.PathOf("random.bin"), bytes);
+        File.WriteAllText(_cli.PathOf("notes.txt"), "Scenario, then each variant");
+        File.WriteAllText(_cli.PathOf("bare.json"), """{ "format": "sim-hunt/1" }""");
+
+        _cli.Run("merge", "random.bin", "--output", "m").AssertBadInput("random.bin is not a sim hunt report (it is not JSON)");
+        _cli.Run("merge", "notes.txt", "--output", "m").AssertBadInput("notes.txt is not a sim hunt report (it is not JSON)");
+        var line = _cli.Run("merge", "bare.json", "--output", "m").AssertBadInput("bare.json is not a valid sim hunt report: it has no \"");
+        Assert.DoesNotContain("Sim.Cli", line, StringComparison.Ordinal);
+        if (File.Exists("/dev/urandom"))
+        {
+            _cli.Run("merge", "/dev/urandom", "--output", "m").AssertBadInput("is not a sim hunt report");
+        }
+
+        Assert.False(Directory.Exists(_cli.PathOf("m")));
+    }
+
+    [Fact]
     public void Hunt_SplittingIterations_NeedsAFixedSeedAndEnoughIterations()
     {
         _cli.Run("hunt", "--shard", "1/2", "--seed", "random").AssertBadInput("needs a fixed seed");
