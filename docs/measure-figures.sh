@@ -34,7 +34,8 @@ sed -n '/^Each cell:/,$p' "$tmp/compare.txt" >> "$tmp/figures.md"
   echo
   echo '```'
 } >> "$tmp/figures.md"
-sim hunt --iterations 10000 --output sim-out/figures > "$tmp/hunt.txt" || true
+# The hunt prints its table only when it is wide enough for it (else one line per variant): ask for 200 columns.
+COLUMNS=200 sim hunt --iterations 10000 --output sim-out/figures > "$tmp/hunt.txt" || true
 sed -n '/Scenario  *Variant/,$p' "$tmp/hunt.txt" >> "$tmp/figures.md"
 echo '```' >> "$tmp/figures.md"
 

@@ -4,90 +4,97 @@ using Sim.Runtime.Cells;
 namespace Sim.Model.Mimalloc;
 
 /// <summary>
-/// The interpreter's pool of abandoned pages (<c>interp-&gt;mimalloc.abandoned_pool</c>, gh-112532 "Isolate abandoned
-/// segments by interpreter"): pages of exited threads that still hold blocks or wait for a QSBR goal, kept per tag so
-/// that a heap reclaims only pages of its own tag; and the free slices the exited threads leave behind. Both are
-/// lock-free stacks, as mimalloc's abandoned list is.
+/// The interpreter's pool of abandoned segments (<c>mi_abandoned_pool_t</c>, <c>interp-&gt;mimalloc.abandoned_pool</c>,
+/// gh-112532 "Isolate abandoned segments by interpreter"; <c>Objects/mimalloc/segment.c</c>, 3.13): the segments whose
+/// pages are all abandoned (<c>abandoned</c>), and those a thread looked at and left (<c>abandoned_visited</c>), which go
+/// back to the first list when it is found empty (<c>mi_abandoned_visited_revisit</c>). Both are lock-free stacks.
 /// </summary>
-/// <remarks>Deviation: pages rather than whole segments are abandoned and reclaimed.</remarks>
+/// <remarks>
+/// Deviation: the stacks are immutable values swapped in with a CAS, so there is no ABA and no tagged pointer or reader
+/// count (<c>abandoned_readers</c>, which only guards decommit).
+/// </remarks>
 public sealed class MiAbandonedPool
 {
-    private readonly AtomicRef<MiStack<MiPage>>[] _pages;
-    private readonly AtomicRef<MiStack<MiSlice>> _freeSlices;
+    private readonly AtomicRef<MiStack<MiSegment>> _abandoned;
+    private readonly AtomicRef<MiStack<MiSegment>> _visited;
 
     internal MiAbandonedPool(SimRuntime runtime, long interpId)
     {
         var name = interpId == 0 ? "abandoned_pool" : $"interp{interpId}.abandoned_pool";
-        _pages = [.. Enumerable.Range(0, MiHeapTags.Count)
-            .Select(t => new AtomicRef<MiStack<MiPage>>(runtime, $"{name}[{((MiHeapTag)t).Describe()}]", new MiStack<MiPage>()))];
-        _freeSlices = new AtomicRef<MiStack<MiSlice>>(runtime, $"{name}.free_slices", new MiStack<MiSlice>());
+        _abandoned = new AtomicRef<MiStack<MiSegment>>(runtime, $"{name}.abandoned", new MiStack<MiSegment>());
+        _visited = new AtomicRef<MiStack<MiSegment>>(runtime, $"{name}.abandoned_visited", new MiStack<MiSegment>());
     }
 
-    /// <summary>Every abandoned page (for checks and reports).</summary>
-    public IEnumerable<MiPage> PagesForCheck => _pages.SelectMany(p => p.Peek()!.Items);
+    /// <summary>Every abandoned segment, on either list (for checks and reports).</summary>
+    public IEnumerable<MiSegment> SegmentsForCheck => _abandoned.Peek()!.Items.Concat(_visited.Peek()!.Items);
 
-    /// <summary>Abandons a page (<c>_mi_segment_page_abandon</c>).</summary>
-    internal void Push(MiPage page) => Push(_pages[(int)page.Tag], page);
+    /// <summary>Every page of an abandoned segment (for checks and reports, and the GC's <c>_mi_abandoned_pool_visit_blocks</c>).</summary>
+    public IEnumerable<MiPage> PagesForCheck => SegmentsForCheck.SelectMany(s => s.Pages);
 
-    /// <summary>Takes an abandoned page with <paramref name="tag"/> to reclaim, or null.</summary>
-    internal MiPage? TryPop(MiHeapTag tag) => TryPop(_pages[(int)tag]);
+    /// <summary><c>mi_abandoned_push</c>.</summary>
+    internal void Push(MiSegment segment) => Push(_abandoned, segment);
 
-    /// <summary>Takes every abandoned page, of every tag (<c>mi_abandoned_pop</c> until the pool is empty).</summary>
-    internal List<MiPage> TakeAll()
+    /// <summary><c>mi_abandoned_visited_push</c>.</summary>
+    internal void VisitedPush(MiSegment segment) => Push(_visited, segment);
+
+    /// <summary>
+    /// <c>mi_abandoned_pop</c>: the top of <c>abandoned</c>; if it is empty, the visited list is moved onto it first
+    /// (<c>mi_abandoned_visited_revisit</c>). Null if both are empty.
+    /// </summary>
+    internal MiSegment? Pop()
     {
-        var pages = new List<MiPage>();
-        foreach (var stack in _pages)
+        if (_abandoned.Load(MemoryOrder.Relaxed)!.IsEmpty && !VisitedRevisit())
         {
-            while (TryPop(stack) is { } page)
-            {
-                pages.Add(page);
-            }
+            return null;
         }
 
-        return pages;
-    }
-
-    /// <summary>Takes any abandoned page, whatever its tag (the broken <see cref="ReclaimPolicy.AnyTag"/>), or null.</summary>
-    internal MiPage? TryPopAny()
-    {
-        foreach (var stack in _pages)
-        {
-            if (TryPop(stack) is { } page)
-            {
-                return page;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Leaves an exited thread's free slice for others.</summary>
-    internal void PushFreeSlice(MiSlice slice) => Push(_freeSlices, slice);
-
-    /// <summary>Takes a free slice an exited thread left, or null.</summary>
-    internal MiSlice? TryPopFreeSlice() => TryPop(_freeSlices);
-
-    private static void Push<T>(AtomicRef<MiStack<T>> stack, T item)
-        where T : class
-    {
-        var head = stack.Load(MemoryOrder.Relaxed);
-        while (!stack.CompareExchange(ref head, head!.Push(item)))
-        {
-        }
-    }
-
-    private static T? TryPop<T>(AtomicRef<MiStack<T>> stack)
-        where T : class
-    {
-        var head = stack.Load(MemoryOrder.Acquire);
+        var head = _abandoned.Load(MemoryOrder.Acquire);
         while (!head!.IsEmpty)
         {
-            if (stack.CompareExchange(ref head, head.Pop(out var item)))
+            if (_abandoned.CompareExchange(ref head, head.Pop(out var segment), MemoryOrder.AcquireRelease))
             {
-                return item;
+                return segment;
             }
         }
 
         return null;
+    }
+
+    /// <summary><c>mi_abandoned_visited_revisit</c>: takes the whole visited list and puts it on top of <c>abandoned</c>.</summary>
+    private bool VisitedRevisit()
+    {
+        if (_visited.Load(MemoryOrder.Relaxed)!.IsEmpty)
+        {
+            return false;
+        }
+
+        var first = _visited.Exchange(new MiStack<MiSegment>(), MemoryOrder.AcquireRelease)!;
+        if (first.IsEmpty)
+        {
+            return false;
+        }
+
+        var head = _abandoned.Load(MemoryOrder.Relaxed);
+        while (true)
+        {
+            var merged = head!;
+            foreach (var segment in first.Items.Reverse())
+            {
+                merged = merged.Push(segment);
+            }
+
+            if (_abandoned.CompareExchange(ref head, merged, MemoryOrder.Release))
+            {
+                return true;
+            }
+        }
+    }
+
+    private static void Push(AtomicRef<MiStack<MiSegment>> stack, MiSegment segment)
+    {
+        var head = stack.Load(MemoryOrder.Relaxed);
+        while (!stack.CompareExchange(ref head, head!.Push(segment), MemoryOrder.Release))
+        {
+        }
     }
 }

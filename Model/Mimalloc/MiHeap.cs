@@ -41,7 +41,7 @@ public sealed class MiHeap
     /// <summary>
     /// <c>mi_heap_malloc</c> (or <c>mi_heap_zalloc</c> with <paramref name="zeroed"/>): a block of <paramref name="size"/>
     /// bytes for interpreter <paramref name="requester"/>, recorded as <paramref name="label"/>. The isolation invariant is
-    /// checked on the page the block comes from (<see cref="MimallocInterpState.CheckIsolation"/>).
+    /// checked on the page the block comes from (<see cref="MimallocInterpState.CheckIsolation(MiPage, string)"/>).
     /// </summary>
     internal MiAllocation Malloc(MimallocInterpState requester, int size, string label, PyTypeObject? type, bool zeroed = false)
     {
@@ -66,8 +66,9 @@ public sealed class MiHeap
     /// <c>_mi_page_malloc</c> pops its free list; no QSBR goal is cleared. Otherwise the generic path
     /// (<c>_mi_malloc_generic</c> → <c>mi_find_page</c> → <c>mi_page_queue_find_free_ex</c>): each page of the size class in
     /// turn collects its frees (<see cref="ObmallocQsbr.PageFreeCollect"/>) until one has a free block, whose goal is then
-    /// cleared (CPython's <c>_PyMem_mi_page_clear_qsbr</c> on the generic path). With none, process the QSBR page list, try
-    /// to reclaim an abandoned page, then take a fresh page.
+    /// cleared (CPython's <c>_PyMem_mi_page_clear_qsbr</c> on the generic path). With none, process the QSBR page list and
+    /// take a fresh page (<c>mi_page_fresh</c>); if that reclaimed an abandoned page of the right size into this heap
+    /// instead, look once more.
     /// </summary>
     private MiPage FindFreePage(int blockSize, bool firstTry)
     {
@@ -88,56 +89,39 @@ public sealed class MiHeap
         }
 
         ObmallocQsbr.HeapCollectQsbr(this);
-        if (firstTry && TryReclaimAbandoned())
+        if (FreshPage(blockSize) is { } fresh)
         {
-            return FindFreePage(blockSize, firstTry: false);
+            return fresh;
         }
 
-        return NewPage(blockSize);
+        Interp.Runtime.Check(firstTry, $"{this}: mi_page_fresh reclaimed the right page twice and the queue has none");
+        return FindFreePage(blockSize, firstTry: false);
+    }
+
+    /// <summary><c>_mi_page_reclaim</c>: a reclaimed page joins this heap's queue for its size class (<c>_PyMem_mi_page_reclaimed</c>).</summary>
+    internal void Reclaim(MiPage page)
+    {
+        Queue(page.BlockSize).Add(page);
+        ObmallocQsbr.PageReclaimed(page, Owner);
     }
 
     /// <summary>
-    /// <c>mi_segment_try_reclaim</c>, per page: takes an abandoned page of this heap's tag, frees it if
-    /// <c>mi_segment_check_free</c> finds it empty and safe, and otherwise reclaims it (<c>mi_segment_reclaim</c>), which
-    /// looks again (frees may have arrived in between). Returns false if the pool had no page of this tag.
+    /// <c>mi_page_fresh</c> → <c>_mi_segment_page_alloc</c>: a new page on a free slice of one of this thread's segments,
+    /// reclaimed or allocated if there is none (<see cref="MiSegmentsTld.PageAlloc"/>); null if reclaiming put a page of this
+    /// size class with room into this heap.
     /// </summary>
-    /// <remarks>
-    /// Deviation: mimalloc reclaims a segment only if it has a free span or a page of the requested size with room, and
-    /// pushes others on a visited list; the model reclaims every page it pops that is not freed.
-    /// </remarks>
-    private bool TryReclaimAbandoned()
+    private MiPage? FreshPage(int blockSize)
     {
-        var pool = Interp.Abandoned;
-        var page = Interp.Design.Reclaim == ReclaimPolicy.AnyTag ? pool.TryPopAny() : pool.TryPop(Tag);
-        if (page is null)
+        if (Owner.Segments.PageAlloc(this, blockSize) is not { } slice)
         {
-            return false;
+            return null;
         }
 
-        if (!MiSegmentAbandon.CheckFree(page, this, "mi_segment_try_reclaim"))
-        {
-            MiSegmentAbandon.Reclaim(page, this);
-        }
-
-        return true;
-    }
-
-    /// <summary><c>_mi_page_reclaim</c>'s first step: the page joins this heap's queue for its size class.</summary>
-    internal void Adopt(MiPage page)
-    {
-        page.SetHeap(this);
-        Queue(page.BlockSize).Add(page);
-    }
-
-    /// <summary><c>mi_page_fresh</c>: a new page on a free slice of this thread, of an exited thread, or of the arena.</summary>
-    private MiPage NewPage(int blockSize)
-    {
-        var slice = Owner.FreeSlices.Count > 0 ? Owner.FreeSlices.Pop() : Interp.Abandoned.TryPopFreeSlice() ?? Interp.Arena.NewSlice();
         var page = new MiPage(Interp, slice, slice.NextVersion(), blockSize, Tag);
         slice.Assign(page);
         page.SetHeap(this);
         Queue(blockSize).Add(page);
-        Interp.Runtime.Note($"{Owner.TState} starts {page.Describe()} on slice {slice.Name}");
+        Interp.Runtime.Note($"{Owner.TState} starts {page.Describe()} on slice {slice.Name} of {slice.Segment}");
         return page;
     }
 
@@ -152,24 +136,20 @@ public sealed class MiHeap
     }
 
     /// <summary>
-    /// <c>_mi_page_free</c> (or, for an abandoned page, <c>mi_segment_page_clear</c>): removes an empty page from its queue
-    /// and frees it; its slice goes to this thread's free list, ready for a page of any size class or heap.
-    /// <paramref name="via"/> names the function that decided to free it, for reports.
+    /// <c>_mi_page_free</c>: removes an empty page from its queue and frees it (<c>_mi_segment_page_free</c>); its slice is
+    /// free for a page of any size class or heap of this thread. <paramref name="via"/> names the function that decided to
+    /// free it, for reports.
     /// </summary>
     internal void FreePage(MiPage page, string via)
     {
-        Interp.Checker.OnPageFree(page, via);
         Queue(page.BlockSize).Remove(page);
-        page.SetHeap(null);
-        page.MarkFreed(Interp.Runtime.CurrentThread.ToString());
-        page.Slice.Assign(null);
-        Owner.FreeSlices.Push(page.Slice);
-        Interp.Runtime.Note($"{Owner.TState} frees {page.Describe()} in {via}; slice {page.Slice.Name} is free");
+        Owner.Segments.PageFree(page, via);
     }
 
     /// <summary>
     /// <c>mi_heap_collect_ex(heap, MI_ABANDON)</c>: at thread exit, every empty page is offered to
-    /// <c>_PyMem_mi_page_maybe_free</c>; pages that still hold blocks, or wait for their goal, go to the abandoned pool.
+    /// <c>_PyMem_mi_page_maybe_free</c>; pages that still hold blocks, or wait for their goal, are abandoned into their
+    /// segment (<c>_mi_segment_page_abandon</c>), which goes to the pool once all its pages in use are abandoned.
     /// </summary>
     internal void CollectAbandon()
     {
@@ -184,7 +164,7 @@ public sealed class MiHeap
             Queue(page.BlockSize).Remove(page);
             ObmallocQsbr.PageAbandoned(page, Interp.Design);
             page.SetHeap(null);
-            Interp.Abandoned.Push(page);
+            Owner.Segments.PageAbandon(page);
         }
     }
 

@@ -11,8 +11,7 @@ namespace Sim.Model.Mimalloc;
 /// </summary>
 /// <remarks>
 /// Deviations: one free list instead of <c>free</c> and <c>local_free</c>; no full queue and no <c>retire_expire</c> delay
-/// (an empty page goes to <c>_PyMem_mi_page_maybe_free</c> at once); pages, not whole segments, are abandoned and
-/// reclaimed. The owner-only fields are plain C# fields, as in C; only <c>xthread_free</c> is shared.
+/// (an empty page goes to <c>_PyMem_mi_page_maybe_free</c> at once). The owner-only fields are plain C# fields, as in C; only <c>xthread_free</c> is shared.
 /// </remarks>
 public sealed class MiPage
 {

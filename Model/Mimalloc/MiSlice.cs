@@ -1,16 +1,12 @@
 namespace Sim.Model.Mimalloc;
 
 /// <summary>
-/// A page-sized span of mimalloc memory: the slices of a segment (<c>mi_slice_t</c>) that a page occupies. A freed page
-/// gives its slice back; the next fresh page of the same thread (any size class, any of its four heaps) or, once the
-/// thread has exited, of any thread takes it. That reassignment is what turns a stale pointer into a pointer to
-/// unrelated memory, and what QSBR delays for pages that held objects.
+/// A page-sized slice of a segment (<c>mi_slice_t</c>): the span a page occupies. A freed page gives its slice back to
+/// its segment; the next fresh page of the thread that owns the segment (any size class, any of its four heaps) takes it,
+/// or, once the segment is freed, the page of whichever thread gets the segment's memory next. That reassignment is what
+/// turns a stale pointer into a pointer to unrelated memory, and what QSBR delays for pages that held objects.
 /// </summary>
-/// <remarks>
-/// Deviation: mimalloc hands out slices of per-thread segments and returns whole segments to an arena; the model keeps a
-/// flat arena of page-sized slices (<see cref="MiArena"/>), a per-thread list of freed ones, and a pool of the freed
-/// slices of exited threads. Reuse is as prompt as mimalloc's (last freed, first reused).
-/// </remarks>
+/// <remarks>Deviation: a page is always one slice (mimalloc's spans of several slices, for larger pages, are not modelled).</remarks>
 public sealed class MiSlice
 {
     private volatile MiPage? _page;
@@ -20,6 +16,9 @@ public sealed class MiSlice
         Index = index;
         Name = $"{prefix}{index}";
     }
+
+    /// <summary>The segment the slice belongs to (null for <see cref="PyMemRaw"/>'s slices); set once, by the arena.</summary>
+    public MiSegment? Segment { get; internal set; }
 
     /// <summary>The slice's index in the arena.</summary>
     public int Index { get; }

@@ -17,6 +17,13 @@ public sealed record MimallocDesign
     /// </summary>
     public int PageCapacity { get; init; } = 4;
 
+    /// <summary>
+    /// How many page slices a segment holds (<c>MI_SEGMENT_SIZE / MI_SEGMENT_SLICE_SIZE</c>). A model size, not a CPython
+    /// constant: real segments hold 512 slices of 64 KiB; a few are enough for a thread's segments to fill up, so that it
+    /// reclaims abandoned segments within a scenario.
+    /// </summary>
+    public int SegmentSlices { get; init; } = 4;
+
     /// <summary>What happens to a page of a QSBR heap that becomes empty.</summary>
     public PageReuse PageReuse { get; init; } = PageReuse.DelayedByQsbr;
 
@@ -124,15 +131,16 @@ public enum ThreadHeapScope
     PerOsThread,
 }
 
-/// <summary>Which heap reclaims an abandoned page.</summary>
+/// <summary>Which of the reclaiming thread's heaps each page of a reclaimed segment joins (<c>mi_segment_reclaim</c>).</summary>
 public enum ReclaimPolicy
 {
-    /// <summary>CPython 3.13 (gh-112532): only a heap with the page's tag.</summary>
+    /// <summary>CPython 3.13 (gh-112532): the heap of the page's tag (<c>mi_heap_by_tag</c>).</summary>
     SameTagOnly,
 
     /// <summary>
-    /// Broken (<c>reclaim-ignores-tag</c>, mimalloc before gh-112532): any heap that needs a page reclaims any abandoned page,
-    /// so an object page can end up in the MEM heap, which does not delay reuse, and serve raw allocations.
+    /// Broken (<c>reclaim-ignores-tag</c>, mimalloc 2.1.2 before gh-112532: <c>mi_page_set_heap(page, heap)</c>): every page
+    /// joins the heap that asked, so an object page can end up in the MEM heap, which does not delay reuse, and serve raw
+    /// allocations, and a GC page in a heap the GC does not walk.
     /// </summary>
     AnyTag,
 }

@@ -5,7 +5,7 @@ using Sim.Runtime.Cells;
 namespace Sim.Model.Mimalloc;
 
 /// <summary>
-/// The interpreter's mimalloc state (<c>interp-&gt;mimalloc</c>, 3.13): the pool of abandoned pages; plus, in the model, the
+/// The interpreter's mimalloc state (<c>interp-&gt;mimalloc</c>, 3.13): the pool of abandoned segments; plus, in the model, the
 /// arena the pages come from and the checker that knows every block. Also <c>mi_free</c>, which any thread may call on any
 /// block.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class MimallocInterpState
     {
         _interp = interp;
         Runtime = interp.Runtime;
-        Arena = new MiArena(Runtime);
+        Arena = new MiArena(this);
         Abandoned = main is not null && Design.AbandonedPool == AbandonedPoolScope.ProcessWide
             ? main.Abandoned
             : new MiAbandonedPool(Runtime, interp.Id);
@@ -37,7 +37,7 @@ public sealed class MimallocInterpState
     /// <summary>The lock design of the objects' <c>ob_mutex</c>.</summary>
     public Locks.LockDesign Locks => _interp.Config.Locks;
 
-    /// <summary>The memory pages are carved from.</summary>
+    /// <summary>The memory segments are carved from.</summary>
     public MiArena Arena { get; }
 
     /// <summary><c>abandoned_pool</c>.</summary>
@@ -67,6 +67,18 @@ public sealed class MimallocInterpState
         if (!ReferenceEquals(page.Interp, this))
         {
             Runtime.Fail($"{MiHeapChecker.MemoryError}: isolation: {what} {page.Describe()} of interp {page.Interp.InterpId}, for interp {InterpId}: a heap must hold the objects of one interpreter only");
+        }
+    }
+
+    /// <summary>
+    /// The isolation invariant at segment granularity: a segment that a thread of this interpreter checks or reclaims from
+    /// the abandoned pool must be this interpreter's.
+    /// </summary>
+    internal void CheckIsolation(MiSegment segment, string what)
+    {
+        if (!ReferenceEquals(segment.Interp, this))
+        {
+            Runtime.Fail($"{MiHeapChecker.MemoryError}: isolation: {what} {segment.Describe()} of interp {segment.Interp.InterpId}, for interp {InterpId}: a heap must hold the objects of one interpreter only");
         }
     }
 

@@ -26,6 +26,7 @@ public sealed class MimallocThreadState
         CurrentObjectHeap = _heaps[(int)MiHeapTag.Object];
         Initialized = new AtomicInt(interp.Runtime, $"{tstate}.mimalloc.initialized");
         Initialized.Store(1);
+        Segments = new MiSegmentsTld(this);
     }
 
     /// <summary>The interpreter's mimalloc state.</summary>
@@ -63,8 +64,8 @@ public sealed class MimallocThreadState
     /// <summary><c>page_list</c>: empty pages waiting for their QSBR goal, oldest first (owner only).</summary>
     public LinkedList<MiPage> PageList { get; } = new();
 
-    /// <summary>The free slices of this thread's segments (owner only).</summary>
-    internal Stack<MiSlice> FreeSlices { get; } = new();
+    /// <summary><c>tld-&gt;segments</c>: the segments the thread owns, which its four heaps carve their pages from (owner only).</summary>
+    internal MiSegmentsTld Segments { get; }
 
     /// <summary>True once the heaps were abandoned at thread exit.</summary>
     public bool IsAbandoned { get; private set; }
@@ -74,9 +75,10 @@ public sealed class MimallocThreadState
 
     /// <summary>
     /// <c>_PyThreadState_ClearMimallocHeaps</c>: abandons every heap (<c>_mi_heap_collect_abandon</c>), so that the pages
-    /// that still hold blocks, or wait for their goal, can be reclaimed by other threads; then <c>_mi_abandoned_collect</c>
-    /// frees the abandoned pages of the pool that are empty and safe (<see cref="MiSegmentAbandon.AbandonedCollect"/>);
-    /// the free slices go to the pool.
+    /// that still hold blocks, or wait for their goal, can be reclaimed by other threads with their segments (each segment
+    /// goes to the pool as its last page in use is abandoned, with its free slices); then <c>_mi_abandoned_collect</c>
+    /// frees the abandoned pages of the pool that are empty and safe, and the segments left empty
+    /// (<see cref="MiSegmentAbandon.AbandonedCollect"/>).
     /// </summary>
     public void Abandon()
     {
@@ -86,13 +88,8 @@ public sealed class MimallocThreadState
             heap.CollectAbandon();
         }
 
+        Interp.Runtime.Check(Segments.HasNoSpans, $"{TState}: a segment is neither freed nor abandoned after its heaps were");
         MiSegmentAbandon.AbandonedCollect(_heaps[(int)MiHeapTag.Mem]);
-
-        while (FreeSlices.Count > 0)
-        {
-            Interp.Abandoned.PushFreeSlice(FreeSlices.Pop());
-        }
-
         IsAbandoned = true;
     }
 

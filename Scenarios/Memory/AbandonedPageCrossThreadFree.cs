@@ -21,9 +21,10 @@ namespace Sim.Scenarios.Memory;
 /// <remarks>
 /// The <c>cpython-3.13</c> variant follows the 3.13 sources (<c>_PyMem_mi_page_is_safe_to_free</c> in
 /// <c>Objects/obmalloc.c</c>; <c>mi_segment_check_free</c>, <c>mi_segment_reclaim</c>, <c>_mi_abandoned_collect</c> in
-/// <c>Objects/mimalloc/segment.c</c>); the finding was checked against a 3.13.0 build (docs/qsbr-mimalloc.md). Deviations
-/// that matter here: pages, not segments, are abandoned and reclaimed; a heap tries to reclaim whenever it needs a fresh
-/// page. <c>reclaim-gives-goal</c> is the candidate fix, in both functions; <c>fix-in-reclaim-only</c> shows that
+/// <c>Objects/mimalloc/segment.c</c>); the finding was checked against a 3.13.0 build (docs/qsbr-mimalloc.md). The writer's
+/// page is abandoned in its segment; the replacer has no segment of its own at its first fresh page, so it runs
+/// <c>mi_segment_try_reclaim</c> (<c>mi_segment_check_free</c>, then <c>mi_segment_reclaim</c>), and every thread's exit runs
+/// <c>_mi_abandoned_collect</c>: exploration reaches the free through both. <c>reclaim-gives-goal</c> is the candidate fix, in both functions; <c>fix-in-reclaim-only</c> shows that
 /// <c>mi_segment_check_free</c> alone reaches the bug (the reclaim path alone: <c>AbandonedPageTests</c>).
 /// </remarks>
 [Scenario("abandoned-page-cross-thread-free")]

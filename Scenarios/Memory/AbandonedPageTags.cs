@@ -16,7 +16,8 @@ namespace Sim.Scenarios.Memory;
 /// </summary>
 /// <remarks>
 /// The consequence modelled is the reuse under a reader; the other reason for tags, that the GC finds GC objects by
-/// walking the GC heaps, is not. Deviation: pages, not segments, are abandoned and reclaimed.
+/// walking the GC heaps, is <c>segment-reclaim-other-tags</c>. The allocator has no segment of its own at its first
+/// buffer, so it runs <c>mi_segment_try_reclaim</c>, which reclaims the writer's whole segment.
 /// </remarks>
 [Scenario("abandoned-page-tags")]
 public sealed class AbandonedPageTags : Scenario<ModelConfig>
@@ -38,7 +39,7 @@ public sealed class AbandonedPageTags : Scenario<ModelConfig>
     [
         .. QsbrVariants.Cpython313("Abandoned pages are reclaimed only by heaps with their tag, as in CPython 3.13.0.", "empty pages are freed"),
         new("reclaim-ignores-tag",
-            "mimalloc before gh-112532: any heap reclaims any abandoned page, so the MEM heap, which does not delay reuse, takes the object page and hands its blocks out as raw memory while the reader still holds the item.",
+            "mimalloc 2.1.2 before gh-112532: mi_segment_reclaim puts every page of the segment into the heap that asked, so the MEM heap, which does not delay reuse, takes the object page and hands its blocks out as raw memory while the reader still holds the item.",
             Expectation.Bug("reuse under a reader"), ModelConfig.Cpython313 with { Mimalloc = MimallocDesign.Cpython313 with { Reclaim = ReclaimPolicy.AnyTag } }),
     ];
 

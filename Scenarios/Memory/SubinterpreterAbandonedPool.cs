@@ -13,12 +13,12 @@ namespace Sim.Scenarios.Memory;
 /// heaps to only store Python objects from a single interpreter. Absent this change, the abandoning and reclaiming
 /// process could break this isolation."). The main OS thread creates a sub-interpreter (<c>Py_NewInterpreterFromConfig</c>)
 /// and so runs in two interpreters, switching with <c>PyThreadState_Swap</c>. A thread of the sub-interpreter leaves a live
-/// object and exits, abandoning its page; a thread of the main interpreter allocates objects and needs a fresh page, so
-/// it tries to reclaim an abandoned one. Invariant, checked as it happens: no page of one interpreter joins another's
-/// heap.
+/// object and exits, abandoning its segment; a thread of the main interpreter allocates objects and has no segment of its
+/// own, so it tries to reclaim an abandoned one. Invariant, checked as it happens: no segment or page of one interpreter
+/// joins another's heaps.
 /// </summary>
 /// <remarks>
-/// Deviations: pages, not segments, are abandoned and reclaimed; each interpreter has its own arena and
+/// Deviations: each interpreter has its own arena and
 /// <c>HEAD_LOCK</c> (<c>_PyRuntime</c> is not modelled); <c>use_main_obmalloc</c> is not modelled.
 /// </remarks>
 [Scenario("subinterpreter-abandoned-pool")]

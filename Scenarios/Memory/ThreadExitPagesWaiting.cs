@@ -15,8 +15,9 @@ namespace Sim.Scenarios.Memory;
 /// ones. A reclaimed page must keep its goal, or the memory the reader still holds is freed and reused.
 /// </summary>
 /// <remarks>
-/// The replacement item is a GC object (a tuple), so the abandoned OBJECT page is the item's alone. Deviation: pages, not
-/// segments, are abandoned and reclaimed, and a heap tries to reclaim whenever it needs a fresh page. Reclaiming by tag
+/// The replacement item is a GC object (a tuple), so the abandoned OBJECT page is the item's alone. The writer's pages are
+/// abandoned into its segment, which goes to the pool once the last is; a thread tries to reclaim when its own segments
+/// have no free slice (at its first fresh page here, with the default 4-slice segments). Reclaiming by tag
 /// is <see cref="AbandonedPageTags"/>. One reader only: with a second reader that takes a reference to the item and
 /// drops it after the writer has exited, the page is emptied by another thread while abandoned, which is
 /// <see cref="AbandonedPageCrossThreadFree"/>.

@@ -2,7 +2,7 @@ using System.Globalization;
 using Sim.Bench.Exploration;
 using Sim.Bench.Production;
 using Sim.Bench.Stress;
-using Sim.Testing.Litmus;
+using Sim.Litmus;
 
 namespace Sim.Bench.Reporting;
 

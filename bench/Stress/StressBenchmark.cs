@@ -1,7 +1,7 @@
 using Sim.Runtime.Cells;
 using Sim.Runtime.Stress;
 using Sim.Scenarios.Catalog;
-using Sim.Testing.Litmus;
+using Sim.Litmus;
 
 namespace Sim.Bench.Stress;
 

@@ -28,6 +28,12 @@ public sealed partial class ShardRecipeTests : IDisposable
         Assert.Contains("needs: hunt", merge, StringComparison.Ordinal);
         Assert.Contains("if: always()", merge, StringComparison.Ordinal);
         Assert.Contains("sim/sim.dll merge shards/shard-* --output merged", merge, StringComparison.Ordinal);
+
+        // Users' own scenarios: the project the build job builds is the assembly every shard hunts and the merge loads.
+        Assert.Contains("dotnet build \"$SCENARIO_PROJECT\" -c Release -o sim/scenarios", workflow, StringComparison.Ordinal);
+        const string assembly = "${SCENARIO_PROJECT:+--assembly \"sim/scenarios/$(basename \"$SCENARIO_PROJECT\" .csproj).dll\"}";
+        Assert.Contains(assembly, workflow[..workflow.IndexOf("\n  merge:", StringComparison.Ordinal)], StringComparison.Ordinal);
+        Assert.Contains(assembly, merge, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -41,6 +47,10 @@ public sealed partial class ShardRecipeTests : IDisposable
         Assert.Equal(completions, Match(manifest, @"name: JOB_COMPLETIONS\s+value: ""(\d+)"""));
         var hunt = Match(manifest, @"-- hunt \\\s+(.*?)\s+--output");
         Assert.DoesNotContain("--shard", hunt, StringComparison.Ordinal);
+
+        // Users' own scenarios: the assembly a pod builds from SCENARIO_PROJECT reaches its hunt.
+        Assert.Contains("set -- --assembly \"$out/$(basename \"$SCENARIO_PROJECT\" .csproj).dll\"", manifest, StringComparison.Ordinal);
+        Assert.Matches(@"--output ""/reports/shard-\$\(\(JOB_COMPLETION_INDEX \+ 1\)\)"" ""\$@""", manifest);
 
         // The pod's flags, with a budget these tests can afford: the last pod of the job hunts the last slice.
         var flags = QuotedOrBare().Matches(hunt).Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Value).Where(f => f != "\\").ToList();

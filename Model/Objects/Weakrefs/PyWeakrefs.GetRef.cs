@@ -7,19 +7,25 @@ namespace Sim.Model.Objects.Weakrefs;
 public sealed partial class PyWeakrefs
 {
     /// <summary>
-    /// <c>PyWeakref_GetRef(ref, &amp;obj)</c>: a new reference to the referent, or null if it is dead or cleared
-    /// (<see cref="GetRefObject"/>).
+    /// <c>_PyWeakref_GET_REF(ref)</c> (<c>Include/internal/pycore_weakref.h</c>, 3.13): a new reference to the referent, or
+    /// null if the weakref was cleared or the referent is dying. The free-threaded build: an atomic load of
+    /// <c>wr_object</c> (<c>Py_None</c>: cleared); then, under the referent's stripe, a second load (a clear may have run
+    /// meanwhile, and the referent may be freed once it has), and <c>_Py_TryIncref</c>, which refuses a referent whose
+    /// merged count reached zero (it is being deallocated, its weakrefs not yet cleared). The default build
+    /// (<see cref="WeakrefGetRef.PlainIncref"/>): <c>_is_dead(obj)</c> (<c>Py_REFCNT(obj) == 0</c>), then
+    /// <c>Py_NewRef(obj)</c>.
     /// </summary>
-    public PyObjectPtr? GetRef(PyWeakReference wr) => GetRefObject(wr);
-
-    /// <summary>
-    /// <c>_PyWeakref_GET_REF(ref)</c>. The free-threaded build: an atomic load of <c>wr_object</c> (<c>Py_None</c>: cleared);
-    /// then, under the referent's stripe, a second load (a clear may have run meanwhile, and the referent may be freed once
-    /// it has), and <c>_Py_TryIncref</c>, which refuses a referent whose merged count reached zero (it is being
-    /// deallocated, its weakrefs not yet cleared). The default build (<see cref="WeakrefGetRef.PlainIncref"/>):
-    /// <c>_is_dead(obj)</c> (<c>Py_REFCNT(obj) == 0</c>), then <c>Py_NewRef(obj)</c>.
-    /// </summary>
-    public PyObjectPtr? GetRefObject(PyWeakReference wr)
+    /// <remarks>
+    /// This is also what the public <c>PyWeakref_GetRef(ref, &amp;obj)</c> (<c>Objects/weakrefobject.c</c>, added in 3.13
+    /// by gh-105927) returns: it fails for a NULL or non-weakref <c>ref</c> (-1 with an exception set), then does
+    /// <c>*pobj = _PyWeakref_GET_REF(ref); return (*pobj != NULL);</c> (read in a 3.14-era copy of the file; 3.13's
+    /// documentation states the same 1/0/-1 contract; version-uncertain only in which exception a NULL <c>ref</c> sets).
+    /// The model's parameter is a <see cref="PyWeakReference"/>, so the -1 case cannot arise: a null result is its 0, a
+    /// reference its 1, and scenarios that model a <c>PyWeakref_GetRef</c> call use this member. The deprecated
+    /// <c>PyWeakref_GetObject</c>, which returns the same referent as a borrowed reference (<c>Py_DECREF</c> before
+    /// returning, <c>Py_None</c> when dead), is not modelled.
+    /// </remarks>
+    public PyObjectPtr? GetRef(PyWeakReference wr)
     {
         using var _ = _rt.Enter($"_PyWeakref_GET_REF({wr})");
         var obj = wr.LoadObject();
@@ -88,7 +94,7 @@ public sealed partial class PyWeakrefs
             return hash;
         }
 
-        var obj = GetRefObject(wr);
+        var obj = GetRef(wr);
         if (obj is null)
         {
             return null;

@@ -180,20 +180,19 @@ public class HeapTests
     }
 
     [Fact]
-    public void ExitingThread_AbandonsItsPages_AndOnlyAHeapWithTheSameTagReclaimsThem()
+    public void ExitingThread_AbandonsItsSegment_AndAReclaimPutsItsPageInTheHeapOfItsTag()
     {
         var rt = SimRuntime.CreateProduction();
-        var interp = MemoryKit.Interp(rt);
+        var interp = MemoryKit.Interp(rt, SegmentTests.Slices(1));
         PyObjectPtr? o = null;
         MemoryKit.Start(rt, interp, "t", _ => o = interp.Objects.New(MemoryKit.Type(), "o")).Join();
         var page = o!.Block.Page;
 
         Assert.Null(page.Heap);
         Assert.Contains(page, interp.Mimalloc.Abandoned.PagesForCheck);
-        interp.Mem.Malloc(24, "raw"); // the MEM heap needs a page: it must not take the object page
-        Assert.Null(page.Heap);
-        interp.Objects.New(MemoryKit.Type(64, "bytes"), "b"); // the OBJECT heap needs a page: it reclaims it
+        interp.Mem.Malloc(24, "raw"); // the MEM heap needs a page and the main thread has no free slice: it reclaims t's segment
         Assert.Same(interp.MainThreadState.Mimalloc.Heap(MiHeapTag.Object), page.Heap);
+        Assert.DoesNotContain(page, interp.Mimalloc.Abandoned.PagesForCheck);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using Sim.Runtime.Cells;
 using Sim.Runtime.Stress;
-using Sim.Testing.Litmus;
+using Sim.Litmus;
 
 namespace Sim.Runtime.Tests.Cells;
 

@@ -1,7 +1,7 @@
 using Sim.Runtime;
 using Sim.Runtime.Cells;
 
-namespace Sim.Testing.Litmus;
+namespace Sim.Litmus;
 
 /// <summary>
 /// The store-buffering litmus test on real threads, after jcstress: two threads each store 1 to their own variable and
