@@ -112,6 +112,14 @@ public sealed class SimRuntime
 
     internal bool HasEnded => _ended;
 
+    /// <summary>
+    /// In controlled mode, the run is over from now on: set by the thread that ends the iteration (a failure, a livelock,
+    /// a divergence) just before it tells Coyote, so that a thread that was started but whose body has not begun yet, and
+    /// that Coyote no longer pauses once the iteration has ended, takes no step (<see cref="ControlledPlatform"/>'s thread
+    /// start). The harness's <see cref="End"/> sets it too, for the ends Coyote finds itself.
+    /// </summary>
+    internal void MarkEnded() => _ended = true;
+
     /// <summary>The first invariant violation or thread exception of this run, if any.</summary>
     internal RecordedFailure? Failure => Volatile.Read(ref _failure);
 
@@ -401,20 +409,21 @@ public sealed class SimRuntime
     internal void ReportDivergence(string reason) => Interlocked.CompareExchange(ref _divergence, reason, null);
 
     /// <summary>
-    /// Ends the run: every simulated thread still blocked or running is interrupted and unwinds. Coyote releases only
-    /// the threads it created, so the Runtime must release its own, or they pile up across iterations.
+    /// Ends a controlled run: every simulated thread still blocked or running is interrupted and unwinds. Coyote releases
+    /// only the threads it created, so the Runtime must release its own, or they pile up across iterations, and an OS
+    /// thread is reused only once the body it ran has ended (<see cref="HostedRun"/>).
     /// </summary>
     /// <returns>How many threads failed to stop within the grace period.</returns>
     internal int End(TimeSpan grace)
     {
         _ended = true;
-        var alive = Threads.Where(t => t.OsThread is { IsAlive: true }).ToList();
+        var alive = Threads.Where(t => t.Host is { IsRunning: true }).ToList();
         foreach (var t in alive)
         {
-            t.OsThread!.Interrupt();
+            t.Host!.Interrupt();
         }
 
-        return alive.Count(t => !t.OsThread!.Join(grace));
+        return alive.Count(t => !t.Host!.Join(grace));
     }
 }
 

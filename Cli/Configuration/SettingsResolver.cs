@@ -1,3 +1,5 @@
+using Sim.Runtime.Exploration;
+
 namespace Sim.Cli.Configuration;
 
 /// <summary>
@@ -57,10 +59,13 @@ internal static class SettingsResolver
         return new ResolvedSettings(settings, origins, file);
     }
 
-    /// <summary>The <c>SIM_*</c> variables that are not settings (probably misspelt), with a suggestion each.</summary>
+    /// <summary>
+    /// The <c>SIM_*</c> variables that are not settings (probably misspelt), with a suggestion each. The Runtime's own
+    /// switch <see cref="ExplorationOptions.ThreadReuseVariable"/> is known, though not a setting (traces do not record it).
+    /// </summary>
     public static IEnumerable<string> UnknownVariables(CliContext context)
     {
-        var known = SettingFields.All.Select(f => f.EnvironmentVariable).Append(ConfigVariable).ToHashSet(StringComparer.Ordinal);
+        var known = SettingFields.All.Select(f => f.EnvironmentVariable).Append(ConfigVariable).Append(ExplorationOptions.ThreadReuseVariable).ToHashSet(StringComparer.Ordinal);
         return context.Environment.Keys
             .Where(k => k.StartsWith("SIM_", StringComparison.Ordinal) && !known.Contains(k))
             .Order(StringComparer.Ordinal)

@@ -93,6 +93,22 @@ public sealed record ExplorationOptions
     /// </summary>
     public bool RunToCompletion { get; init; }
 
+    /// <summary>
+    /// The environment variable that turns <see cref="ReuseOsThreads"/> off by default in a process: <c>0</c>,
+    /// <c>false</c> or <c>off</c> (to compare, or to rule the reuse out when something looks wrong).
+    /// </summary>
+    public const string ThreadReuseVariable = "SIM_THREAD_REUSE";
+
+    /// <summary>
+    /// Run the simulated threads of an exploration's iterations on OS threads kept from earlier ones, instead of creating
+    /// an OS thread for each simulated thread of each iteration (its fixed cost). It changes no result: which OS thread
+    /// runs a simulated thread is invisible to the program and to the schedule. It relies on private members of Coyote
+    /// 1.7.11; with another Coyote, each simulated thread gets an OS thread of its own whatever this says. Default: true,
+    /// unless the environment variable <see cref="ThreadReuseVariable"/> says <c>0</c>, <c>false</c> or <c>off</c>.
+    /// Not recorded in traces.
+    /// </summary>
+    public bool ReuseOsThreads { get; init; } = ReuseByDefault();
+
     /// <summary>Record the schedule of every iteration (default). Off only in the benchmark that measures what recording costs.</summary>
     internal bool RecordSchedule { get; init; } = true;
 
@@ -136,4 +152,7 @@ public sealed record ExplorationOptions
 
         return null;
     }
+
+    private static bool ReuseByDefault() =>
+        Environment.GetEnvironmentVariable(ThreadReuseVariable)?.Trim().ToLowerInvariant() is not ("0" or "false" or "off");
 }

@@ -186,6 +186,7 @@ public static class Explorer
     private static ExplorationResult Run(Action<SimRuntime> program, ExplorationOptions options, IScheduleDriver? driver, Action<int>? onIteration, CancellationToken cancel, uint? runs = null, CoverageRecorder? coverage = null)
     {
         using var gate = s_engineGate.EnterScope();
+        using var hosts = new HostThreads(options.ReuseOsThreads);
         var complete = options.RunToCompletion && driver is not SingleRun;
         var state = new RunState { Counter = complete ? new FindingCounter() : null };
         coverage ??= new CoverageRecorder();
@@ -206,6 +207,7 @@ public static class Explorer
                 DetectRaces = options.DetectRaces,
                 PlainAccessPoints = options.PlainAccessPoints,
                 Coverage = coverage,
+                Hosts = hosts,
             };
             var rt = SimRuntime.CreateControlled(settings);
             state.Current = rt;

@@ -83,6 +83,7 @@ internal sealed partial class ControlledPlatform
         Record(AccessKind.Failure, failure.Message);
         Runtime.RecordFailure(failure);
         SimThread.Current?.Freeze(new RunEndedException());
+        Runtime.MarkEnded();
         Specification.Assert(false, "{0}", failure.Message);
     }
 }

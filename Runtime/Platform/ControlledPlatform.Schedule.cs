@@ -158,6 +158,7 @@ internal sealed partial class ControlledPlatform
     private static void End(SimThread me, string message)
     {
         me.Freeze(new RunEndedException());
+        me.Runtime.MarkEnded();
         Specification.Assert(false, "{0}", message);
         throw new RunEndedException();
     }

@@ -5,7 +5,10 @@ using Sim.Runtime.Trace;
 
 namespace Sim.Runtime.Platform;
 
-/// <summary>Threads: each simulated thread is a Coyote operation on an OS thread of its own; its exit is what a join waits for.</summary>
+/// <summary>
+/// Threads: each simulated thread is a Coyote operation whose body runs on an OS thread (<see cref="HostThreads"/>: one
+/// kept from an earlier body, or a new one); its exit is what a join waits for.
+/// </summary>
 internal sealed partial class ControlledPlatform
 {
     /// <summary>
@@ -26,8 +29,8 @@ internal sealed partial class ControlledPlatform
     {
         var id = Operation.CreateNext()
             ?? throw new InvalidOperationException("controlled mode needs a Coyote testing iteration; use Explorer to run a program");
-        var os = new Thread(() => Run(thread, id)) { IsBackground = true, Name = $"sim {thread}" };
-        thread.OsThread = os;
+        var host = new HostedRun(() => Run(thread, id), $"sim {thread}");
+        thread.Host = host;
         thread.PendingOp = ScheduleOp.Start;
         Record(AccessKind.Spawn, thread.ToString());
         if (SimThread.Current is { } parent)
@@ -36,7 +39,7 @@ internal sealed partial class ControlledPlatform
         }
 
         Operation.Start(id);
-        os.Start();
+        _settings.Hosts.Start(host);
     }
 
     public override void WaitForExit(SimThread me, SimThread target)
@@ -59,6 +62,11 @@ internal sealed partial class ControlledPlatform
         {
             Operation.OnStarted(id);
             SimThread.Current = thread;
+
+            // In a gated run the starter takes no Coyote scheduling point after the start (the policy decides), so Coyote
+            // does not wait for this thread to begin, and the iteration may end (a failure of the starter) before it
+            // does. Coyote then no longer pauses it (OnStarted and PauseUntil return at once): the run's end, marked
+            // before Coyote is told, is what stops it taking a step, here and after its wait for its turn.
             if (Runtime.HasEnded)
             {
                 return;
@@ -68,6 +76,10 @@ internal sealed partial class ControlledPlatform
             if (_policy is not null && _turn != thread.Id)
             {
                 WaitForTurn(thread, null);
+                if (Runtime.HasEnded)
+                {
+                    return;
+                }
             }
 
             Resumed(thread);

@@ -26,4 +26,7 @@ internal sealed record ControlledSettings(long NanosPerStep, int YieldFairness, 
 
     /// <summary>The exploration's coverage count, shared by its iterations, or null when nobody counts.</summary>
     public CoverageRecorder? Coverage { get; init; }
+
+    /// <summary>The OS threads the simulated threads run on, shared by the exploration's iterations.</summary>
+    public HostThreads Hosts { get; init; } = HostThreads.Unpooled;
 }

@@ -116,6 +116,9 @@ public sealed class SimThread
 
     internal Thread? OsThread { get; set; }
 
+    /// <summary>The thread's body on its OS thread, in controlled mode; null for the main thread (Coyote runs it).</summary>
+    internal HostedRun? Host { get; set; }
+
     /// <summary>The thread's state in production mode (its random streams, what it waits for); null in controlled mode.</summary>
     internal ProductionThread? Production { get; set; }
 

@@ -7,7 +7,8 @@ namespace Sim.Bench.Exploration;
 /// <summary>
 /// Measures exploration throughput: each workload on our Runtime (through the public <see cref="Explorer.Explore"/>,
 /// race detector and schedule recorder on, as every exploration runs), on our Runtime without its race detector and
-/// without its schedule recorder (what each costs), and on Coyote's Operation API (the baseline), under the same Coyote
+/// without its schedule recorder (what each costs), on our Runtime with an OS thread created for each simulated thread
+/// instead of OS threads kept across iterations (what the reuse saves), and on Coyote's Operation API (the baseline), under the same Coyote
 /// configuration (random strategy, same seed, same iterations, telemetry off, a silent logger). The four take turns for
 /// several rounds (the order rotates every round) and the
 /// median run of each side is reported. Steps are Coyote's own step statistics for both sides (<see cref="ExplorationResult.CoyoteSteps"/> for ours).
@@ -67,18 +68,21 @@ internal static class ExplorationBenchmark
         RunOurs(program, warm);
         RunOurs(program, warm with { DetectRaces = false });
         RunOurs(program, warm with { RecordSchedule = false });
+        RunOurs(program, warm with { ReuseOsThreads = false });
         RunBaseline(test, warm);
 
-        // Each round runs the four sides back to back, the order rotating every round, so that no side always runs first or last.
+        // Each round runs the five sides back to back, the order rotating every round, so that no side always runs first or last.
         var ours = new List<Measured>();
         var withoutRaces = new List<Measured>();
         var unrecorded = new List<Measured>();
+        var unpooled = new List<Measured>();
         var baseline = new List<Measured>();
         var sides = new (List<Measured> Runs, Func<Measured> Run)[]
         {
             (ours, () => RunOurs(program, options)),
             (withoutRaces, () => RunOurs(program, options with { DetectRaces = false }, "ours without the race detector")),
             (unrecorded, () => RunOurs(program, options with { RecordSchedule = false }, "ours without the schedule recorder")),
+            (unpooled, () => RunOurs(program, options with { ReuseOsThreads = false }, "ours with a new OS thread per simulated thread")),
             (baseline, () => RunBaseline(test, options)),
         };
         for (var r = 0; r < rounds; r++)
@@ -90,11 +94,11 @@ internal static class ExplorationBenchmark
             }
 
             log.WriteLine($"    round {r + 1}: ours {ours[^1].Elapsed.TotalMilliseconds:0} ms, without the race detector {withoutRaces[^1].Elapsed.TotalMilliseconds:0} ms, " +
-                $"without the recorder {unrecorded[^1].Elapsed.TotalMilliseconds:0} ms, baseline {baseline[^1].Elapsed.TotalMilliseconds:0} ms");
+                $"without the recorder {unrecorded[^1].Elapsed.TotalMilliseconds:0} ms, without thread reuse {unpooled[^1].Elapsed.TotalMilliseconds:0} ms, baseline {baseline[^1].Elapsed.TotalMilliseconds:0} ms");
         }
 
         // Without the race detector, plain accesses are scheduling points again: the locked workload takes more steps then.
-        foreach (var (name, side) in w.Locked ? [("the schedule recorder", unrecorded)] : new[] { ("the race detector", withoutRaces), ("the schedule recorder", unrecorded) })
+        foreach (var (name, side) in w.Locked ? [("the schedule recorder", unrecorded), ("thread reuse", unpooled)] : new[] { ("the race detector", withoutRaces), ("the schedule recorder", unrecorded), ("thread reuse", unpooled) })
         {
             if (side[0].CoyoteSteps != ours[0].CoyoteSteps)
             {
@@ -102,7 +106,7 @@ internal static class ExplorationBenchmark
             }
         }
 
-        foreach (var side in new[] { ours, withoutRaces, unrecorded, baseline })
+        foreach (var side in new[] { ours, withoutRaces, unrecorded, unpooled, baseline })
         {
             foreach (var run in side)
             {
@@ -119,6 +123,7 @@ internal static class ExplorationBenchmark
         {
             OursWithoutRaces = Figures(withoutRaces),
             Unrecorded = Figures(unrecorded),
+            Unpooled = Figures(unpooled),
         };
     }
 

@@ -32,6 +32,18 @@ internal sealed record WorkloadFigures(Workload Workload, int Iterations, SideFi
     public IReadOnlyList<double> RecorderRounds => PerRound(Unrecorded);
 
     /// <summary>
+    /// Our Runtime's runs with a new OS thread for each simulated thread (<c>ExplorationOptions.ReuseOsThreads = false</c>),
+    /// in the same rounds.
+    /// </summary>
+    public required SideFigures Unpooled { get; init; }
+
+    /// <summary>What reusing OS threads across iterations saves: our cost per step with it over without it, the median of the rounds' ratios.</summary>
+    public double ReuseRatio => Median(ReuseRounds);
+
+    /// <summary>The reuse's cost ratio of each round.</summary>
+    public IReadOnlyList<double> ReuseRounds => PerRound(Unpooled);
+
+    /// <summary>
     /// The headline: our cost per Coyote step over the baseline's, round by round, and the median of those. A round's two
     /// runs are adjacent in time, so a change in the machine's load between rounds cancels out of the round's ratio.
     /// </summary>

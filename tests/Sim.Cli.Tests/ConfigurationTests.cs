@@ -122,6 +122,17 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void TheThreadReuseSwitch_IsNoSettingButIsNotWarnedAbout()
+    {
+        _cli.Environment["SIM_THREAD_REUSE"] = "0";
+
+        var result = _cli.Run("config");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.DoesNotContain("SIM_THREAD_REUSE", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RandomSeed_IsDrawnReportedAndRecorded()
     {
         _cli.Environment["SIM_SEED"] = "random";

@@ -103,6 +103,12 @@ public sealed class StressCommandTests : IDisposable
             return; // SIGINT cannot be sent to another process there.
         }
 
+        // A process started in the background by a non-interactive shell (`cmd &`, nohup) ignores SIGINT, and so does
+        // every process it starts, sim included: .NET keeps an inherited SIG_IGN for SIGINT. Say so instead of timing out.
+        Assert.False(
+            SigIntIgnored(),
+            "SIGINT is ignored in this test process (SigIgn in /proc/self/status), so sim would ignore it too: run the tests in the foreground, or from a shell with job control (set -m)");
+
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = _cli.Directory,
@@ -149,6 +155,15 @@ public sealed class StressCommandTests : IDisposable
         Assert.True(sim.ExitCode == 130, $"exit {sim.ExitCode}\n{text}\n{sim.StandardError.ReadToEnd()}");
         Assert.Contains("INTERRUPTED after", text, StringComparison.Ordinal);
         Assert.Contains("Runs: ", text, StringComparison.Ordinal);
+    }
+
+    private static bool SigIntIgnored()
+    {
+        var line = File.Exists("/proc/self/status")
+            ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))
+            : null;
+        return line is not null
+            && (ulong.Parse(line["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture) & (1UL << (2 - 1))) != 0;
     }
 
     [Theory]
