@@ -18,6 +18,9 @@ namespace Sim.Scenarios.Objects;
 /// <remarks>
 /// Deviations: the reader's "use" of an item is a read of its header; the swaps' plain C stores are relaxed atomic
 /// stores in the model (each word stays whole, as it does on the hardware CPython targets).
+/// <c>reverse_slice</c> and the clinic wrapper <c>list_reverse</c> (<c>Py_BEGIN_CRITICAL_SECTION(self)</c> around
+/// <c>list_reverse_impl</c>, <c>Objects/clinic/listobject.c.h</c>) were read in free-threaded-era copies, not at the
+/// v3.13.0 tag [version-uncertain].
 /// </remarks>
 [Scenario("list-reverse-lock-free-read")]
 public sealed class ListReverseLockFreeRead : Scenario<ModelConfig>
