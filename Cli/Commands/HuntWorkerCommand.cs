@@ -9,11 +9,12 @@ using Sim.Cli.Output;
 namespace Sim.Cli.Commands;
 
 /// <summary>
-/// <c>sim hunt-worker --output DIR [--assembly PATH]...</c> (hidden): a worker process of <c>sim hunt --jobs N</c>, with
+/// <c>sim hunt-worker --output DIR [--cpu K] [--assembly PATH]...</c> (hidden): a worker process of <c>sim hunt --jobs N</c>, with
 /// the hunt's outside assemblies (those of its <c>--project</c>s already built). Reads variants to hunt
 /// from its standard input (<see cref="WorkerRequest"/>), explores each with <see cref="HuntLoop.HuntOne"/>, saves its
 /// trace under DIR, and answers on its standard output (<see cref="WorkerReply"/>). A <c>stop</c> line, Ctrl-C or
-/// SIGTERM stops the variant in progress; the end of its input ends it.
+/// SIGTERM stops the variant in progress; the end of its input ends it. With <c>--cpu K</c> it first pins itself to its
+/// K-th core (<see cref="WorkerAffinity"/>).
 /// </summary>
 internal static class HuntWorkerCommand
 {
@@ -23,11 +24,20 @@ internal static class HuntWorkerCommand
     public static Command Create(CliContext context)
     {
         var output = new Option<string>("--output") { Required = true, HelpName = "DIR" };
-        var command = new Command("hunt-worker", "A worker process of 'sim hunt --jobs N' (not for direct use).") { output };
+        var cpu = new Option<int?>("--cpu") { HelpName = "K" };
+        var command = new Command("hunt-worker", "A worker process of 'sim hunt --jobs N' (not for direct use).") { output, cpu };
         var sources = new ScenarioSourceOptions();
         sources.AddTo(command);
         command.Hidden = true;
-        command.SetAction(parse => CommandRunner.Guard(context, () => Serve(context, sources.Load(parse, context), context.FullPath(parse.GetValue(output)!))));
+        command.SetAction(parse => CommandRunner.Guard(context, () =>
+        {
+            if (parse.GetValue(cpu) is { } core)
+            {
+                WorkerAffinity.Pin(core);
+            }
+
+            return Serve(context, sources.Load(parse, context), context.FullPath(parse.GetValue(output)!));
+        }));
         return command;
     }
 

@@ -14,7 +14,8 @@ namespace Sim.Cli.Hunting;
 /// processes are how explorations run side by side. Each worker takes the next variant as it finishes one, the
 /// variants expected to be clean first (they run their whole budget; the expected bugs are found in a few iterations),
 /// so the last one to finish is short. Every variant is explored with the same options as in one process, so the
-/// verdicts are the same. A worker that dies is an error of the tool, which stops the hunt.
+/// verdicts are the same. On Linux, with no more workers than cores, each worker is pinned to a core of its own
+/// (<see cref="WorkerAffinity"/>). A worker that dies is an error of the tool, which stops the hunt.
 /// </summary>
 internal static class HuntWorkers
 {
@@ -25,16 +26,18 @@ internal static class HuntWorkers
     public static void Run(HuntPlan plan, IReadOnlyList<HuntTask> tasks, HuntEvents events, CancellationToken stop)
     {
         var queue = new ConcurrentQueue<HuntTask>(tasks.OrderBy(t => t.Variant.Variant.Expected.ExpectsBug).ThenBy(t => t.Index));
-        var workers = Enumerable.Range(0, Math.Min(plan.Jobs, tasks.Count))
-            .Select(_ => new Thread(() => Serve(plan, queue, events, stop)) { IsBackground = true, Name = "sim hunt worker" })
+        var jobs = Math.Min(plan.Jobs, tasks.Count);
+        var workers = Enumerable.Range(0, jobs)
+            .Select(i => new Thread(() => Serve(plan, WorkerAffinity.CoreFor(i, jobs), queue, events, stop)) { IsBackground = true, Name = "sim hunt worker" })
             .ToList();
         workers.ForEach(w => w.Start());
         workers.ForEach(w => w.Join());
     }
 
-    private static void Serve(HuntPlan plan, ConcurrentQueue<HuntTask> queue, HuntEvents events, CancellationToken stop)
+    private static void Serve(HuntPlan plan, int? core, ConcurrentQueue<HuntTask> queue, HuntEvents events, CancellationToken stop)
     {
-        using var process = Process.Start(SelfProcess.StartInfo(["hunt-worker", "--output", plan.OutputDirectory, .. plan.Assemblies.SelectMany(a => new[] { "--assembly", a })]))
+        string[] pin = core is { } k ? ["--cpu", k.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
+        using var process = Process.Start(SelfProcess.StartInfo(["hunt-worker", "--output", plan.OutputDirectory, .. pin, .. plan.Assemblies.SelectMany(a => new[] { "--assembly", a })]))
             ?? throw new InvalidOperationException("could not start a worker process");
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
         using var stopping = stop.Register(() => Send(process, WorkerRequest.StopLine));
