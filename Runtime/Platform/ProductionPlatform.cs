@@ -48,9 +48,7 @@ internal sealed class ProductionPlatform : ExecutionPlatform
         Interlocked.Increment(ref _running);
         if (_run is null)
         {
-            var os = new Thread(() => Run(thread)) { IsBackground = true, Name = $"sim {thread}" };
-            thread.OsThread = os;
-            os.Start();
+            new Thread(() => Run(thread)) { IsBackground = true, Name = $"sim {thread}" }.Start();
             return;
         }
 

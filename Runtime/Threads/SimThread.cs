@@ -114,8 +114,6 @@ public sealed class SimThread
         set => s_current = value;
     }
 
-    internal Thread? OsThread { get; set; }
-
     /// <summary>The thread's body on its OS thread, in controlled mode; null for the main thread (Coyote runs it).</summary>
     internal HostedRun? Host { get; set; }
 
