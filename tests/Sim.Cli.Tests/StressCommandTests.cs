@@ -157,14 +157,9 @@ public sealed class StressCommandTests : IDisposable
         Assert.Contains("Runs: ", text, StringComparison.Ordinal);
     }
 
-    private static bool SigIntIgnored()
-    {
-        var line = File.Exists("/proc/self/status")
-            ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))
-            : null;
-        return line is not null
-            && (ulong.Parse(line["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture) & (1UL << (2 - 1))) != 0;
-    }
+    private static bool SigIntIgnored() =>
+        ProcStatus.Read("/proc/self/status", "SigIgn") is { } mask
+        && (ulong.Parse(mask, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture) & (1UL << (2 - 1))) != 0;
 
     [Theory]
     [InlineData("--runs", "0", "--runs \"0\" is not valid")]

@@ -48,7 +48,7 @@ public sealed class WorkerAffinityTests : IDisposable
                 seen = Directory.GetDirectories($"/proc/{worker.Id}/task")
                     .Select(t => TryRead(Path.Combine(t, "status")))
                     .OfType<string>()
-                    .Select(s => s.Split('\n').Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))["Cpus_allowed_list:".Length..].Trim())
+                    .Select(s => ProcStatus.Field(s, "Cpus_allowed_list")!)
                     .ToArray();
             }
             while (seen.Any(c => c != expected.ToString(System.Globalization.CultureInfo.InvariantCulture)) && deadline.Elapsed < TimeSpan.FromSeconds(60));
@@ -76,7 +76,7 @@ public sealed class WorkerAffinityTests : IDisposable
 
     private static int[] AllowedCpus(int pid)
     {
-        var list = File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))["Cpus_allowed_list:".Length..].Trim();
+        var list = ProcStatus.Read($"/proc/{pid}/status", "Cpus_allowed_list")!;
         return list.Split(',').SelectMany(r => r.Split('-') is [var a, var b]
             ? Enumerable.Range(int.Parse(a, System.Globalization.CultureInfo.InvariantCulture), int.Parse(b, System.Globalization.CultureInfo.InvariantCulture) - int.Parse(a, System.Globalization.CultureInfo.InvariantCulture) + 1)
             : [int.Parse(r, System.Globalization.CultureInfo.InvariantCulture)]).ToArray();
