@@ -34,12 +34,12 @@ internal static class HuntCommand
         };
         var split = new Option<string>("--split")
         {
-            Description = "What --shard divides: 'variants' (default: every N-th variant from the K-th) or 'iterations' (every variant, with the K-th slice of its iterations and seeds).",
+            Description = "What --shard divides: 'variants' (default: every N-th variant from the K-th) or 'iterations' (every variant, with the K-th slice of its iterations and seeds). Without --shard, 'iterations' with --jobs N runs each variant as N slices side by side, joined as 'sim merge' joins shards.",
             HelpName = "variants|iterations",
         };
         var jobs = new Option<string>("--jobs")
         {
-            Description = "Explore this many variants side by side, each in a worker process of its own (one exploration per process); default 1. Same verdicts as one process.",
+            Description = "Explore this many variants side by side, each in a worker process of its own (one exploration per process); default 1. Same verdicts as one process. With --split iterations (and no --shard): each variant's iterations in N slices side by side.",
             HelpName = "N",
         };
         var timeLimit = new Option<string>("--hunt-time-limit")
@@ -65,16 +65,6 @@ internal static class HuntCommand
             }
 
             var options = resolved.Settings.ToExplorationOptions(resolved.Seed);
-            if (part.CheckSlices(options.Iterations) is { } problem)
-            {
-                throw new UsageException(problem);
-            }
-
-            if (part is { IsWhole: false, Split: ShardSplit.Iterations } && options.Strategy == Strategy.PreemptionBounded)
-            {
-                throw new UsageException("the preemption-bounded search enumerates one variant's schedules in a single order, so its iterations cannot be split between shards: give --split variants, or another --strategy");
-            }
-
             var plan = new HuntPlan(selected, options, resolved.Settings.OutputDirectory, part, resolved.File?.FullPath)
             {
                 Selection = patterns,
@@ -82,8 +72,9 @@ internal static class HuntCommand
                 Jobs = ParseWhole(parse.GetValue(jobs), "--jobs", 1, 1024) ?? 1,
                 TimeLimit = ParseWhole(parse.GetValue(timeLimit), "--hunt-time-limit", 1, int.MaxValue) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             };
+            CheckSplit(plan);
             using var hold = HuntLoop.Prepare(plan);
-            context.Out.WriteLine($"Hunting {selected.Count} variants of {selected.Select(v => v.Scenario).Distinct().Count()} scenarios{Describe.Shard(part, options)}{(plan.Jobs > 1 ? $" in {plan.Jobs} worker processes" : string.Empty)}");
+            context.Out.WriteLine($"Hunting {selected.Count} variants of {selected.Select(v => v.Scenario).Distinct().Count()} scenarios{Describe.Shard(part, options)}{Workers(plan)}");
             context.Out.WriteLine($"Settings: {Describe.Options(plan.Options)}");
             context.Out.WriteLine($"Config:   {Describe.Source(resolved, context)}");
             context.Out.WriteLine($"Output:   {context.Show(plan.OutputDirectory)}");
@@ -98,6 +89,41 @@ internal static class HuntCommand
         }));
         return command;
     }
+
+    /// <summary>
+    /// Refuses a split of the iterations, between shards or between the workers of <c>--jobs</c>, that cannot be honoured:
+    /// too few iterations for a slice each, the preemption-bounded strategy (one enumeration in one order), or a run to
+    /// completion (its tally of failing iterations is of the whole run, which slices joined do not give).
+    /// </summary>
+    private static void CheckSplit(HuntPlan plan)
+    {
+        var (slices, parts) = plan.SplitsIterations ? (new Shard(1, plan.Jobs, ShardSplit.Iterations), "jobs") : (plan.Shard, "shards");
+        if (slices.IsWhole || slices.Split != ShardSplit.Iterations)
+        {
+            return;
+        }
+
+        if (slices.CheckSlices(plan.Options.Iterations, parts) is { } problem)
+        {
+            throw new UsageException(problem);
+        }
+
+        if (plan.Options.Strategy == Strategy.PreemptionBounded)
+        {
+            throw new UsageException($"the preemption-bounded search enumerates one variant's schedules in a single order, so its iterations cannot be split between {parts}: give --split variants, or another --strategy");
+        }
+
+        if (plan.Options.RunToCompletion)
+        {
+            throw new UsageException($"a run to completion tallies the failing iterations of the whole run, which slices split between {parts} do not add up to: give --split variants, or leave out --run-to-completion");
+        }
+    }
+
+    /// <summary>" in 2 worker processes", and how they share the work when each variant's iterations are split.</summary>
+    private static string Workers(HuntPlan plan) =>
+        plan.Jobs == 1 ? string.Empty
+        : plan.SplitsIterations ? $" in {plan.Jobs} worker processes, each variant's iterations in {plan.Jobs} slices side by side"
+        : $" in {plan.Jobs} worker processes";
 
     private static ShardSplit ParseSplit(string? text) => text switch
     {

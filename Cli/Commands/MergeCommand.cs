@@ -9,7 +9,7 @@ namespace Sim.Cli.Commands;
 /// <summary>
 /// <c>sim merge REPORT... --output DIR</c>: combines the reports of the shards of one hunt (<c>sim hunt --shard K/N</c>,
 /// each a <c>hunt.json</c> or the output folder holding it) into one <c>hunt.json</c> and <c>hunt.junit.xml</c> in DIR,
-/// with the totals, and copies the shards' traces there (<see cref="HuntMerge"/>). The scenarios of a hunt of outside
+/// with the totals, and copies there the shards' traces that the merged report names (<see cref="HuntMerge"/>). The scenarios of a hunt of outside
 /// assemblies are loaded from where its report recorded them, or from <c>--assembly</c>/<c>--project</c>. Exit codes as
 /// <c>sim hunt</c>'s: 0 if every expectation held in every shard, 1 if not, 2 for bad input (reports of different builds,
 /// settings or scenario assemblies, a shard missing or given twice), 4 if a shard had an error of the tool.
@@ -31,12 +31,12 @@ internal static class MergeCommand
             var directory = context.FullPath(parse.GetValue(output)!);
             using (OutputLock.Take(directory))
             {
-                foreach (var (_, report, folder) in shards)
+                // The traces the merged report names: a later slice's bug, which the join leaves out, is not among them.
+                var folders = shards.SelectMany(s => s.Report.Results.Select(e => e.Trace).OfType<string>().Select(t => (Trace: t, s.Folder)))
+                    .DistinctBy(p => p.Trace).ToDictionary(p => p.Trace, p => p.Folder);
+                foreach (var trace in merged.Results.Select(e => e.Trace).OfType<string>())
                 {
-                    foreach (var trace in report.Results.Select(e => e.Trace).OfType<string>())
-                    {
-                        CopyTrace(Path.Combine(folder, trace), Path.Combine(directory, trace), context);
-                    }
+                    CopyTrace(Path.Combine(folders[trace], trace), Path.Combine(directory, trace), context);
                 }
 
                 var files = new HuntReportFiles(directory);

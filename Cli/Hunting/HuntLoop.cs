@@ -12,7 +12,9 @@ namespace Sim.Cli.Hunting;
 /// the trace of a bug, and append an entry to the reports, which are rewritten on disk after every variant (and once
 /// before the first, replacing a previous run's). The output folder is locked for the hunt (<see cref="OutputLock"/>),
 /// which also checks that it can be written before anything is explored. Variants run in this process one after
-/// another, or side by side in worker processes (<see cref="HuntPlan.Jobs"/>, <see cref="HuntWorkers"/>). An interrupt,
+/// another, or side by side in worker processes (<see cref="HuntPlan.Jobs"/>, <see cref="HuntWorkers"/>), or each as
+/// slices of its iterations side by side in the workers, joined back into one entry (<see cref="HuntPlan.SplitsIterations"/>,
+/// <see cref="SliceJoin"/>). An interrupt,
 /// the hunt's time limit or an error of the tool stops the variants in progress; the reports then hold every variant
 /// that finished. <c>sim hunt</c> runs it under a view; the corpus test runs it directly.
 /// </summary>
@@ -53,11 +55,11 @@ internal static class HuntLoop
                     progress.VariantStarting(task.Index, task.Variant);
                 }
             },
-            (index, iteration) =>
+            (task, iteration) =>
             {
                 lock (gate)
                 {
-                    progress.IterationStarting(index, iteration);
+                    progress.IterationStarting(task.Index, iteration);
                 }
             },
             (task, entry) =>
@@ -76,7 +78,12 @@ internal static class HuntLoop
             });
 
         var tasks = Enumerable.Range(0, plan.Variants.Count).Select(plan.Task).ToList();
-        if (plan.Jobs > 1 && tasks.Count > 1)
+        if (plan.SplitsIterations)
+        {
+            var join = new SliceJoin(plan, events);
+            HuntWorkers.Run(plan, join.Tasks, join.Events, stop.Token, join.IsSettled);
+        }
+        else if (plan.Jobs > 1 && tasks.Count > 1)
         {
             HuntWorkers.Run(plan, tasks, events, stop.Token);
         }
@@ -90,7 +97,7 @@ internal static class HuntLoop
                 }
 
                 events.Starting(task);
-                if (HuntOne(task, plan.OutputDirectory, i => events.Iteration(task.Index, i), stop.Token) is not { } entry)
+                if (HuntOne(task, plan.OutputDirectory, i => events.Iteration(task, i), stop.Token) is not { } entry)
                 {
                     break;
                 }
@@ -199,6 +206,6 @@ internal static class HuntLoop
 
 /// <summary>What the hunt's runners (this process, or the worker processes) report back to the loop.</summary>
 /// <param name="Starting">A variant starts.</param>
-/// <param name="Iteration">An iteration of the variant with this index starts.</param>
+/// <param name="Iteration">An iteration of the task starts (its number in the task's slice, from 1).</param>
 /// <param name="Finished">A variant finished, with its entry.</param>
-internal sealed record HuntEvents(Action<HuntTask> Starting, Action<int, int> Iteration, Action<HuntTask, HuntEntry> Finished);
+internal sealed record HuntEvents(Action<HuntTask> Starting, Action<HuntTask, int> Iteration, Action<HuntTask, HuntEntry> Finished);

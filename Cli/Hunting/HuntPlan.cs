@@ -25,12 +25,28 @@ internal sealed record HuntPlan(IReadOnlyList<VariantRef> Variants, ExplorationO
     /// <summary>Wall time after which the hunt stops (the variants in progress stop too) and reports what finished; null: none.</summary>
     public TimeSpan? TimeLimit { get; init; }
 
+    /// <summary>
+    /// True if each variant's iterations are spread over the <see cref="Jobs"/> workers (<c>--jobs N --split iterations</c>
+    /// without <c>--shard</c>): the variant runs as the N slices that <c>--shard k/N --split iterations</c> would run,
+    /// side by side, and the slices are joined into its one entry (<see cref="SliceJoin"/>).
+    /// </summary>
+    public bool SplitsIterations => Jobs > 1 && Shard is { IsWhole: true, Split: ShardSplit.Iterations };
+
     /// <summary>Variant <paramref name="index"/>'s work: the variant and the options of this shard's slice of its iterations.</summary>
-    public HuntTask Task(int index)
+    public HuntTask Task(int index) => SliceOf(index, Shard);
+
+    /// <summary>
+    /// Variant <paramref name="index"/>'s work as the workers run it: its <see cref="Jobs"/> slices in iteration order when
+    /// <see cref="SplitsIterations"/> (each that of shard k of <see cref="Jobs"/>), else the one <see cref="Task(int)"/>.
+    /// </summary>
+    public IReadOnlyList<HuntTask> Slices(int index) =>
+        SplitsIterations ? [.. Enumerable.Range(1, Jobs).Select(k => SliceOf(index, new Shard(k, Jobs, ShardSplit.Iterations)))] : [Task(index)];
+
+    private HuntTask SliceOf(int index, Shard shard)
     {
-        var (first, count) = Shard.Slice(Options.Iterations);
+        var (first, count) = shard.Slice(Options.Iterations);
         var options = first == 0 && count == Options.Iterations ? Options : Options with { Seed = unchecked(Options.Seed + first), Iterations = count };
-        if (Shard.Split == ShardSplit.Iterations && Shard.K < Shard.N)
+        if (shard.Split == ShardSplit.Iterations && shard.K < shard.N)
         {
             // The preemption-bounded search after a clean run is the same in every slice: only the last slice's shard
             // runs it, where a single process would (after the last iteration).

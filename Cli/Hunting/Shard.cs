@@ -89,10 +89,10 @@ internal readonly record struct Shard(int K, int N, ShardSplit Split = ShardSpli
         return first >= iterations ? (0, 0) : ((uint)first, (uint)Math.Min(length, iterations - first));
     }
 
-    /// <summary>Why <paramref name="iterations"/> cannot be split into this many slices, or null.</summary>
-    public string? CheckSlices(uint iterations) =>
+    /// <summary>Why <paramref name="iterations"/> cannot be split into this many slices, or null; <paramref name="parts"/> names what runs them.</summary>
+    public string? CheckSlices(uint iterations, string parts = "shards") =>
         Split == ShardSplit.Iterations && N > 1 && (ulong)SliceLength(iterations, N) * (uint)(N - 1) >= iterations
-            ? $"{iterations} iterations cannot be split into {N} shards of at least one iteration each (slices are multiples of {SliceAlignment}): give more iterations or fewer shards"
+            ? $"{iterations} iterations cannot be split into {N} {parts} of at least one iteration each (slices are multiples of {SliceAlignment}): give more iterations or fewer {parts}"
             : null;
 
     /// <summary><c>K/N</c>.</summary>

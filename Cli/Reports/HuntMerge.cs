@@ -98,7 +98,7 @@ internal static class HuntMerge
         var order = catalog.AllVariants.Select((v, i) => (v.Name, i)).ToDictionary(p => p.Name, p => p.i);
         var results = shards.SelectMany(s => s.Report.Results)
             .GroupBy(e => $"{e.Scenario}/{e.Variant}")
-            .Select(g => first.Split == ShardSplit.Iterations ? Join(catalog, g.Key, [.. g], budget) : Single(g.Key, [.. g]))
+            .Select(g => first.Split == ShardSplit.Iterations ? Join(catalog.Select([g.Key]).Single(), [.. g], budget) : Single(g.Key, [.. g]))
             .OrderBy(e => order.GetValueOrDefault($"{e.Scenario}/{e.Variant}", int.MaxValue))
             .ToList();
         var total = first.Split == ShardSplit.Iterations ? first.Total : shards.Sum(s => s.Report.Total);
@@ -124,31 +124,28 @@ internal static class HuntMerge
     private static HuntEntry Single(string name, List<HuntEntry> entries) =>
         entries.Count == 1 ? entries[0] : throw new UsageException($"{name} is in the reports of {entries.Count} shards: merge the shards of one hunt");
 
-    /// <summary>Joins the slices of one variant, in iteration order, into the entry of the whole run.</summary>
-    private static HuntEntry Join(Catalog catalog, string name, List<HuntEntry> slices, uint budget)
+    /// <summary>
+    /// Joins the slices of one variant into the entry of the whole run of <paramref name="budget"/> iterations: the slices
+    /// in iteration order up to the first that did not end clean (which gives the finding, at its iteration in the whole
+    /// run), or all of them when every one was clean. What the slices after the finding did is not used (a single process
+    /// would not have run them), so they may be left out or stopped early. Used by <c>sim merge</c> for shards and by the
+    /// hunt for its own slices (<see cref="SliceJoin"/>).
+    /// </summary>
+    public static HuntEntry Join(VariantRef variant, IReadOnlyList<HuntEntry> slices, uint budget)
     {
+        ArgumentNullException.ThrowIfNull(slices);
         var ordered = slices.OrderBy(e => e.FirstIteration).ToList();
         if (ordered.Select(e => e.FirstIteration).Distinct().Count() != ordered.Count)
         {
-            throw new UsageException($"{name}: two shards explored the same slice of its iterations: merge the shards of one hunt");
+            throw new UsageException($"{variant.Name}: two shards explored the same slice of its iterations: merge the shards of one hunt");
         }
 
-        long steps = 0;
-        double seconds = 0;
-        var last = ordered[0];
-        foreach (var slice in ordered)
-        {
-            steps += slice.SchedulingSteps;
-            seconds += slice.ElapsedSeconds;
-            last = slice;
-            if (slice.Outcome != Outcome.Clean)
-            {
-                break;
-            }
-        }
-
-        var iterations = last.Outcome == Outcome.Clean ? ordered.Sum(e => e.Iterations) : (int)(last.FirstIteration - 1 + (uint)last.Iterations);
-        var variant = catalog.Select([name]).Single();
+        var end = ordered.FindIndex(e => e.Outcome != Outcome.Clean);
+        var used = end < 0 ? ordered : ordered.GetRange(0, end + 1);
+        var last = used[^1];
+        var steps = used.Sum(e => e.SchedulingSteps);
+        var seconds = used.Sum(e => e.ElapsedSeconds);
+        var iterations = last.Outcome == Outcome.Clean ? used.Sum(e => e.Iterations) : (int)(last.FirstIteration - 1 + (uint)last.Iterations);
         var verdict = Verdict.Judge(variant.Variant.Expected, new ExplorationResult
         {
             Outcome = last.Outcome,
@@ -168,10 +165,10 @@ internal static class HuntMerge
             ElapsedSeconds = seconds,
             FirstIteration = 1,
 
-            // Coverage is counted per process, and counts of distinct points do not add up: the merged entry gives the
+            // Coverage is counted per process, and counts of distinct points do not add up: the joined entry gives the
             // largest slice's figures, a lower bound of what the slices covered together.
-            Coverage = ordered.Select(e => e.Coverage).MaxBy(c => (c.SchedulingPoints, c.ConflictPairs))!,
-            RacyFields = [.. ordered.SelectMany(e => e.RacyFields).Distinct().OrderBy(f => f.Field, StringComparer.Ordinal)],
+            Coverage = used.Select(e => e.Coverage).MaxBy(c => (c.SchedulingPoints, c.ConflictPairs))!,
+            RacyFields = [.. used.SelectMany(e => e.RacyFields).Distinct().OrderBy(f => f.Field, StringComparer.Ordinal)],
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
@@ -120,6 +121,114 @@ public sealed class ShardingTests : IDisposable
             // so even the scheduling steps agree.
             Assert.Equal(Steps(Report(_cli.PathOf("single"))), Steps(merged));
         }
+    }
+
+    [Fact]
+    public async Task Hunt_SplittingEachVariantsIterationsOverTwoWorkers_GivesTheReportOfItsTwoShardsMerged_AndOfOneProcess()
+    {
+        // The random strategy draws iteration i's schedule from seed + i - 1 alone, so every slice runs the schedules of
+        // its iterations of the whole run, and finds the bugs one process finds (its trace, named and shrunk with the
+        // slice's seed, is that of the shards). With seed 1 and 24 iterations (slices 1-12 and 13-24), pymutex-wakeup's
+        // unlock-ignores-parked first fails in iteration 13, the second slice's first; once-flag-retry's
+        // failure-forgets-waiters first fails in iteration 9, in the first slice (the second finds its own bug, later).
+        string[] common = ["hunt", .. s_selection, "--iterations", "24", "--strategy", "random", "--seed", "1", "--split", "iterations"];
+
+        var split = _cli.Run([.. common, "--jobs", "2", "--output", "split"]);
+        var shards = await Task.WhenAll(Enumerable.Range(1, 2).Select(k => Task.Run(() => SimProcess.Run(_cli.Directory, null, [.. common, "--shard", $"{k}/2", "--output", $"shard{k}"]))));
+        var merge = _cli.Run("merge", "shard1", "shard2", "--output", "merged");
+        var single = _cli.Run([.. common, "--output", "single"]);
+
+        Assert.True(split.ExitCode == 0, split.Out + split.Error);
+        Assert.Contains("in 2 worker processes, each variant's iterations in 2 slices side by side", split.Out, StringComparison.Ordinal);
+        Assert.Contains("PASSED: 5 variants: 5 met, 0 not met, 0 errors", split.Out, StringComparison.Ordinal);
+        Assert.All(shards, shard => Assert.True(shard.ExitCode is 0 or 1, shard.Out + shard.Error));
+        Assert.True(merge.ExitCode == 0, merge.Out + merge.Error);
+        Assert.True(single.ExitCode == 0, single.Out + single.Error);
+        var report = Report(_cli.PathOf("split"));
+        Assert.Equal(Comparable(Report(_cli.PathOf("merged"))), Comparable(report));
+        Assert.Equal(Findings(Report(_cli.PathOf("single"))), Findings(report));
+        Assert.Equal(Steps(Report(_cli.PathOf("single"))), Steps(report));
+        Assert.Equal(("1/1", "iterations"), (report.GetProperty("shard").GetString(), report.GetProperty("split").GetString()));
+        Assert.Equal([24, 2, 9, 24, 13], Iterations(report));
+
+        // The traces are those of the merged shards (the same file, but the time it was written), and only the ones the
+        // report names: the second slice's own bug in failure-forgets-waiters was left out and its trace deleted.
+        Assert.Equal(Traces(_cli.PathOf("merged")), Traces(_cli.PathOf("split")));
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(_cli.PathOf("split"), "traces")).Length);
+        Assert.Contains(Directory.GetFiles(Path.Combine(_cli.PathOf("shard2"), "traces")), t => t.Contains("failure-forgets-waiters", StringComparison.Ordinal));
+        foreach (var trace in Directory.GetFiles(Path.Combine(_cli.PathOf("split"), "traces")))
+        {
+            Assert.Equal(WithoutRecordingTime(Path.Combine(_cli.PathOf("merged"), "traces", Path.GetFileName(trace))), WithoutRecordingTime(trace));
+        }
+    }
+
+    [Fact]
+    public void Hunt_SplittingIterationsOverWorkers_IsRefusedWhereTheSlicesCannotBeJoined()
+    {
+        _cli.Run("hunt", "--jobs", "2", "--split", "iterations", "--iterations", "4").AssertBadInput("4 iterations cannot be split into 2 jobs");
+        _cli.Run("hunt", "--jobs", "2", "--split", "iterations", "--strategy", "preemption-bounded").AssertBadInput("cannot be split between jobs: give --split variants");
+        _cli.Run("hunt", "--jobs", "2", "--split", "iterations", "--run-to-completion").AssertBadInput("slices split between jobs do not add up to");
+        _cli.Run("hunt", "--shard", "1/2", "--split", "iterations", "--run-to-completion").AssertBadInput("slices split between shards do not add up to");
+        Assert.False(Directory.Exists(_cli.OutputDirectory));
+    }
+
+    [Fact]
+    public void Hunt_SplittingIterationsOverWorkers_Interrupted_ReportsNoVariantAndExits130()
+    {
+        using var interrupt = new CancellationTokenSource();
+        _cli.Interrupt = interrupt.Token;
+        interrupt.CancelAfter(TimeSpan.FromSeconds(3));
+
+        var result = _cli.Run("hunt", "--scenario", "pymutex-wakeup/cpython-3.13", "--iterations", "100000000", "--jobs", "2", "--split", "iterations");
+
+        Assert.True(result.ExitCode == 130, result.Out + result.Error);
+        Assert.Contains("INTERRUPTED after 0 of 1 variants", result.Out, StringComparison.Ordinal);
+        var report = Report(_cli.OutputDirectory);
+        Assert.True(report.GetProperty("interrupted").GetBoolean());
+        Assert.Equal(0, report.GetProperty("results").GetArrayLength());
+    }
+
+    [Fact]
+    public void HuntWorker_SkipsItsSliceOfASettledVariant_InProgressOrAskedForLater_AndGoesOn()
+    {
+        using var worker = Process.Start(SelfProcess.StartInfo("hunt-worker", "--output", _cli.OutputDirectory))!;
+        string Request(int index, string variant, uint iterations) =>
+            new WorkerRequest(index, variant, Configuration.RecordedSettings.Of(new ExplorationOptions { Seed = 1, Iterations = iterations, BoundedSchedules = 0 }), 1).ToLine();
+        WorkerReply Next(int index)
+        {
+            while (worker.StandardOutput.ReadLine() is { } line)
+            {
+                if (WorkerReply.Parse(line) is { } reply && reply.Index == index && (reply.Stopped || reply.Entry is not null || reply.Iteration is not null))
+                {
+                    return reply;
+                }
+            }
+
+            throw new InvalidOperationException("the worker ended: " + worker.StandardError.ReadToEnd());
+        }
+
+        worker.StandardInput.WriteLine(Request(0, "pymutex-wakeup/cpython-3.13", 100_000_000));
+        worker.StandardInput.Flush();
+        Assert.NotNull(Next(0).Iteration);
+        worker.StandardInput.WriteLine(WorkerRequest.SkipLine(0));
+        worker.StandardInput.Flush();
+        WorkerReply stopped;
+        while ((stopped = Next(0)).Iteration is not null)
+        {
+        }
+
+        Assert.True(stopped.Stopped);
+        worker.StandardInput.WriteLine(Request(0, "pymutex-wakeup/cpython-3.13", 100_000_000));
+        worker.StandardInput.WriteLine(Request(1, "once-flag-retry/cpython-3.13", 8));
+        worker.StandardInput.Close();
+        Assert.True(Next(0).Stopped);
+        WorkerReply finished;
+        while ((finished = Next(1)).Entry is null)
+        {
+        }
+
+        Assert.Equal((Outcome.Clean, 8), (finished.Entry!.Outcome, finished.Entry.Iterations));
+        Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -249,6 +358,17 @@ public sealed class ShardingTests : IDisposable
 
     private static string Steps(JsonElement report) =>
         string.Join(",", report.GetProperty("results").EnumerateArray().Select(e => e.GetProperty("schedulingSteps").GetInt64()));
+
+    /// <summary>Each variant's outcome, finding, verdict and iterations.</summary>
+    private static string Findings(JsonElement report) =>
+        string.Join("\n", report.GetProperty("results").EnumerateArray().Select(e =>
+            string.Join(" | ", new[] { "scenario", "variant", "outcome", "kind", "message", "verdict", "explanation", "iterations" }.Select(p => e.GetProperty(p).ToString()))));
+
+    private static int[] Iterations(JsonElement report) =>
+        [.. report.GetProperty("results").EnumerateArray().Select(e => e.GetProperty("iterations").GetInt32())];
+
+    private static string WithoutRecordingTime(string trace) =>
+        string.Join("\n", File.ReadAllLines(trace).Where(l => !l.TrimStart().StartsWith("\"recordedAt\"", StringComparison.Ordinal)));
 
     private static string Traces(string folder) =>
         string.Join(",", Directory.GetFiles(Path.Combine(folder, "traces")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
