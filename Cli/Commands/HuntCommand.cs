@@ -74,7 +74,7 @@ internal static class HuntCommand
             };
             CheckSplit(plan);
             using var hold = HuntLoop.Prepare(plan);
-            context.Out.WriteLine($"Hunting {selected.Count} variants of {selected.Select(v => v.Scenario).Distinct().Count()} scenarios{Describe.Shard(part, options)}{Workers(plan)}");
+            context.Out.WriteLine($"Hunting {selected.Count} variants of {Format.Plural(selected.Select(v => v.Scenario).Distinct().Count(), "scenario")}{Describe.Shard(part, options)}{Workers(plan)}");
             context.Out.WriteLine($"Settings: {Describe.Options(plan.Options)}");
             context.Out.WriteLine($"Config:   {Describe.Source(resolved, context)}");
             context.Out.WriteLine($"Output:   {context.Show(plan.OutputDirectory)}");
