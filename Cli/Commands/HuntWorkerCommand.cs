@@ -14,8 +14,8 @@ namespace Sim.Cli.Commands;
 /// from its standard input (<see cref="WorkerRequest"/>), explores each with <see cref="HuntLoop.HuntOne"/>, saves its
 /// trace under DIR, and answers on its standard output (<see cref="WorkerReply"/>). A <c>stop</c> line, Ctrl-C or
 /// SIGTERM stops the variant in progress and ends the worker; a <c>skip N</c> line stops its slice of variant N, if it
-/// runs one, and any it is asked for later (<see cref="WorkerRequest.SkipLine"/>); the end of its input ends it. With <c>--cpu K</c> it first pins itself to its
-/// K-th core (<see cref="WorkerAffinity"/>).
+/// runs one, and any it is asked for later (<see cref="WorkerRequest.SkipLine"/>); the end of its input ends it. With
+/// <c>--cpu K</c> it first pins itself to its K-th core (<see cref="WorkerAffinity"/>).
 /// </summary>
 internal static class HuntWorkerCommand
 {
@@ -138,6 +138,7 @@ internal static class HuntWorkerCommand
             return run;
         }
 
+        /// <summary>The run in progress ended.</summary>
         public void End()
         {
             lock (_settled)
@@ -146,6 +147,7 @@ internal static class HuntWorkerCommand
             }
         }
 
+        /// <summary>Variant <paramref name="index"/> is settled: stop its run in progress, and skip it from now on.</summary>
         public void Skip(int index)
         {
             lock (_settled)

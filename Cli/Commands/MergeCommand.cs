@@ -9,8 +9,9 @@ namespace Sim.Cli.Commands;
 /// <summary>
 /// <c>sim merge REPORT... --output DIR</c>: combines the reports of the shards of one hunt (<c>sim hunt --shard K/N</c>,
 /// each a <c>hunt.json</c> or the output folder holding it) into one <c>hunt.json</c> and <c>hunt.junit.xml</c> in DIR,
-/// with the totals, and copies there the shards' traces that the merged report names (<see cref="HuntMerge"/>). The scenarios of a hunt of outside
-/// assemblies are loaded from where its report recorded them, or from <c>--assembly</c>/<c>--project</c>. Exit codes as
+/// with the totals, and copies there the shards' traces that the merged report names (<see cref="HuntMerge"/>). The
+/// scenarios of a hunt of outside assemblies are loaded from where its report recorded them, or from
+/// <c>--assembly</c>/<c>--project</c>. Exit codes as
 /// <c>sim hunt</c>'s: 0 if every expectation held in every shard, 1 if not, 2 for bad input (reports of different builds,
 /// settings or scenario assemblies, a shard missing or given twice), 4 if a shard had an error of the tool.
 /// </summary>

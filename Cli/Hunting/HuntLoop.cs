@@ -13,10 +13,10 @@ namespace Sim.Cli.Hunting;
 /// before the first, replacing a previous run's). The output folder is locked for the hunt (<see cref="OutputLock"/>),
 /// which also checks that it can be written before anything is explored. Variants run in this process one after
 /// another, or side by side in worker processes (<see cref="HuntPlan.Jobs"/>, <see cref="HuntWorkers"/>), or each as
-/// slices of its iterations side by side in the workers, joined back into one entry (<see cref="HuntPlan.SplitsIterations"/>,
-/// <see cref="SliceJoin"/>). An interrupt,
-/// the hunt's time limit or an error of the tool stops the variants in progress; the reports then hold every variant
-/// that finished. <c>sim hunt</c> runs it under a view; the corpus test runs it directly.
+/// slices of its iterations side by side in the workers, joined back into one entry
+/// (<see cref="HuntPlan.SplitsIterations"/>, <see cref="SliceJoin"/>). An interrupt, the hunt's time limit or an error
+/// of the tool stops the variants in progress; the reports then hold every variant that finished. <c>sim hunt</c> runs
+/// it under a view; the corpus test runs it directly.
 /// </summary>
 internal static class HuntLoop
 {

@@ -8,26 +8,25 @@ namespace Sim.Cli.Hunting;
 /// for the hunt loop: the variant starts when its first slice starts, its progress is the iterations its slices have
 /// started, and it finishes once it is <em>settled</em>, with the entry <see cref="HuntMerge.Join"/> makes of its slices,
 /// the entry <c>sim merge</c> makes of the same slices run as shards (but its time: the variant's wall time here, the
-/// slices' times added there). A variant is settled when every slice before the
-/// first that found a bug, and that slice, have finished (or every slice, clean): the join uses only those, and none of
-/// them is ever stopped for the others, so the entry is the same whatever order the workers finish in. The slices after
-/// it are moot (<see cref="IsSettled"/>): the workers stop them or do not start them, and a trace one of them saved is
-/// deleted, so that the output folder holds the traces the report names. An error of the tool in any slice is the
-/// variant's entry at once (it stops the hunt).
+/// slices' times added there). A variant is settled when every slice before the first that found a bug, and that slice,
+/// have finished (or every slice, clean): the join uses only those, and none of them is ever stopped for the others, so
+/// the entry is the same whatever order the workers finish in. The slices after it are moot (<see cref="IsSettled"/>):
+/// the workers stop them or do not start them, and a trace one of them saved is deleted, so that the output folder holds
+/// the traces the report names. An error of the tool in any slice is the variant's entry at once (it stops the hunt).
 /// </summary>
 internal sealed class SliceJoin
 {
     private readonly HuntPlan _plan;
     private readonly HuntEvents _variants;
     private readonly Lock _gate = new();
-    private readonly Slices[] _slices;
+    private readonly VariantSlices[] _slices;
 
     /// <summary>Joins the slices of <paramref name="plan"/>'s variants, telling <paramref name="variants"/> of whole variants.</summary>
     public SliceJoin(HuntPlan plan, HuntEvents variants)
     {
         _plan = plan;
         _variants = variants;
-        _slices = [.. Enumerable.Range(0, plan.Variants.Count).Select(i => new Slices(plan.Slices(i)))];
+        _slices = [.. Enumerable.Range(0, plan.Variants.Count).Select(i => new VariantSlices(plan.Slices(i)))];
         Events = new HuntEvents(Starting, Iteration, Finished);
     }
 
@@ -107,17 +106,25 @@ internal sealed class SliceJoin
         }
     }
 
-    /// <summary>Deletes the trace a moot slice saved: the report does not name it.</summary>
+    /// <summary>Deletes the trace a moot slice saved: the report does not name it. A trace that cannot be deleted stays (harmless).</summary>
     private void Discard(HuntEntry moot)
     {
-        if (moot.Trace is { } trace)
+        if (moot.Trace is not { } trace)
+        {
+            return;
+        }
+
+        try
         {
             File.Delete(Path.Combine(_plan.OutputDirectory, trace));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
         }
     }
 
     /// <summary>One variant's slices and what is known of them.</summary>
-    private sealed class Slices(IReadOnlyList<HuntTask> tasks)
+    private sealed class VariantSlices(IReadOnlyList<HuntTask> tasks)
     {
         public IReadOnlyList<HuntTask> Tasks { get; } = tasks;
 

@@ -189,6 +189,19 @@ public sealed class ShardingTests : IDisposable
     }
 
     [Fact]
+    public void Hunt_SplittingIterationsOverWorkers_StopsAtTheHuntsTimeLimit_AndFails()
+    {
+        var result = _cli.Run("hunt", "--scenario", "pymutex-wakeup/cpython-3.13", "--iterations", "100000000", "--jobs", "2", "--split", "iterations", "--hunt-time-limit", "3");
+
+        Assert.True(result.ExitCode == 1, result.Out + result.Error);
+        Assert.Contains("the hunt's time limit stopped it after 0 of 1 variants", result.Out, StringComparison.Ordinal);
+        var report = Report(_cli.OutputDirectory);
+        Assert.True(report.GetProperty("timeLimitReached").GetBoolean());
+        Assert.False(report.GetProperty("passed").GetBoolean());
+        Assert.Equal(0, report.GetProperty("results").GetArrayLength());
+    }
+
+    [Fact]
     public void HuntWorker_SkipsItsSliceOfASettledVariant_InProgressOrAskedForLater_AndGoesOn()
     {
         using var worker = Process.Start(SelfProcess.StartInfo("hunt-worker", "--output", _cli.OutputDirectory))!;
