@@ -65,9 +65,10 @@ public sealed partial class PyDictObject
     }
 
     /// <summary>
-    /// <c>delitem_knownhash_lock_held</c> and <c>delitem_common</c>, in the dict's critical section (asserted by the lookup): removes <paramref name="key"/> and releases its value;
-    /// false if it was missing. A combined table's slot becomes <c>DKIX_DUMMY</c> and the entry's key and value are cleared
-    /// with release stores; a split dict's value slot is cleared.
+    /// <c>delitem_knownhash_lock_held</c> and <c>delitem_common</c>, in the dict's critical section (asserted by the
+    /// lookup): removes <paramref name="key"/> and releases its value; false if it was missing. A combined table's slot
+    /// becomes <c>DKIX_DUMMY</c> and the entry's key and value are cleared with release stores; a split dict's value slot
+    /// is cleared.
     /// </summary>
     private bool DelItemLockHeld(PyObjectPtr dict, PyObjectPtr key, long hash)
     {

@@ -215,7 +215,7 @@ public sealed class TypesState
     }
 
     /// <summary>
-    /// The end of each type for the end of a scenario (<c>type_dealloc</c>'s <c>Py_XDECREF(type-&gt;tp_dict)</c>): the type's
+    /// Releases each type at the end of a scenario (<c>type_dealloc</c>'s <c>Py_XDECREF(type-&gt;tp_dict)</c>): the type's
     /// reference to its dict is dropped, and the dict, if no one else holds it, is deallocated (<c>dict_dealloc</c> releases
     /// the values and frees the keys).
     /// </summary>

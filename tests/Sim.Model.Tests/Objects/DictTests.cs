@@ -212,7 +212,7 @@ public class DictTests
     }
 
     /// <summary>
-    /// A writer replaces <c>D['k']</c> (freeing the old value, which the main thread owns) while the main thread copies D
+    /// A writer replaces <c>D['k']</c> (releasing the old value, which the main thread owns) while the main thread copies D
     /// and uses the copy's value: it is the old or the new one, alive, and the copy keeps it so.
     /// </summary>
     private static void CopyRacesReplacement(SimRuntime rt)
