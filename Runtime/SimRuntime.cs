@@ -409,9 +409,9 @@ public sealed class SimRuntime
     internal void ReportDivergence(string reason) => Interlocked.CompareExchange(ref _divergence, reason, null);
 
     /// <summary>
-    /// Ends a controlled run: every simulated thread still blocked or running is interrupted and unwinds. Coyote releases
-    /// only the threads it created, so the Runtime must release its own, or they pile up across iterations, and an OS
-    /// thread is reused only once the body it ran has ended (<see cref="HostedRun"/>).
+    /// Ends a controlled run: every simulated thread still blocked or running is stopped (<see cref="HostedRun.Stop"/>) and
+    /// unwinds. Coyote releases only the threads it created, so the Runtime must release its own, or they pile up across
+    /// iterations, and an OS thread is reused only once the body it ran has ended (<see cref="HostedRun"/>).
     /// </summary>
     /// <returns>How many threads failed to stop within the grace period.</returns>
     internal int End(TimeSpan grace)
@@ -420,7 +420,7 @@ public sealed class SimRuntime
         var alive = Threads.Where(t => t.Host is { IsRunning: true }).ToList();
         foreach (var t in alive)
         {
-            t.Host!.Interrupt();
+            t.Host!.Stop();
         }
 
         return alive.Count(t => !t.Host!.Join(grace));

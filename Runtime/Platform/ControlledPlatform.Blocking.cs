@@ -67,6 +67,7 @@ internal sealed partial class ControlledPlatform
                 try
                 {
                     Operation.PauseUntil(() => CanResume(me, info));
+                    ThrowIfEnded();
                 }
                 catch (Exception ex) when (me.Freeze(ex))
                 {

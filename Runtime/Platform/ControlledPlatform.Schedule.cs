@@ -105,6 +105,7 @@ internal sealed partial class ControlledPlatform
             Operation.PauseUntil(blocked is null
                 ? () => _turn == me.Id || Runtime.HasEnded
                 : () => (_turn == me.Id && CanResume(me, blocked)) || Runtime.HasEnded);
+            ThrowIfEnded();
         }
         catch (Exception ex) when (me.Freeze(ex))
         {

@@ -29,7 +29,7 @@ internal sealed partial class ControlledPlatform
     {
         var id = Operation.CreateNext()
             ?? throw new InvalidOperationException("controlled mode needs a Coyote testing iteration; use Explorer to run a program");
-        var host = new HostedRun(() => Run(thread, id), $"sim {thread}");
+        var host = new HostedRun(() => Run(thread, id), $"sim {thread}", CoyoteThreadState.OperationWithId(id));
         thread.Host = host;
         thread.PendingOp = ScheduleOp.Start;
         Record(AccessKind.Spawn, thread.ToString());
@@ -66,7 +66,7 @@ internal sealed partial class ControlledPlatform
             // In a gated run the starter takes no Coyote scheduling point after the start (the policy decides), so Coyote
             // does not wait for this thread to begin, and the iteration may end (a failure of the starter) before it
             // does. Coyote then no longer pauses it (OnStarted and PauseUntil return at once): the run's end, marked
-            // before Coyote is told, is what stops it taking a step, here and after its wait for its turn.
+            // before Coyote is told, is what stops it taking a step, here and after its wait for its turn (which unwinds).
             if (Runtime.HasEnded)
             {
                 return;
@@ -76,10 +76,6 @@ internal sealed partial class ControlledPlatform
             if (_policy is not null && _turn != thread.Id)
             {
                 WaitForTurn(thread, null);
-                if (Runtime.HasEnded)
-                {
-                    return;
-                }
             }
 
             Resumed(thread);

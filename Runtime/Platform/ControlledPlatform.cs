@@ -111,6 +111,7 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
             try
             {
                 SchedulingPoint.Interleave();
+                ThrowIfEnded();
             }
             catch (Exception ex) when (me.Freeze(ex))
             {
@@ -120,6 +121,19 @@ internal sealed partial class ControlledPlatform : ExecutionPlatform
 
         Resumed(me);
         ThrowIfStopped(me);
+    }
+
+    /// <summary>
+    /// Unwinds the calling thread if its run has ended. Called right after each Coyote pause: once the iteration has ended,
+    /// Coyote returns from a pause without throwing when the Runtime wakes the thread (<see cref="HostedRun.Stop"/>), and the
+    /// thread must stop there, before it records a step.
+    /// </summary>
+    private void ThrowIfEnded()
+    {
+        if (Runtime.HasEnded)
+        {
+            throw new RunEndedException();
+        }
     }
 
     private void ThrowIfStopped(SimThread me)

@@ -13,7 +13,8 @@ namespace Sim.Runtime.Platform;
 /// <c>CoyoteRuntime.CleanCurrentExecutionContext</c>, which Coyote calls when one of its own threads ends, unbinds it.
 /// This class reaches those members by reflection: they are private to one Coyote build (1.7.11, commit 4d2f9dd), so it
 /// binds only to that version, and when anything is missing it says why (<see cref="Problem"/>) and the Runtime runs
-/// every simulated thread on an OS thread of its own instead.
+/// every simulated thread on an OS thread of its own instead. The same binding lets the iteration's end wake a body that
+/// waits in Coyote (<see cref="OperationWithId"/>, <see cref="Wake"/>) instead of interrupting its OS thread.
 /// </summary>
 internal static class CoyoteThreadState
 {
@@ -30,7 +31,7 @@ internal static class CoyoteThreadState
         {
             (s_binding, Problem) = Bind();
         }
-        catch (Exception ex) when (ex is ReflectionTypeLoadException or TargetInvocationException or ArgumentException or InvalidOperationException or MemberAccessException)
+        catch (Exception ex) when (ex is ReflectionTypeLoadException or TargetInvocationException or AmbiguousMatchException or ArgumentException or InvalidOperationException or MemberAccessException)
         {
             Problem = $"reading Coyote's private members failed: {ex.Message}";
         }
@@ -57,6 +58,32 @@ internal static class CoyoteThreadState
     /// </summary>
     public static bool IsClean() => s_binding is { } b && b.IsClean();
 
+    /// <summary>
+    /// The calling thread's Coyote runtime's operation with <paramref name="id"/> (<c>CoyoteRuntime.Current</c>,
+    /// <c>GetOperationWithId</c>), to be woken at the iteration's end (<see cref="Wake"/>); null if the members were not
+    /// found or the runtime has no such operation.
+    /// </summary>
+    public static object? OperationWithId(ulong id) => s_binding?.OperationWithId(id);
+
+    /// <summary>
+    /// Wakes <paramref name="operation"/> where it waits in Coyote (<c>ControlledOperation.Signal</c>, which sets the event
+    /// that <c>CoyoteRuntime.PauseOperation</c> waits on). Called once the iteration has ended: Coyote no longer runs, so
+    /// the woken thread leaves its pause at once and returns to the Runtime, which unwinds it. Coyote itself wakes only its
+    /// own threads, by <see cref="Thread.Interrupt"/>. False if the operation's event is already disposed.
+    /// </summary>
+    public static bool Wake(object operation)
+    {
+        try
+        {
+            (s_binding ?? throw new InvalidOperationException(Problem)).Signal.Invoke(operation, null);
+            return true;
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
     private static (Binding? Binding, string? Problem) Bind()
     {
         var coyote = typeof(Operation).Assembly;
@@ -74,6 +101,11 @@ internal static class CoyoteThreadState
         var entered = ThreadStatic(section, "IsEntered");
         var asyncRuntime = runtime?.GetField("AsyncLocalRuntime", PrivateStatic);
         var asyncValue = asyncRuntime?.FieldType.GetProperty("Value");
+        var current = runtime?.GetProperty("Current", PrivateStatic);
+        var withId = runtime?.GetMethods(BindingFlags.Instance | BindingFlags.NonPublic).SingleOrDefault(m =>
+            m is { Name: "GetOperationWithId", IsGenericMethodDefinition: false } && m.GetParameters() is [{ ParameterType: var p }] && p == typeof(ulong));
+        var signal = coyote.GetType("Microsoft.Coyote.Runtime.ControlledOperation")
+            ?.GetMethod("Signal", BindingFlags.Instance | BindingFlags.NonPublic, Type.EmptyTypes);
         var missing = new (string Name, object? Member)[]
         {
             ("CoyoteRuntime", runtime),
@@ -84,6 +116,9 @@ internal static class CoyoteThreadState
             ("[ThreadStatic] bool SynchronizedSection.IsEntered", entered?.FieldType == typeof(bool) ? entered : null),
             ("AsyncLocal CoyoteRuntime.AsyncLocalRuntime", asyncValue is not null && asyncRuntime!.FieldType.IsGenericType
                 && asyncRuntime.FieldType.GetGenericTypeDefinition() == typeof(AsyncLocal<>) ? asyncValue : null),
+            ("CoyoteRuntime.Current", current?.PropertyType == runtime ? current : null),
+            ("CoyoteRuntime.GetOperationWithId(ulong)", withId),
+            ("ControlledOperation.Signal()", signal),
         }.Where(m => m.Member is null).Select(m => m.Name).ToList();
         if (missing.Count > 0)
         {
@@ -91,13 +126,17 @@ internal static class CoyoteThreadState
         }
 
         var local = asyncRuntime!.GetValue(null)!;
-        return (new Binding(clean!.CreateDelegate<Action>(), threadRuntime!, executing!, entered!, () => asyncValue!.GetValue(local)), null);
+        object? OperationWithId(ulong id) => current!.GetValue(null) is { } rt ? withId!.Invoke(rt, [id]) : null;
+        return (new Binding(clean!.CreateDelegate<Action>(), threadRuntime!, executing!, entered!, () => asyncValue!.GetValue(local),
+            OperationWithId, signal!), null);
     }
 
     private static FieldInfo? ThreadStatic(Type? type, string name) =>
         type?.GetField(name, PrivateStatic) is { } f && f.IsDefined(typeof(ThreadStaticAttribute), inherit: false) ? f : null;
 
-    private sealed record Binding(Action Clean, FieldInfo ThreadRuntime, FieldInfo Executing, FieldInfo Entered, Func<object?> AsyncRuntime)
+    private sealed record Binding(
+        Action Clean, FieldInfo ThreadRuntime, FieldInfo Executing, FieldInfo Entered, Func<object?> AsyncRuntime,
+        Func<ulong, object?> OperationWithId, MethodInfo Signal)
     {
         public bool IsClean() =>
             ThreadRuntime.GetValue(null) is null

@@ -2,10 +2,15 @@ namespace Sim.Runtime.Platform;
 
 /// <summary>
 /// One simulated thread's body on the OS thread that runs it in controlled mode (<see cref="HostThreads"/>), and its
-/// end. The iteration's end interrupts the body if it still runs (<see cref="Interrupt"/>: a thread paused in Coyote
-/// unwinds with a <see cref="ThreadInterruptedException"/>) and waits for it (<see cref="Join"/>). An interrupt reaches
-/// the OS thread only while the body has not finished, and one that the body did not consume is taken off the thread
-/// before <see cref="Join"/> returns, so that it cannot land in a later body of the same OS thread.
+/// end. The iteration's end stops the body if it still runs (<see cref="Stop"/>) and waits for it (<see cref="Join"/>).
+/// A body paused in Coyote is woken through its Coyote operation (<see cref="CoyoteThreadState.Wake"/>) and unwinds from
+/// the Runtime's own check after the pause; only without that (another Coyote build) is its OS thread interrupted
+/// (<see cref="Interrupt"/>). An interrupt is asynchronous: it lands at the thread's next interruptible wait, wherever
+/// that is, including waits inside the .NET runtime's own native code (type loading, a class constructor run by another
+/// thread, the JIT), where .NET cannot raise it and aborts the process ("terminate called after throwing an instance of
+/// 'PAL_SEHException'", seen once in CI). An interrupt reaches the OS thread only while the body has not finished, and
+/// one that the body did not consume is taken off the thread before <see cref="Join"/> returns, so that it cannot land in
+/// a later body of the same OS thread.
 /// </summary>
 internal sealed class HostedRun
 {
@@ -14,6 +19,7 @@ internal sealed class HostedRun
     private const int Done = 2;
 
     private readonly string _name;
+    private readonly object? _operation;
     private readonly object _gate = new();
     private Action? _body;
     private ExecutionContext? _context;
@@ -21,16 +27,33 @@ internal sealed class HostedRun
     private int _state;
     private volatile bool _interrupted;
 
-    /// <summary>A run of <paramref name="body"/> in the calling thread's execution context, as <see cref="Thread.Start()"/> would.</summary>
-    public HostedRun(Action body, string name)
+    /// <summary>
+    /// A run of <paramref name="body"/> in the calling thread's execution context, as <see cref="Thread.Start()"/> would;
+    /// <paramref name="operation"/> is the body's Coyote operation (<see cref="CoyoteThreadState.OperationWithId"/>), if known.
+    /// </summary>
+    public HostedRun(Action body, string name, object? operation = null)
     {
         _body = body;
         _name = name;
+        _operation = operation;
         _context = ExecutionContext.Capture();
     }
 
     /// <summary>False once the body has finished and the OS thread is clean of it.</summary>
     public bool IsRunning => Volatile.Read(ref _state) != Done;
+
+    /// <summary>
+    /// Stops the body at the end of its iteration: wakes it where it waits in Coyote if its operation is known, and
+    /// interrupts its OS thread otherwise. A body that runs (is not paused) is not disturbed: it finishes, or reaches the
+    /// Runtime's next scheduling point, which sees the run ended and unwinds it.
+    /// </summary>
+    public void Stop()
+    {
+        if (_operation is null || !CoyoteThreadState.Wake(_operation))
+        {
+            Interrupt();
+        }
+    }
 
     /// <summary>Interrupts the body's OS thread if the body still runs; does nothing otherwise.</summary>
     public void Interrupt()
