@@ -128,7 +128,7 @@ internal static class ExploreCommand
         var share = tally.Iterations == 0 ? 0 : 100.0 * tally.FailedIterations / tally.Iterations;
         output.WriteLine(
             $"Failed:   {Format.Count(tally.FailedIterations)} of {Format.Count(tally.Iterations)} iterations ({share.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} %), " +
-            $"{Format.Count(tally.Groups.Count)} distinct finding{(tally.Groups.Count == 1 ? string.Empty : "s")}{(tally.Groups.Count == 0 ? string.Empty : ":")}");
+            $"{Format.Plural(tally.Groups.Count, "distinct finding")}{(tally.Groups.Count == 0 ? string.Empty : ":")}");
         foreach (var g in tally.Groups)
         {
             output.WriteLine($"  {Format.Count(g.Count),8} x {Json.Name(g.Kind)} (first in iteration {Format.Count(g.FirstIteration)}): {g.Example}");

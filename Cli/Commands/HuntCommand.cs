@@ -83,7 +83,7 @@ internal static class HuntCommand
                 TimeLimit = ParseWhole(parse.GetValue(timeLimit), "--hunt-time-limit", 1, int.MaxValue) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             };
             using var hold = HuntLoop.Prepare(plan);
-            context.Out.WriteLine($"Hunting {selected.Count} variants of {selected.Select(v => v.Scenario).Distinct().Count()} scenarios{Describe.Shard(part, options)}{(plan.Jobs > 1 ? $" in {plan.Jobs} worker processes" : string.Empty)}");
+            context.Out.WriteLine($"Hunting {selected.Count} variants of {Format.Plural(selected.Select(v => v.Scenario).Distinct().Count(), "scenario")}{Describe.Shard(part, options)}{(plan.Jobs > 1 ? $" in {plan.Jobs} worker processes" : string.Empty)}");
             context.Out.WriteLine($"Settings: {Describe.Options(plan.Options)}");
             context.Out.WriteLine($"Config:   {Describe.Source(resolved, context)}");
             context.Out.WriteLine($"Output:   {context.Show(plan.OutputDirectory)}");

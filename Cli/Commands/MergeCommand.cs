@@ -79,19 +79,28 @@ internal static class MergeCommand
 
     private static void Summarize(CliContext context, HuntReport merged, int shards, HuntReportFiles files)
     {
-        var summary = $"{merged.Total} variants: {merged.Met} met, {merged.NotMet} not met, {merged.Errors} errors ({shards} shard{(shards == 1 ? string.Empty : "s")}, split by {Json.Name(merged.Split)})";
+        var summary = $"{Format.Plural(merged.Total, "variant")}: {merged.Met} met, {merged.NotMet} not met, {merged.Errors} errors ({Format.Plural(shards, "shard")}, split by {Json.Name(merged.Split)})";
         foreach (var e in merged.Results.Where(e => e.Verdict != Scenarios.Catalog.VerdictKind.Met))
         {
             context.Out.WriteLine($"{Hunting.HuntView.Word(e.Verdict)}: {e.Scenario}/{e.Variant}: {e.Explanation}");
         }
 
-        if (merged.Passed)
+        var unfinished = merged.Results.Count < merged.Total ? $"; {Format.Plural(merged.Total - merged.Results.Count, "variant")} did not finish" : string.Empty;
+        if (merged.Interrupted)
+        {
+            context.Console.MarkupLineInterpolated($"[bold yellow]INTERRUPTED[/]: a shard was interrupted (Ctrl-C or SIGTERM): {summary}{unfinished}");
+        }
+        else if (merged.TimeLimitReached)
+        {
+            context.Console.MarkupLineInterpolated($"[bold red]FAILED[/]: a shard's hunt time limit stopped it: {summary}{unfinished}");
+        }
+        else if (merged.Passed)
         {
             context.Console.MarkupLineInterpolated($"[bold green]PASSED[/]: {summary}");
         }
         else
         {
-            context.Console.MarkupLineInterpolated($"[bold red]FAILED[/]: {summary}{(merged.Results.Count < merged.Total ? $"; {merged.Total - merged.Results.Count} variants did not finish" : string.Empty)}");
+            context.Console.MarkupLineInterpolated($"[bold red]FAILED[/]: {summary}{unfinished}");
         }
 
         context.Out.WriteLine($"Reports: {context.Show(files.JsonPath)}, {context.Show(files.JUnitPath)}");

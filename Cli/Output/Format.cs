@@ -20,9 +20,11 @@ internal static class Format
     public static string Rate(long events, TimeSpan t) =>
         t.TotalSeconds <= 0 ? "-" : (events / t.TotalSeconds).ToString(events / t.TotalSeconds >= 100 ? "N0" : "0.0", CultureInfo.InvariantCulture);
 
+    /// <summary>"1 scenario", "2 scenarios": a count and its noun.</summary>
+    public static string Plural(long n, string noun) => $"{Count(n)} {noun}{(n == 1 ? string.Empty : "s")}";
+
     /// <summary>"40 steps, 1 preemption": a schedule's size.</summary>
-    public static string Steps(long steps, long preemptions) =>
-        $"{Count(steps)} step{(steps == 1 ? string.Empty : "s")}, {Count(preemptions)} preemption{(preemptions == 1 ? string.Empty : "s")}";
+    public static string Steps(long steps, long preemptions) => $"{Plural(steps, "step")}, {Plural(preemptions, "preemption")}";
 
     /// <summary>Folds a message onto one line.</summary>
     public static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();

@@ -29,9 +29,9 @@ internal static class JsonFile
             int read;
             while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
             {
-                if (bytes.Length == 0 && !BeginsLikeJson(buffer.AsSpan(0, read)))
+                if (bytes.Length == 0 && !BeginsLikeJsonObject(buffer.AsSpan(0, read)))
                 {
-                    throw new UsageException($"{displayName} is not a {kind} (it is not JSON); {advice}");
+                    throw new UsageException($"{displayName} is not a {kind} (it is not a JSON object); {advice}");
                 }
 
                 if (bytes.Length + read > MaxBytes)
@@ -74,7 +74,7 @@ internal static class JsonFile
     }
 
     /// <summary>True if <paramref name="start"/> (a file's first bytes) is empty or begins, after a BOM and white space, with <c>{</c>.</summary>
-    private static bool BeginsLikeJson(ReadOnlySpan<byte> start)
+    private static bool BeginsLikeJsonObject(ReadOnlySpan<byte> start)
     {
         if (start.StartsWith(Encoding.UTF8.Preamble))
         {

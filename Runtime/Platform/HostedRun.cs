@@ -19,7 +19,7 @@ internal sealed class HostedRun
     private const int Done = 2;
 
     private readonly string _name;
-    private readonly object? _operation;
+    private object? _operation;
     private readonly object _gate = new();
     private Action? _body;
     private ExecutionContext? _context;
@@ -49,7 +49,7 @@ internal sealed class HostedRun
     /// </summary>
     public void Stop()
     {
-        if (_operation is null || !CoyoteThreadState.Wake(_operation))
+        if (Volatile.Read(ref _operation) is not { } operation || !CoyoteThreadState.Wake(operation))
         {
             Interrupt();
         }
@@ -90,9 +90,9 @@ internal sealed class HostedRun
 
     /// <summary>
     /// Runs the body on the calling OS thread (its <see cref="AssignTo">assigned</see> one), then unbinds the thread from
-    /// Coyote's runtime (which <see cref="Microsoft.Coyote.Runtime.Operation.OnStarted"/> bound it to), drops the body, and
-    /// marks the run done. The execution context it ran in, and the synchronization context Coyote set in it, are the
-    /// caller's again afterwards.
+    /// Coyote's runtime (which <see cref="Microsoft.Coyote.Runtime.Operation.OnStarted"/> bound it to), drops the body and
+    /// its Coyote operation (an idle OS thread keeps nothing of the iteration), and marks the run done. The execution
+    /// context it ran in, and the synchronization context Coyote set in it, are the caller's again afterwards.
     /// </summary>
     internal void Execute()
     {
@@ -114,6 +114,7 @@ internal sealed class HostedRun
 
         _body = null;
         _context = null;
+        Volatile.Write(ref _operation, null);
         if (CoyoteThreadState.IsAvailable)
         {
             CoyoteThreadState.Clean();

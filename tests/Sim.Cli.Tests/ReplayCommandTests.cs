@@ -61,7 +61,9 @@ public sealed class ReplayCommandTests : IDisposable
 
     [Theory]
     [InlineData("truncated", "is not a valid sim trace")]
-    [InlineData("garbage", "is not a sim trace (it is not JSON)")]
+    [InlineData("garbage", "is not a sim trace (it is not a JSON object)")]
+    [InlineData("json-array", "is not a sim trace (it is not a JSON object)")]
+    [InlineData("json-null", "is not a sim trace (it is not a JSON object)")]
     [InlineData("empty-file", "is not a valid sim trace: it is not well-formed JSON")]
     [InlineData("not-utf8", "is not a sim trace (it is not UTF-8 text)")]
     [InlineData("other-json", "is not a sim trace")]
@@ -96,6 +98,12 @@ public sealed class ReplayCommandTests : IDisposable
                 break;
             case "garbage":
                 File.WriteAllText(path, "this is not json");
+                break;
+            case "json-array":
+                File.WriteAllText(path, "[1, 2]");
+                break;
+            case "json-null":
+                File.WriteAllText(path, "null");
                 break;
             case "empty-file":
                 File.WriteAllText(path, string.Empty);
@@ -180,7 +188,7 @@ public sealed class ReplayCommandTests : IDisposable
         bytes[0] = 0x80;
         File.WriteAllBytes(path, bytes);
 
-        _cli.Run("replay", path).AssertBadInput("is not a sim trace (it is not JSON)");
+        _cli.Run("replay", path).AssertBadInput("is not a sim trace (it is not a JSON object)");
         if (File.Exists("/dev/urandom"))
         {
             _cli.Run("replay", "/dev/urandom").AssertBadInput("is not a sim trace");

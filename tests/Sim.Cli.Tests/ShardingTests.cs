@@ -186,6 +186,20 @@ public sealed class ShardingTests : IDisposable
     }
 
     [Fact]
+    public void Merge_OfAnInterruptedShard_SaysInterrupted_AndExits130()
+    {
+        Write("a", Sharding.Report(passed: true, shard: "1/2"));
+        Write("b", Sharding.Report(passed: false, shard: "2/2") with { Interrupted = true, Total = 1 });
+
+        var result = _cli.Run("merge", "a", "b", "--output", "m");
+
+        Assert.True(result.ExitCode == 130, result.Out + result.Error);
+        Assert.Contains("INTERRUPTED: a shard was interrupted (Ctrl-C or SIGTERM): 1 variant: 0 met", result.Out, StringComparison.Ordinal);
+        Assert.Contains("; 1 variant did not finish", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAILED", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Merge_OfAFileThatIsNotAReport_IsBadInput_SayingWhatIsWrong()
     {
         // Random bytes were read whole (from /dev/urandom: until the process ran out of memory, an internal error), and a
@@ -197,8 +211,8 @@ public sealed class ShardingTests : IDisposable
         File.WriteAllText(_cli.PathOf("notes.txt"), "Scenario, then each variant");
         File.WriteAllText(_cli.PathOf("bare.json"), """{ "format": "sim-hunt/1" }""");
 
-        _cli.Run("merge", "random.bin", "--output", "m").AssertBadInput("random.bin is not a sim hunt report (it is not JSON)");
-        _cli.Run("merge", "notes.txt", "--output", "m").AssertBadInput("notes.txt is not a sim hunt report (it is not JSON)");
+        _cli.Run("merge", "random.bin", "--output", "m").AssertBadInput("random.bin is not a sim hunt report (it is not a JSON object)");
+        _cli.Run("merge", "notes.txt", "--output", "m").AssertBadInput("notes.txt is not a sim hunt report (it is not a JSON object)");
         var line = _cli.Run("merge", "bare.json", "--output", "m").AssertBadInput("bare.json is not a valid sim hunt report: it has no \"");
         Assert.DoesNotContain("Sim.Cli", line, StringComparison.Ordinal);
         if (File.Exists("/dev/urandom"))
