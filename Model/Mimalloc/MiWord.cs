@@ -46,6 +46,24 @@ public sealed class MiWord
         _writtenBy = allocation;
     }
 
+    /// <summary>
+    /// A <c>memcpy</c> of the word, as <paramref name="from"/> holds it, into <paramref name="to"/> for
+    /// <paramref name="into"/>, with no scheduling point (the copy is not yet published, and the source is read under the
+    /// lock its writers hold). A word that <paramref name="from"/> never wrote is garbage: it stays garbage in the copy.
+    /// </summary>
+    internal void CopyTo(MiWord to, MiAllocation from, MiAllocation into)
+    {
+        if (!ReferenceEquals(_writtenBy, from))
+        {
+            return;
+        }
+
+        to.Int.Reinitialize(Int.Peek());
+        to.Ptr.Reinitialize(Ptr.Peek());
+        to._kind = _kind;
+        to._writtenBy = into;
+    }
+
     /// <summary>The allocator zeroes the word for <paramref name="allocation"/> (a <c>memset</c> of a block no other thread may use yet).</summary>
     internal void Zero(MiAllocation allocation)
     {

@@ -26,8 +26,6 @@ namespace Sim.Scenarios.Objects;
 [Scenario("type-cache-stale-version")]
 public sealed class TypeCacheStaleVersion : Scenario<ModelConfig>
 {
-    private static readonly PyInternedStr s_f = new("f", 0x66);
-
     /// <inheritdoc/>
     public override string Summary =>
         "A type-cache miss whose find_name_in_mro blocks races an assignment to the attribute: after the assignment, lookups return the new value.";
@@ -56,24 +54,22 @@ public sealed class TypeCacheStaleVersion : Scenario<ModelConfig>
     {
         var interp = new PyInterpreterState(runtime, design);
         var types = new TypesState(interp);
+        var fName = types.Intern("f", 0x66);
         var function = new PyTypeObject("function", 32);
         var old = interp.Objects.New(function, "old");
         var fresh = interp.Objects.New(function, "new");
-        var c = types.NewType("C", [], (s_f, old));
-        var d = types.NewType("D", [c], (s_f, null));
+        var c = types.NewType("C", [], (fName, old));
+        var d = types.NewType("D", [c]);
 
-        var reader = PythonThread.Start(runtime, interp, "reader", _ => interp.Refcount.XDecRef(types.LookupRef(d, s_f)));
-        foreach (var v in types.CopyDict(c))
-        {
-            interp.Refcount.DecRef(v);
-        }
+        var reader = PythonThread.Start(runtime, interp, "reader", _ => interp.Refcount.XDecRef(types.LookupRef(d, fName)));
+        interp.Refcount.DecRef(types.Dicts.Copy(c.TpDict, "vars(C).copy()"));
 
-        types.SetAttr(d, s_f, fresh);
+        types.SetAttr(d, fName, fresh);
         PythonThread.JoinAll(interp, reader);
-        var got = types.LookupRef(d, s_f);
+        var got = types.LookupRef(d, fName);
         runtime.Check(ReferenceEquals(got, fresh), $"the type cache returned {got?.Name ?? "NULL"} after D.f = new");
         interp.Refcount.XDecRef(got);
         types.ClearTypes(c, d);
-        interp.CheckNoLeaks();
+        interp.CheckNoLeaks([.. types.InternedForCheck]);
     }
 }

@@ -21,9 +21,6 @@ namespace Sim.Scenarios.Objects;
 [Scenario("type-cache-torn-entry")]
 public sealed class TypeCacheTornEntry : Scenario<ModelConfig>
 {
-    private static readonly PyInternedStr s_x = new("x", 0x78);
-    private static readonly PyInternedStr s_y = new("y", 0x79);
-
     /// <inheritdoc/>
     public override string Summary =>
         "A lookup hits a type-cache entry that another thread is refilling for another type: it returns the value of its own (type, name) or misses, never the other's.";
@@ -51,23 +48,25 @@ public sealed class TypeCacheTornEntry : Scenario<ModelConfig>
     {
         var interp = new PyInterpreterState(runtime, design);
         var types = new TypesState(interp);
+        var xName = types.Intern("x", 0x78);
+        var yName = types.Intern("y", 0x79);
         var obj = new PyTypeObject("object", 32);
         var a1 = interp.Objects.New(obj, "a1");
         var b1 = interp.Objects.New(obj, "b1");
-        var a = types.NewType("A", [], (s_x, a1));
-        var b = types.NewType("B", [], (s_y, b1));
-        interp.Refcount.XDecRef(types.LookupRef(a, s_x)); // the entry holds (A's version, x, a1)
+        var a = types.NewType("A", [], (xName, a1));
+        var b = types.NewType("B", [], (yName, b1));
+        interp.Refcount.XDecRef(types.LookupRef(a, xName)); // the entry holds (A's version, x, a1)
 
-        var other = PythonThread.Start(runtime, interp, "other", _ => interp.Refcount.XDecRef(types.LookupRef(b, s_y)));
+        var other = PythonThread.Start(runtime, interp, "other", _ => interp.Refcount.XDecRef(types.LookupRef(b, yName)));
         for (var k = 0; k < 2; k++)
         {
-            var got = types.LookupRef(a, s_x);
+            var got = types.LookupRef(a, xName);
             runtime.Check(ReferenceEquals(got, a1), $"the type cache returned {got?.Name ?? "NULL"} for A.x, not a1");
             interp.Refcount.XDecRef(got);
         }
 
         PythonThread.JoinAll(interp, other);
         types.ClearTypes(a, b);
-        interp.CheckNoLeaks();
+        interp.CheckNoLeaks([.. types.InternedForCheck]);
     }
 }

@@ -20,8 +20,6 @@ namespace Sim.Scenarios.Objects;
 [Scenario("type-lookup-borrowed")]
 public sealed class TypeLookupBorrowed : Scenario<TypeLookupDesign>
 {
-    private static readonly PyInternedStr s_f = new("f", 0x66);
-
     /// <inheritdoc/>
     public override string Summary =>
         "A type-cache lookup races an assignment that frees the old attribute: the result the reader uses is alive, and after the assignment lookups see the new value.";
@@ -50,16 +48,17 @@ public sealed class TypeLookupBorrowed : Scenario<TypeLookupDesign>
         ArgumentNullException.ThrowIfNull(design);
         var interp = new PyInterpreterState(runtime, design.Config);
         var types = new TypesState(interp);
+        var fName = types.Intern("f", 0x66);
         var function = new PyTypeObject("function", 32);
         var g = interp.Objects.New(function, "g");
-        var c = types.NewType("C", [], (s_f, interp.Objects.New(function, "f")));
-        interp.Refcount.XDecRef(types.LookupRef(c, s_f)); // assigns C's version tag and fills the cache
+        var c = types.NewType("C", [], (fName, interp.Objects.New(function, "f")));
+        interp.Refcount.XDecRef(types.LookupRef(c, fName)); // assigns C's version tag and fills the cache
 
         var reader = PythonThread.Start(runtime, interp, "reader", tstate =>
         {
             for (var k = 0; k < 2; k++)
             {
-                var fn = design.Borrowed ? types.Lookup(c, s_f) : types.LookupRef(c, s_f);
+                var fn = design.Borrowed ? types.Lookup(c, fName) : types.LookupRef(c, fName);
                 if (fn is not null)
                 {
                     if (design.Borrowed)
@@ -75,13 +74,13 @@ public sealed class TypeLookupBorrowed : Scenario<TypeLookupDesign>
             }
         });
 
-        types.SetAttr(c, s_f, g); // C.f = g: frees f, which the main thread owns
+        types.SetAttr(c, fName, g); // C.f = g: frees f, which the main thread owns
         PythonThread.JoinAll(interp, reader);
-        var now = types.LookupRef(c, s_f);
+        var now = types.LookupRef(c, fName);
         runtime.Check(ReferenceEquals(now, g), $"after C.f = g, a lookup of C.f returned {now?.Name ?? "NULL"}: a stale cache entry");
         interp.Refcount.XDecRef(now);
         types.ClearTypes(c);
-        interp.CheckNoLeaks();
+        interp.CheckNoLeaks([.. types.InternedForCheck]);
     }
 }
 

@@ -142,6 +142,20 @@ public readonly struct PyDictKeysObject
         }
     }
 
+    /// <summary>
+    /// The <c>memcpy</c> of <c>clone_combined_dict_keys</c>: every word of these keys (header, indices, entries) into
+    /// <paramref name="target"/>, a fresh block of the same size, with no scheduling points (<see cref="MiWord"/>'s copy);
+    /// the read of these keys is checked once (a copy of freed keys is a use after free).
+    /// </summary>
+    internal void CopyTo(PyDictKeysObject target)
+    {
+        _checker.CheckRead(Ptr, "the keys (memcpy)");
+        for (var w = 0; w < BytesFor(Log2Size) / 8; w++)
+        {
+            Ptr.Block.Word(w).CopyTo(target.Ptr.Block.Word(w), Ptr.Allocation, target.Ptr.Allocation);
+        }
+    }
+
     private int IndexWord(long i) => HeaderWords + (int)i;
 
     private int EntryWord(long ix) => HeaderWords + Size + (2 * (int)ix);

@@ -134,9 +134,7 @@ public sealed partial class PyDictObject
     }
 
     /// <summary>
-    /// <c>PyDict_DelItem</c> (<c>delitem_common</c> in the dict's critical section): removes <paramref name="key"/> and
-    /// releases its value; false if it was missing. A combined table's slot becomes <c>DKIX_DUMMY</c> and the entry's key
-    /// and value are cleared with release stores; a split dict's value slot is cleared.
+    /// <c>PyDict_DelItem</c>: <see cref="DelItemLockHeld"/> in the dict's critical section; false if the key was missing.
     /// </summary>
     public bool DelItem(PyObjectPtr dict, PyObjectPtr key)
     {
@@ -145,28 +143,7 @@ public sealed partial class PyDictObject
         using var _ = _rt.Enter($"PyDict_DelItem({dict}, {key})");
         using (CriticalSectionApi.Begin(TState, dict))
         {
-            var hash = UnicodeGetHash(key);
-            var ix = Lookup(dict, key, hash, out var old);
-            if (ix < 0 || old is null)
-            {
-                return false;
-            }
-
-            StoreUsed(dict, LoadUsed(dict) - 1);
-            if (LoadValues(dict, MemoryOrder.Relaxed) is { } values)
-            {
-                new PyDictValues(values, Checker).Value(ix).Store(null, MemoryOrder.Release);
-            }
-            else
-            {
-                var keys = PyDictKeysObject.Open(LoadKeys(dict, MemoryOrder.Relaxed), Checker);
-                keys.SetIndex(LookdictIndex(keys, hash, ix), PyDictKeysObject.DkixDummy);
-                keys.Key(ix).Store(null, MemoryOrder.Release);
-                keys.Value(ix).Store(null, MemoryOrder.Release);
-            }
-
-            _interp.Refcount.DecRef(old);
-            return true;
+            return DelItemLockHeld(dict, key, UnicodeGetHash(key));
         }
     }
 

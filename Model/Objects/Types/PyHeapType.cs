@@ -1,5 +1,3 @@
-using Sim.Model.Locks;
-using Sim.Model.Mimalloc;
 using Sim.Runtime;
 using Sim.Runtime.Cells;
 
@@ -9,26 +7,22 @@ namespace Sim.Model.Objects.Types;
 /// A heap type (<c>PyHeapTypeObject</c>, a class statement's result; <c>Objects/typeobject.c</c>, 3.13), reduced to what
 /// attribute lookup uses: <c>tp_version_tag</c> (0 while unassigned or after a modification, read with acquire loads and
 /// written under <c>TYPE_LOCK</c>), <c>tp_mro</c> (the type itself first), <c>tp_subclasses</c> (which
-/// <c>type_modified</c> invalidates too) and <c>tp_dict</c>, whose values are strong references.
+/// <c>type_modified</c> invalidates too) and <c>tp_dict</c>, a <see cref="Dict.PyDictObject"/> dict (attribute names to
+/// values, strong references) that lookups read lock-free and <c>type_setattro</c> writes in its critical section.
 /// </summary>
 /// <remarks>
-/// Deviations: the MRO is fixed at creation (no <c>__bases__</c> assignment); <c>tp_dict</c> is a fixed set of attribute
-/// slots (one pointer cell per name given at creation) with its own <c>ob_mutex</c>, not a <c>PyDictObject</c>; the type
-/// object itself is not a heap block.
+/// Deviations: the MRO is fixed at creation (no <c>__bases__</c> assignment); the type object itself is not a heap block
+/// (the dict is).
 /// </remarks>
 public sealed class PyHeapType
 {
-    private readonly Dictionary<PyInternedStr, AtomicRef<MiPtr>> _dict;
     private readonly List<PyHeapType> _subclasses = [];
 
-    internal PyHeapType(SimRuntime runtime, string name, IReadOnlyList<PyHeapType> bases, IEnumerable<PyInternedStr> attributes)
+    internal PyHeapType(SimRuntime runtime, string name, IReadOnlyList<PyHeapType> bases, PyObjectPtr dict)
     {
         Name = name;
-        DictOwnerTid = runtime.CurrentThread.Id;
-        DictShared = new AtomicInt(runtime, $"{name}.__dict__.shared");
+        TpDict = dict;
         TpVersionTag = new AtomicInt(runtime, $"{name}.tp_version_tag");
-        DictMutex = new PyMutex(runtime, $"{name}.__dict__.ob_mutex");
-        _dict = attributes.ToDictionary(a => a, a => new AtomicRef<MiPtr>(runtime, $"{name}.__dict__[{a}]"));
         Mro = [this, .. bases.SelectMany(b => b.Mro).Distinct()];
         foreach (var b in bases)
         {
@@ -42,29 +36,17 @@ public sealed class PyHeapType
     /// <summary><c>tp_version_tag</c>.</summary>
     public AtomicInt TpVersionTag { get; }
 
+    /// <summary>
+    /// <c>tp_dict</c> (<c>lookup_tp_dict</c>): the type's attribute dict, created by the thread that created the type (its
+    /// <c>ob_tid</c>), so that another thread's first read marks it shared (<c>ensure_shared_on_read</c>).
+    /// </summary>
+    public PyObjectPtr TpDict { get; }
+
     /// <summary><c>tp_mro</c>: the type, then its bases' MROs in order (a simple linearisation, enough for single inheritance).</summary>
     public IReadOnlyList<PyHeapType> Mro { get; }
 
     /// <summary><c>tp_subclasses</c>.</summary>
     public IReadOnlyList<PyHeapType> Subclasses => _subclasses;
-
-    /// <summary>The <c>ob_mutex</c> of <c>tp_dict</c>, which <c>BEGIN_TYPE_DICT_LOCK</c> takes with <c>TYPE_LOCK</c>.</summary>
-    public PyMutex DictMutex { get; }
-
-    /// <summary>The <c>ob_tid</c> of <c>tp_dict</c>: the thread that created the type.</summary>
-    public long DictOwnerTid { get; }
-
-    /// <summary>
-    /// <c>_PyObject_GC_IS_SHARED(tp_dict)</c> (<c>IS_DICT_SHARED</c>): set by the first read of the dict by a thread that does
-    /// not own it (<c>ensure_shared_on_read</c>, in the dict's critical section).
-    /// </summary>
-    public AtomicInt DictShared { get; }
-
-    /// <summary>The slot of <paramref name="name"/> in <c>tp_dict</c>, or null if the type has no such attribute.</summary>
-    internal AtomicRef<MiPtr>? Slot(PyInternedStr name) => _dict.GetValueOrDefault(name);
-
-    /// <summary>Every slot of <c>tp_dict</c>.</summary>
-    internal IEnumerable<AtomicRef<MiPtr>> Slots => _dict.Values;
 
     /// <inheritdoc/>
     public override string ToString() => Name;

@@ -1,5 +1,6 @@
 using Sim.Model.Interpreter;
 using Sim.Model.Locks;
+using Sim.Model.Objects.Dict;
 using Sim.Runtime;
 using Sim.Runtime.Cells;
 using CriticalSectionApi = Sim.Model.CriticalSections.CriticalSection;
@@ -12,7 +13,9 @@ namespace Sim.Model.Objects.Types;
 /// critical section, <c>BEGIN_TYPE_LOCK</c>), the next heap-type version tag, and the type attribute cache, whose reads are
 /// lock-free through each entry's <c>_PySeqLock</c> (gh-113743, PR #113930). <see cref="LookupRef"/> returns a strong
 /// reference (gh-118362, PR #118454); <see cref="SetAttr"/> clears the version tags before it replaces the value, in one
-/// critical section over <c>TYPE_LOCK</c> and the type's dict.
+/// critical section over <c>TYPE_LOCK</c> and the type's dict. Each type's <c>tp_dict</c> is a <see cref="PyDictObject"/>
+/// dict keyed by interned str names (<see cref="Intern"/>): <c>find_name_in_mro</c> reads it with the dict's lock-free
+/// lookup and <c>type_setattro</c> writes it through the dict's write path.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -21,14 +24,20 @@ namespace Sim.Model.Objects.Types;
 /// stores the version, then the value, then the name; the slow path finds the name in the MRO, then assigns the version
 /// tag, then updates the entry, all under <c>TYPE_LOCK</c>. gh-132942 (PR #133032, in the 3.13 branch through PR #133114,
 /// April 2025) assigns the version before the find and stores the version last: <see cref="TypeCacheDesign"/> switches
-/// both. <c>find_name_in_mro</c> can block and so suspend <c>TYPE_LOCK</c>'s critical section (PR #133032); the model
-/// blocks where the review of PR #145774 says it can, in <c>ensure_shared_on_read</c>'s critical section on a base's
-/// dict [version-uncertain: which call blocks in 3.13.0's <c>find_name_in_mro</c> is not pinned].
+/// both. <c>find_name_in_mro</c> looks each base's dict up with <c>_PyDict_GetItemRef_KnownHash</c> (PR #118454 made it
+/// return a strong reference), that is <c>_Py_dict_lookup_threadsafe</c>, whose <c>ensure_shared_on_read</c> takes the
+/// dict's critical section on a non-owner's first read; that can block and so suspend <c>TYPE_LOCK</c>'s critical
+/// section (PR #133032; the review of PR #145774 names <c>ensure_shared_on_read</c> in <c>find_name_in_mro</c>)
+/// [version-uncertain: the 3.13 body of <c>find_name_in_mro</c> was not read; the call is inferred from those PRs].
+/// <c>type_setattro</c> and <c>type_update_dict</c> follow gh-118362 and gh-120860 (filed against 3.13, naming
+/// <c>_PyDict_GetItemRef_Unicode_LockHeld</c> under <c>BEGIN_TYPE_DICT_LOCK</c>) [version-uncertain: bodies reconstructed].
 /// </para>
 /// <para>
 /// Deviations: the cache has 2^<see cref="TypeCacheDesign.SizeExp"/> entries (CPython: 4,096); no static or immutable
-/// types (their global version tags), no <c>tp_versions_used</c> limit, no type watchers, no specialisation; names are
-/// interned and never freed.
+/// types (their global version tags), no <c>tp_versions_used</c> limit, no type watchers, no specialisation, no
+/// descriptors (<c>type_setattro</c> does not look up the metatype's <c>__set__</c>) and no slot updates
+/// (<c>update_slot</c>); names are interned and immortal; <c>type_new</c> builds the dict with <c>PyDict_SetItem</c> of each
+/// attribute where CPython copies the class body's namespace (<c>PyDict_Copy</c>): the same dict.
 /// </para>
 /// </remarks>
 public sealed class TypesState
@@ -40,6 +49,7 @@ public sealed class TypesState
     private readonly SimRuntime _rt;
     private readonly TypeCacheEntry[] _cache;
     private readonly PlainCell<int> _nextVersionTag;
+    private readonly InternedStrings _strings;
 
     /// <summary>Creates the types state of <paramref name="interp"/> (<c>_PyTypes_InitState</c>, <c>_PyType_InitCache</c>).</summary>
     public TypesState(PyInterpreterState interp)
@@ -50,6 +60,8 @@ public sealed class TypesState
         Design = interp.Config.TypeCache;
         TypeLock = new PyMutex(_rt, "TYPE_LOCK", interp.Config.Locks);
         _nextVersionTag = new PlainCell<int>(_rt, "types.next_version_tag", FirstHeapTypeVersion);
+        _strings = new InternedStrings(interp);
+        Dicts = new PyDictObject(interp);
         _cache = [.. Enumerable.Range(0, 1 << Design.SizeExp).Select(i => new TypeCacheEntry(_rt, i))];
     }
 
@@ -59,32 +71,40 @@ public sealed class TypesState
     /// <summary><c>TYPE_LOCK</c>: guards version tags, cache fills, and changes to types' dicts and MROs.</summary>
     public PyMutex TypeLock { get; }
 
+    /// <summary>The dict type whose dicts are the types' <c>tp_dict</c>.</summary>
+    public PyDictObject Dicts { get; }
+
+    /// <summary>Every interned name (immortal: pass them as alive to the leak check).</summary>
+    public IReadOnlyList<PyObjectPtr> InternedForCheck => _strings.All;
+
     /// <summary>The cache's entries (for checks).</summary>
     public IReadOnlyList<TypeCacheEntry> CacheForCheck => _cache;
 
     private PyThreadState TState => _interp.CurrentThreadState;
 
     /// <summary>
-    /// Creates a heap type (<c>type_new</c>) with the given bases and attributes, whose references its dict steals. The
-    /// version tag is unassigned (0) until a lookup assigns it.
+    /// An attribute name: an interned, immortal str (<c>PyUnicode_InternInPlace</c>) whose hash is <paramref name="hash"/>.
+    /// Call it before other threads start (interning is not modelled as a concurrent operation).
     /// </summary>
-    public PyHeapType NewType(string name, IReadOnlyList<PyHeapType> bases, params (PyInternedStr Name, PyObjectPtr? Value)[] attributes)
+    public PyInternedStr Intern(string text, uint hash) => new(text, hash, _strings.Intern($"'{text}'", hash));
+
+    /// <summary>
+    /// Creates a heap type (<c>type_new</c>) with the given bases and a new <c>tp_dict</c> holding the given attributes,
+    /// whose references the dict takes over. The version tag is unassigned (0) until a lookup assigns it.
+    /// </summary>
+    public PyHeapType NewType(string name, IReadOnlyList<PyHeapType> bases, params (PyInternedStr Name, PyObjectPtr Value)[] attributes)
     {
         ArgumentNullException.ThrowIfNull(bases);
         ArgumentNullException.ThrowIfNull(attributes);
-        var type = new PyHeapType(_rt, name, bases, attributes.Select(a => a.Name));
+        var dict = Dicts.New($"{name}.__dict__");
         foreach (var (attr, value) in attributes)
         {
-            if (value is null)
-            {
-                continue; // a slot for a later assignment, absent until then
-            }
-
             _interp.Refcount.SetMaybeWeakref(value); // a value in a dict that other threads read lock-free [inferred]
-            type.Slot(attr)!.Store(value, MemoryOrder.Release);
+            Dicts.SetItem(dict, attr.Str, value);
+            _interp.Refcount.DecRef(value); // the dict's new reference replaces the caller's
         }
 
-        return type;
+        return new PyHeapType(_rt, name, bases, dict);
     }
 
     /// <summary>
@@ -140,31 +160,37 @@ public sealed class TypesState
     }
 
     /// <summary>
-    /// <c>type_setattro</c> (gh-118362): in <c>BEGIN_TYPE_DICT_LOCK</c> (a critical section over <c>TYPE_LOCK</c> and the
-    /// dict's mutex), <c>type_update_dict</c> first invalidates the version tags (<see cref="TypeModified"/>), so that
-    /// no lookup can hit the cache for the old value, then stores <paramref name="value"/> (whose reference it steals);
-    /// after the section, the old value is released.
+    /// <c>type_setattro</c> (gh-118362) with a new reference to <paramref name="value"/> that it consumes (as
+    /// <c>setattr(C, name, value)</c> followed by the caller's <c>Py_DECREF</c>), or null for <c>del C.name</c>. In
+    /// <c>BEGIN_TYPE_DICT_LOCK(dict)</c> (a critical section over <c>TYPE_LOCK</c> and the dict's <c>ob_mutex</c>),
+    /// <c>type_update_dict</c> takes a reference to the old value (<c>_PyDict_GetItemRef_Unicode_LockHeld</c>), invalidates
+    /// the version tags (<see cref="TypeModified"/>), so that no lookup can hit the cache for the old value, then stores or
+    /// deletes through the dict (<c>_PyDict_SetItem_LockHeld</c>); after the section, the old value is released, so that
+    /// its destructor never sees the cache and the dict disagree. False if the name to delete was missing (CPython's
+    /// <c>AttributeError</c>).
     /// </summary>
-    public void SetAttr(PyHeapType type, PyInternedStr name, PyObjectPtr? value)
+    public bool SetAttr(PyHeapType type, PyInternedStr name, PyObjectPtr? value)
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(name);
         using var _ = _rt.Enter($"type_setattro({type}, {name})");
-        var slot = type.Slot(name) ?? throw new ArgumentException($"the model's {type} has no attribute slot {name}", nameof(name));
         PyObjectPtr? old;
-        using (CriticalSectionApi.Begin2Mutex(TState, TypeLock, type.DictMutex))
+        bool res;
+        using (CriticalSectionApi.Begin2Mutex(TState, TypeLock, type.TpDict.Block.ObMutex))
         {
-            old = (PyObjectPtr?)slot.Load(MemoryOrder.Relaxed);
+            old = Dicts.GetItemRefLockHeld(type.TpDict, name.Str);
             TypeModified(type);
             if (value is not null)
             {
                 _interp.Refcount.SetMaybeWeakref(value);
             }
 
-            slot.Store(value, MemoryOrder.Release);
+            res = Dicts.SetItemLockHeld(type.TpDict, name.Str, value);
         }
 
         _interp.Refcount.XDecRef(old);
+        _interp.Refcount.XDecRef(value);
+        return res;
     }
 
     /// <summary>
@@ -188,38 +214,18 @@ public sealed class TypesState
         type.TpVersionTag.Store(0, MemoryOrder.Release); // set_version_unlocked(type, 0)
     }
 
-    /// <summary>Drops the references every type's dict holds (<c>type_clear</c> of each), for the end of a scenario.</summary>
+    /// <summary>
+    /// Releases each type at the end of a scenario (<c>type_dealloc</c>'s <c>Py_XDECREF(type-&gt;tp_dict)</c>): the type's
+    /// reference to its dict is dropped, and the dict, if no one else holds it, is deallocated (<c>dict_dealloc</c> releases
+    /// the values and frees the keys).
+    /// </summary>
     public void ClearTypes(params PyHeapType[] types)
     {
         ArgumentNullException.ThrowIfNull(types);
-        foreach (var slot in types.SelectMany(t => t.Slots))
+        foreach (var t in types)
         {
-            _interp.Refcount.XDecRef((PyObjectPtr?)slot.Exchange(null));
+            _interp.Refcount.DecRef(t.TpDict);
         }
-    }
-
-    /// <summary>
-    /// <c>PyDict_Copy</c> of the type's dict (<c>vars(C).copy()</c>): in the dict's critical section, a new reference to
-    /// each value present. The caller owns the references.
-    /// </summary>
-    public IReadOnlyList<PyObjectPtr> CopyDict(PyHeapType type)
-    {
-        ArgumentNullException.ThrowIfNull(type);
-        using var _ = _rt.Enter($"PyDict_Copy({type}.__dict__)");
-        var copy = new List<PyObjectPtr>();
-        using (CriticalSectionApi.BeginMutex(TState, type.DictMutex))
-        {
-            foreach (var slot in type.Slots)
-            {
-                if (slot.Load(MemoryOrder.Relaxed) is PyObjectPtr value)
-                {
-                    _interp.Refcount.IncRef(value);
-                    copy.Add(value);
-                }
-            }
-        }
-
-        return copy;
     }
 
     /// <summary>
@@ -258,43 +264,23 @@ public sealed class TypesState
     }
 
     /// <summary>
-    /// <c>find_name_in_mro</c>: the first base in <c>tp_mro</c> whose dict has <paramref name="name"/>; a new reference. Each
-    /// dict lookup first runs <see cref="EnsureSharedOnRead"/>, which may block and so suspend <c>TYPE_LOCK</c>.
+    /// <c>find_name_in_mro</c>, under <c>TYPE_LOCK</c>: the first base in <c>tp_mro</c> whose <c>tp_dict</c> has
+    /// <paramref name="name"/>, looked up with <c>_PyDict_GetItemRef_KnownHash</c> (the name's cached hash); a new
+    /// reference. Each lookup starts with <c>ensure_shared_on_read</c>, which may block on the dict's critical section and
+    /// so suspend <c>TYPE_LOCK</c>'s.
     /// </summary>
     private PyObjectPtr? FindNameInMro(PyHeapType type, PyInternedStr name)
     {
+        CriticalSectionApi.AssertHeld(TState, TypeLock, "find_name_in_mro");
         foreach (var b in type.Mro)
         {
-            EnsureSharedOnRead(b);
-            if (b.Slot(name) is { } slot && slot.Load(MemoryOrder.Acquire) is PyObjectPtr res)
+            if (Dicts.GetItemRefKnownHash(b.TpDict, name.Str, name.Hash) is { } res)
             {
-                _interp.Refcount.IncRef(res);
                 return res;
             }
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// <c>ensure_shared_on_read</c> (<c>Objects/dictobject.c</c>, 3.13) of the type's dict: the first read by a thread that
-    /// does not own the dict marks it shared, in the dict's critical section; if another thread holds the dict's mutex,
-    /// the reader blocks, and its outer sections (<c>TYPE_LOCK</c>) are suspended until it resumes.
-    /// </summary>
-    private void EnsureSharedOnRead(PyHeapType type)
-    {
-        if (type.DictOwnerTid == _rt.CurrentThread.Id || type.DictShared.Load(MemoryOrder.Relaxed) != 0)
-        {
-            return;
-        }
-
-        using (CriticalSectionApi.BeginMutex(TState, type.DictMutex))
-        {
-            if (type.DictShared.Load(MemoryOrder.Relaxed) == 0)
-            {
-                type.DictShared.Store(1, MemoryOrder.Relaxed);
-            }
-        }
     }
 
     /// <summary>

@@ -86,6 +86,44 @@ public class DictTests
     }
 
     [Fact]
+    public void Copy_ClonesTheKeys_WithItsOwnReferences_AndLeavesTheOriginalAlone()
+    {
+        var rt = SimRuntime.CreateProduction();
+        var (interp, strs, dicts) = Dict(rt, ModelConfig.Cpython313);
+        var keys = Enumerable.Range(0, 4).Select(i => strs.Intern($"k{i}", i)).ToArray();
+        var d = dicts.New("D");
+        foreach (var k in keys)
+        {
+            Set(interp, dicts, d, k, $"v{k.Name}");
+        }
+
+        Assert.True(dicts.DelItem(d, keys[1])); // a deleted entry, copied as such
+        var copy = dicts.Copy(d, "copy");
+        Assert.Equal(3, dicts.Size(copy));
+        Assert.Null(Get(interp, dicts, copy, keys[1]));
+        Assert.All(keys.Where(k => k != keys[1]), k => Assert.Equal($"v{k.Name}", Get(interp, dicts, copy, k)));
+        Set(interp, dicts, copy, keys[0], "changed");
+        Assert.Equal("vk0", Get(interp, dicts, d, keys[0]));
+        interp.Refcount.DecRef(d); // the copy's references keep the values alive
+        Assert.Equal("vk2", Get(interp, dicts, copy, keys[2]));
+        var e = dicts.New("E");
+        var empty = dicts.Copy(e, "copy of E");
+        Assert.Equal(0, dicts.Size(empty));
+        interp.Refcount.DecRef(copy);
+        interp.Refcount.DecRef(e);
+        interp.Refcount.DecRef(empty);
+        interp.CheckNoLeaks([.. strs.All]);
+    }
+
+    [Fact]
+    public void Copy_RacingAReplacement_HoldsTheOldOrTheNewValue_Alive_UnderExploration() =>
+        Exploring.StaysClean(CopyRacesReplacement, iterations: 500);
+
+    [Fact]
+    public void Copy_RacingAReplacement_HoldsTheOldOrTheNewValue_Alive_OnRealThreads() =>
+        Exploring.RunsCleanOnRealThreads(CopyRacesReplacement, runs: 50);
+
+    [Fact]
     public void LockFreeReader_RacingAResize_NeverReadsFreedKeys_UnderExploration() =>
         Exploring.StaysClean(rt => ReaderRacesResize(rt, ModelConfig.Cpython313 with { Qsbr = QsbrDesign.EagerReclaim }, reads: 2), iterations: 500);
 
@@ -169,6 +207,29 @@ public class DictTests
         interp.Refcount.DecRef(fallback);
         PythonThread.JoinAll(interp, writer);
         rt.Check(Get(interp, dicts, d, k) == "v3", "the writer's last value is not in D");
+        interp.Refcount.DecRef(d);
+        interp.CheckNoLeaks([.. strs.All]);
+    }
+
+    /// <summary>
+    /// A writer replaces <c>D['k']</c> (releasing the old value, which the main thread owns) while the main thread copies D
+    /// and uses the copy's value: it is the old or the new one, alive, and the copy keeps it so.
+    /// </summary>
+    private static void CopyRacesReplacement(SimRuntime rt)
+    {
+        var (interp, strs, dicts) = Dict(rt, ModelConfig.Cpython313);
+        var k = strs.Intern("k", 3);
+        var d = dicts.New("D");
+        Set(interp, dicts, d, k, "old");
+        var writer = PythonThread.Start(rt, interp, "writer", _ => Set(interp, dicts, d, k, "new"));
+        var copy = dicts.Copy(d, "copy");
+        var v = dicts.GetItemRef(copy, k);
+        rt.Check(v?.Name is "old" or "new", $"the copy holds {v?.Name ?? "nothing"} for k");
+        interp.Objects.Header(v!).LoadGcBits();
+        interp.Refcount.DecRef(v!);
+        PythonThread.JoinAll(interp, writer);
+        rt.Check(Get(interp, dicts, d, k) == "new", "the writer's value is not in D");
+        interp.Refcount.DecRef(copy);
         interp.Refcount.DecRef(d);
         interp.CheckNoLeaks([.. strs.All]);
     }
