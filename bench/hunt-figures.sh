@@ -6,10 +6,10 @@
 #   memory: `sim explore pymutex-wakeup --variant cpython-3.13 --iterations N` for each N (default 1000 10000 100000
 #           1000000): the peak resident memory of the process (GNU time's %M), wall time and iterations per second.
 #           Flat memory means the peak does not grow with N.
-#   clean:  the whole hunt with --iterations 10000 --bounded-schedules 0 --shrink-runs 0: the seconds each fixed (clean)
-#           variant takes for 10,000 iterations, against issue 8's target of 5 s each (not part of "all": about 30 to
-#           60 minutes on 2 cores). With JOBS=N, each variant's iterations are split over N worker processes
-#           (--jobs N --split iterations), and its seconds are its wall time.
+#   clean:  each fixed (clean) variant hunted alone with --iterations 10000 --bounded-schedules 0 --shrink-runs 0: the
+#           seconds it takes for 10,000 iterations, against issue 8's target of 5 s each (not part of "all": about 10
+#           minutes on 2 cores with JOBS=2, twice that without). With JOBS=N, the variant's iterations are split over N
+#           worker processes (--jobs N --split iterations).
 #
 # usage: [JOBS=N] bench/hunt-figures.sh [jobs|memory|clean|all] [N...]
 # Takes, on a quiet 2-core machine, about 3 + 2 minutes for jobs and about 20 minutes for memory (the 1,000,000-iteration
@@ -77,14 +77,21 @@ if [ "$part" = memory ] || [ "$part" = all ]; then
 fi
 
 if [ "$part" = clean ]; then
-  echo "Each variant's 10,000 iterations in ${JOBS:-1} worker process(es) (\`sim hunt --jobs ${JOBS:-1} --split iterations\`)."
+  # One hunt per fixed variant, so that each figure is that variant's own wall time (in one hunt of them all, a split
+  # variant's slices wait for workers still busy with the previous variant's).
+  echo "Each fixed variant hunted alone: \`sim hunt --scenario S/V --iterations 10000 --bounded-schedules 0 --shrink-runs 0 --jobs ${JOBS:-1} --split iterations\`."
   echo
-  CI=1 sim hunt --iterations 10000 --bounded-schedules 0 --shrink-runs 0 --jobs "${JOBS:-1}" --split iterations \
-    --output "$out/clean" > "$out/clean.txt" 2>&1 || true
-  python3 - "$out/clean/hunt.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-clean = [e for e in r["results"] if not e["expectsBug"]]
+  mkdir -p "$out/clean"
+  sim list --json | python3 -c 'import json, sys; [print(s["name"] + "/" + v["name"]) for s in json.load(sys.stdin) for v in s["variants"] if v["expected"] == "clean"]' > "$out/clean/variants.txt"
+  i=0
+  while read -r v; do
+    i=$((i + 1))
+    CI=1 sim hunt --scenario "$v" --iterations 10000 --bounded-schedules 0 --shrink-runs 0 --jobs "${JOBS:-1}" --split iterations \
+      --output "$out/clean/$i" < /dev/null > "$out/clean/$i.txt" 2>&1 || true
+  done < "$out/clean/variants.txt"
+  python3 - "$out/clean" <<'PY'
+import glob, json, os, sys
+clean = [json.load(open(p))["results"][0] for p in glob.glob(os.path.join(sys.argv[1], "*", "hunt.json"))]
 print("| fixed variant | iterations | seconds | verdict | <= 5 s |")
 print("|---|---:|---:|---|---|")
 for e in sorted(clean, key=lambda e: -e["elapsedSeconds"]):
