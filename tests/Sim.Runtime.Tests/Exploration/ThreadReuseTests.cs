@@ -41,7 +41,7 @@ public class ThreadReuseTests
     public void ThreadsBlockedWhenADeadlockEndedTheirIteration_AreReused_AndEveryIterationCountsTheSame()
     {
         // The worker parks unless the main thread's store came first, and nothing unparks it: a deadlock in the schedules
-        // that run the worker first. Each such iteration ends with the worker blocked inside Coyote; it is interrupted
+        // that run the worker first. Each such iteration ends with the worker blocked inside Coyote; it is woken
         // and unwinds, and its OS thread runs a later iteration's worker.
         var threads = new HashSet<Thread>(ReferenceEqualityComparer.Instance);
         void Program(SimRuntime rt)
