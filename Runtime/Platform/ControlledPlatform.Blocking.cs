@@ -64,15 +64,7 @@ internal sealed partial class ControlledPlatform
             }
             else
             {
-                try
-                {
-                    Operation.PauseUntil(() => CanResume(me, info));
-                    ThrowIfEnded();
-                }
-                catch (Exception ex) when (me.Freeze(ex))
-                {
-                    throw;
-                }
+                PauseUntil(me, () => CanResume(me, info));
             }
 
             Resumed(me);

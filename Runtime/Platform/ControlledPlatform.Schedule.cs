@@ -98,13 +98,20 @@ internal sealed partial class ControlledPlatform
     }
 
     /// <summary>In a gated run: waits until the policy gives <paramref name="me"/> the turn (and, if it is blocked, its wait is over).</summary>
-    private void WaitForTurn(SimThread me, BlockInfo? blocked)
+    private void WaitForTurn(SimThread me, BlockInfo? blocked) =>
+        PauseUntil(me, blocked is null
+            ? () => _turn == me.Id || Runtime.HasEnded
+            : () => (_turn == me.Id && CanResume(me, blocked)) || Runtime.HasEnded);
+
+    /// <summary>
+    /// Pauses <paramref name="me"/> in Coyote until <paramref name="condition"/> holds, and unwinds it if the run ended
+    /// meanwhile (<see cref="ThrowIfEnded"/>); an exception that ends the run freezes the thread where it is.
+    /// </summary>
+    private void PauseUntil(SimThread me, Func<bool> condition)
     {
         try
         {
-            Operation.PauseUntil(blocked is null
-                ? () => _turn == me.Id || Runtime.HasEnded
-                : () => (_turn == me.Id && CanResume(me, blocked)) || Runtime.HasEnded);
+            Operation.PauseUntil(condition);
             ThrowIfEnded();
         }
         catch (Exception ex) when (me.Freeze(ex))

@@ -19,8 +19,8 @@ internal sealed class HostedRun
     private const int Done = 2;
 
     private readonly string _name;
-    private object? _operation;
     private readonly object _gate = new();
+    private object? _operation;
     private Action? _body;
     private ExecutionContext? _context;
     private Thread? _os;
